@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# `make tools`: installs and starts what the project needs, idempotently.
+#   - Debian packages (Docker engine, mmdebstrap, skopeo, registry, wrk)
+#   - a Docker daemon (started here if none answers)
+#   - pack and the lifecycle, built from the Go module proxy at the pinned versions
+# A second run with everything present rebuilds nothing.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+TOOLS="$ROOT/.tools"
+mkdir -p "$TOOLS/bin"
+
+die() { echo "tools: $*" >&2; exit 1; }
+say() { echo "tools: $*"; }
+pin() { python3 "$ROOT/scripts/versions.py" get "$1"; }
+
+APT_PACKAGES=(docker.io mmdebstrap skopeo docker-registry wrk)
+
+ensure_apt_packages() {
+  local missing=() p
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    say "Debian packages present (${APT_PACKAGES[*]})"
+    return
+  fi
+  [ "$(id -u)" = 0 ] || die "Debian packages missing (${missing[*]}) and not root: install them with apt-get as root"
+  say "installing Debian packages: ${missing[*]}"
+  local log="$TOOLS/apt.log"
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >"$log" 2>&1; then
+    die "apt-get could not install ${missing[*]} (see $log: $(tail -n 1 "$log"))"
+  fi
+}
+
+# Downloads a module through the Go module proxy and copies it to a writable directory
+# (pack's go.mod has a replace directive, so `go install mod@version` refuses it).
+# Prints the directory.
+module_source() {
+  local module=$1 version=$2 dest=$3 json dir
+  command -v go >/dev/null || die "go is not on PATH: install Go >= 1.26 to build pack and the lifecycle"
+  if ! json=$(cd "$TOOLS" && GOFLAGS=-mod=mod go mod download -json "$module@v$version" 2>&1); then
+    die "could not download $module@v$version from the Go module proxy ($(go env GOPROXY)): $(echo "$json" | grep -m1 -E '"Error"|error|Error' || echo "$json" | tail -n 1)"
+  fi
+  dir=$(echo "$json" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("Dir","")) if not d.get("Error") else sys.exit(d["Error"])') \
+    || die "Go module proxy answered with an error for $module@v$version"
+  rm -rf "$dest"
+  mkdir -p "$(dirname "$dest")"
+  cp -r "$dir" "$dest"
+  chmod -R u+w "$dest"
+  echo "$json" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("Origin",{}).get("Hash","unknown"))' >"$dest/.origin-commit"
+}
+
+ensure_pack() {
+  local version bin="$TOOLS/bin/pack"
+  version=$(pin pack.version)
+  if [ -x "$bin" ] && [ "$("$bin" version 2>/dev/null)" = "$version" ]; then
+    say "pack $version present"
+    return
+  fi
+  say "building pack $version from the Go module proxy"
+  local src="$TOOLS/src/pack"
+  module_source "$(pin pack.module)" "$version" "$src"
+  (cd "$src" && CGO_ENABLED=0 go build -trimpath \
+      -ldflags "-s -w -X github.com/buildpacks/pack/pkg/client.Version=$version" \
+      -o "$bin.tmp" .) >"$TOOLS/pack-build.log" 2>&1 \
+    || die "go build of pack failed (see $TOOLS/pack-build.log: $(tail -n 1 "$TOOLS/pack-build.log"))"
+  mv "$bin.tmp" "$bin"
+  [ "$("$bin" version)" = "$version" ] || die "built pack reports '$("$bin" version)', expected $version"
+  rm -rf "$src"
+}
+
+ensure_lifecycle() {
+  local version archive module
+  version=$(pin lifecycle.version)
+  module=$(pin lifecycle.module)
+  archive="$TOOLS/lifecycle/$(python3 -c "import sys; sys.path.insert(0, '$ROOT/scripts'); import versions; print(versions.lifecycle_archive_name())")"
+  if [ -s "$archive" ]; then
+    say "lifecycle $version present ($archive)"
+    return
+  fi
+  say "building lifecycle $version from the Go module proxy"
+  local src="$TOOLS/src/lifecycle" out="$TOOLS/src/lifecycle-out/lifecycle" log="$TOOLS/lifecycle-build.log"
+  module_source "$module" "$version" "$src"
+  # The proxy does not serve kaniko (used only by the `extend` phase): build with our
+  # stand-in package, which fails that phase with an explanation. See the file's comment.
+  find "$src/internal/extend/kaniko" -name '*.go' ! -name '*_test.go' -delete
+  cp "$ROOT/scripts/lifecycle/dockerfile_applier.go" "$src/internal/extend/kaniko/"
+  rm -f "$src"/internal/extend/kaniko/*_test.go
+  local commit ldflags
+  commit=$(cat "$src/.origin-commit")
+  # The flags upstream's Makefile uses for its release binaries; static so the launcher
+  # runs on any run image.
+  ldflags="-s -w -X '$module/cmd.SCMRepository=$module' -X '$module/cmd.SCMCommit=$commit' -X '$module/cmd.Version=$version'"
+  rm -rf "$out" && mkdir -p "$out"
+  (cd "$src" \
+    && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$out/lifecycle" ./cmd/lifecycle \
+    && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$out/launcher" ./cmd/launcher) >"$log" 2>&1 \
+    || die "go build of the lifecycle failed (see $log: $(tail -n 1 "$log"))"
+  local phase
+  for phase in detector analyzer restorer builder exporter rebaser creator extender; do
+    ln -sf lifecycle "$out/$phase"
+  done
+  mkdir -p "$(dirname "$archive")"
+  # Upstream's own packager writes lifecycle.toml (API lists taken from the lifecycle's
+  # code) and the normalized tarball, so ours is laid out exactly like a release.
+  (cd "$src" && go run ./tools/packager -inputDir "$out" -archivePath "$archive.tmp" \
+      -descriptorPath lifecycle.toml -version "$version") >>"$log" 2>&1 \
+    || die "packaging the lifecycle failed (see $log: $(tail -n 1 "$log"))"
+  mv "$archive.tmp" "$archive"
+  rm -rf "$src" "$TOOLS/src/lifecycle-out"
+}
+
+ensure_apt_packages
+"$ROOT/scripts/dockerd.sh"
+ensure_pack
+ensure_lifecycle
+say "ready: $("$TOOLS/bin/pack" version | sed 's/^/pack /'), lifecycle $(pin lifecycle.version), docker $(docker version -f '{{.Server.Version}}' 2>/dev/null)"

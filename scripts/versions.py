@@ -1,0 +1,51 @@
+"""Read the pinned versions and image names from versions.toml (the one source of truth).
+
+Usable as a module (``load()``) and from shell scripts and the Makefile:
+
+    python3 scripts/versions.py get lifecycle.version
+"""
+from __future__ import annotations
+
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+VERSIONS_FILE = ROOT / "versions.toml"
+
+
+def load(path: Path = VERSIONS_FILE) -> dict[str, Any]:
+    with path.open("rb") as f:
+        return tomllib.load(f)
+
+
+def get(key: str, data: dict[str, Any] | None = None) -> Any:
+    node: Any = load() if data is None else data
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            raise KeyError(f"versions.toml has no key {key!r}")
+        node = node[part]
+    return node
+
+
+def lifecycle_archive_name(data: dict[str, Any] | None = None) -> str:
+    """File name of the lifecycle tarball, as upstream names its linux/amd64 release."""
+    version = get("lifecycle.version", data)
+    return f"lifecycle-v{version}+linux.x86-64.tgz"
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) == 2 and argv[0] == "get":
+        try:
+            print(get(argv[1]))
+        except KeyError as exc:
+            print(f"versions.py: {exc.args[0]}", file=sys.stderr)
+            return 2
+        return 0
+    print("usage: versions.py get <section.key>", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
