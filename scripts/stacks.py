@@ -1,0 +1,223 @@
+"""`make stacks`: the Debian build and run images, from Debian packages only.
+
+Each stack is a root filesystem made by mmdebstrap (reproducible: a fixed
+SOURCE_DATE_EPOCH gives a bit-identical tarball for the same package set) and a
+`FROM scratch` Dockerfile that adds the CNB labels, env and user.
+
+An image is rebuilt only when its inputs change: the package list, the Dockerfile, this
+script, the relevant parts of versions.toml and any extra CA certificates to bake in.
+Their hash is stored in the image label io.funcpacks.stack.inputs.
+
+    python3 scripts/stacks.py [--rootfs-only DIR] [--extra-ca-dir DIR] [--force]
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import versions  # noqa: E402
+
+ROOT = versions.ROOT
+STACKS_DIR = ROOT / "stacks"
+WORK_DIR = ROOT / "build" / "stacks"
+MERGED_USR_HOOKS = Path("/usr/share/mmdebstrap/hooks/merged-usr")
+INPUTS_LABEL = "io.funcpacks.stack.inputs"
+
+# Documentation and translations are not needed in a container; copyright files stay.
+DPKG_EXCLUDES = [
+    "path-exclude=/usr/share/man/*",
+    "path-exclude=/usr/share/info/*",
+    "path-exclude=/usr/share/locale/*",
+    "path-include=/usr/share/locale/locale.alias",
+    "path-exclude=/usr/share/doc/*",
+    "path-include=/usr/share/doc/*/copyright",
+    "path-exclude=/usr/share/lintian/*",
+]
+
+
+class StackError(Exception):
+    """A failure with a one-line reason for the user."""
+
+
+@dataclass(frozen=True)
+class Stack:
+    name: str  # "build" or "run"
+    image: str
+
+    @property
+    def definition_dir(self) -> Path:
+        return STACKS_DIR / self.name
+
+    def packages(self) -> list[str]:
+        lines = (self.definition_dir / "packages").read_text().splitlines()
+        return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+def stacks(data: dict) -> list[Stack]:
+    return [Stack("build", data["images"]["build"]), Stack("run", data["images"]["run"])]
+
+
+def ca_files(extra_ca_dir: Path | None) -> list[Path]:
+    if extra_ca_dir is None:
+        return []
+    if not extra_ca_dir.is_dir():
+        raise StackError(f"--extra-ca-dir {extra_ca_dir} is not a directory")
+    files = sorted(p for p in extra_ca_dir.iterdir() if p.is_file() and p.suffix in (".crt", ".pem"))
+    if not files:
+        raise StackError(f"--extra-ca-dir {extra_ca_dir} holds no .crt or .pem file")
+    return files
+
+
+def inputs_hash(stack: Stack, data: dict, cas: list[Path]) -> str:
+    h = hashlib.sha256()
+    for path in (stack.definition_dir / "packages", stack.definition_dir / "Dockerfile", Path(__file__)):
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    relevant = {k: data[k] for k in ("debian", "stack")}
+    relevant["platform-api"] = data["lifecycle"]["platform-api"]
+    h.update(json.dumps(relevant, sort_keys=True).encode())
+    for ca in cas:
+        h.update(ca.name.encode() + b"\0" + ca.read_bytes())
+    return h.hexdigest()[:32]
+
+
+def mmdebstrap_command(stack: Stack, data: dict, out: Path, cas: list[Path]) -> list[str]:
+    deb = data["debian"]
+    st = data["stack"]
+    user, uid, gid = st["user-name"], st["user-id"], st["group-id"]
+    cmd = [
+        "mmdebstrap", "--variant=minbase", "--mode=root", "--format=tar", "--quiet",
+        f"--include={','.join(stack.packages())}",
+        f"--hook-dir={MERGED_USR_HOOKS}",
+        "--aptopt=APT::Install-Recommends \"false\"",
+    ]
+    cmd += [f"--dpkgopt={opt}" for opt in DPKG_EXCLUDES]
+    hooks = [
+        f'chroot "$1" groupadd --gid {gid} {user}',
+        f'chroot "$1" useradd --no-log-init --uid {uid} --gid {gid} --create-home --shell /bin/bash {user}',
+        # mmdebstrap copies these from the host; an image must not carry them.
+        'rm -f "$1/etc/resolv.conf" "$1/etc/hostname"',
+    ]
+    if cas:
+        copies = " ".join(f"'{ca}'" for ca in cas)
+        hooks += [
+            f'for f in {copies}; do b=$(basename "$f"); cp "$f" "$1/usr/local/share/ca-certificates/${{b%.*}}.crt"; done',
+            'chroot "$1" update-ca-certificates --fresh >/dev/null',
+        ]
+    cmd += [f"--customize-hook={h}" for h in hooks]
+    cmd += [
+        deb["suite"], str(out),
+        f"deb {deb['mirror']} {deb['suite']} main",
+        f"deb {deb['mirror']} {deb['suite']}-updates main",
+        f"deb {deb['security-mirror']} {deb['suite']}-security main",
+    ]
+    return cmd
+
+
+def build_rootfs(stack_list: list[Stack], data: dict, out_dir: Path, cas: list[Path]) -> dict[str, Path]:
+    """Runs mmdebstrap for every stack in parallel; returns name -> tarball."""
+    if shutil.which("mmdebstrap") is None:
+        raise StackError("mmdebstrap is not installed: run 'make tools'")
+    if os.geteuid() != 0:
+        raise StackError("building the stack root filesystems needs root (mmdebstrap --mode=root)")
+    env = dict(os.environ, SOURCE_DATE_EPOCH=str(data["debian"]["source-date-epoch"]))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    procs = {}
+    for stack in stack_list:
+        tar = out_dir / f"{stack.name}-rootfs.tar"
+        log = (out_dir / f"{stack.name}-mmdebstrap.log").open("w")
+        print(f"stacks: {stack.name}: mmdebstrap {data['debian']['suite']} ({len(stack.packages())} packages)", flush=True)
+        procs[stack.name] = (tar, log, subprocess.Popen(
+            mmdebstrap_command(stack, data, tar.with_suffix(".tmp"), cas), stdout=log, stderr=subprocess.STDOUT, env=env))
+    result = {}
+    failed = []
+    for name, (tar, log, proc) in procs.items():
+        code = proc.wait()
+        log.close()
+        if code != 0:
+            last = Path(log.name).read_text().strip().splitlines()[-1:] or ["(no output)"]
+            failed.append(f"{name}: mmdebstrap exited {code} ({last[0]}; log {log.name})")
+            continue
+        tar.with_suffix(".tmp").replace(tar)
+        result[name] = tar
+    if failed:
+        raise StackError("; ".join(failed))
+    return result
+
+
+def image_inputs(image: str) -> str | None:
+    proc = subprocess.run(["docker", "image", "inspect", "--format",
+                           "{{ index .Config.Labels \"%s\" }}" % INPUTS_LABEL, image],
+                          capture_output=True, text=True)
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def docker_build(stack: Stack, data: dict, rootfs: Path, digest: str) -> None:
+    st = data["stack"]
+    args = {
+        "STACK_ID": st["id"],
+        "DISTRO_NAME": "debian",
+        "DISTRO_VERSION": data["debian"]["version"],
+        "CNB_UID": st["user-id"],
+        "CNB_GID": st["group-id"],
+        "INPUTS": digest,
+    }
+    if stack.name == "build":
+        args["PLATFORM_API"] = data["lifecycle"]["platform-api"]
+    with tempfile.TemporaryDirectory(dir=rootfs.parent) as ctx:
+        shutil.copy(stack.definition_dir / "Dockerfile", Path(ctx) / "Dockerfile")
+        os.link(rootfs, Path(ctx) / "rootfs.tar")
+        cmd = ["docker", "build", "--quiet", "--tag", stack.image]
+        for key, value in args.items():
+            cmd += ["--build-arg", f"{key}={value}"]
+        proc = subprocess.run(cmd + [ctx], capture_output=True, text=True, env=dict(os.environ, DOCKER_BUILDKIT="0"))
+    if proc.returncode != 0:
+        raise StackError(f"docker build of {stack.image} failed: {proc.stderr.strip().splitlines()[-1:]}")
+    print(f"stacks: {stack.image} built ({proc.stdout.strip()[:19]})", flush=True)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rootfs-only", type=Path, metavar="DIR",
+                        help="only write the root filesystem tarballs into DIR (no images)")
+    parser.add_argument("--extra-ca-dir", type=Path, metavar="DIR",
+                        help="bake the .crt/.pem files of DIR into both images (off by default)")
+    parser.add_argument("--force", action="store_true", help="rebuild even when the inputs are unchanged")
+    opts = parser.parse_args(argv)
+    data = versions.load()
+    try:
+        cas = ca_files(opts.extra_ca_dir)
+        all_stacks = stacks(data)
+        if opts.rootfs_only:
+            build_rootfs(all_stacks, data, opts.rootfs_only, cas)
+            return 0
+        if shutil.which("docker") is None or subprocess.run(["docker", "info"], capture_output=True).returncode != 0:
+            raise StackError("no Docker daemon answers: run 'make tools'")
+        digests = {s.name: inputs_hash(s, data, cas) for s in all_stacks}
+        todo = []
+        for s in all_stacks:
+            if not opts.force and image_inputs(s.image) == digests[s.name]:
+                print(f"stacks: {s.image} is up to date (inputs {digests[s.name][:12]})")
+            else:
+                todo.append(s)
+        if not todo:
+            return 0
+        tars = build_rootfs(todo, data, WORK_DIR, cas)
+        for s in todo:
+            docker_build(s, data, tars[s.name], digests[s.name])
+    except StackError as exc:
+        print(f"stacks: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
