@@ -1,0 +1,81 @@
+"""funcpacks/ca-certificates: extra CA certificates from service bindings.
+
+A binding of type `ca-certificates` (each file other than `type` a PEM certificate, or
+several) makes every later buildpack's downloads trust those CAs, through the variables
+the common clients read. By default only at build time: the certificates are added to
+the image only when BP_EMBED_CERTS=true.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from funcpacks import bindings, settings
+from funcpacks.context import BuildContext, DetectContext
+from funcpacks.errors import DetectFailed, UserError
+from funcpacks.layers import Layers
+from funcpacks.log import Logger
+
+BINDING_TYPE = "ca-certificates"
+BUNDLE = "ca-certificates.crt"
+SYSTEM_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+PEM_BEGIN = "-----BEGIN CERTIFICATE-----"
+PEM_END = "-----END CERTIFICATE-----"
+
+# Variables through which OpenSSL, Python (ssl, requests, pip), curl, git and Go find a
+# CA bundle. They point at the system bundle plus the extra certificates.
+BUNDLE_VARIABLES = ("SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO")
+# Node adds this file to its built-in roots, so it gets only the extra certificates.
+EXTRAS_VARIABLES = ("NODE_EXTRA_CA_CERTS",)
+
+
+def detect(ctx: DetectContext) -> None:
+    if not bindings.find(ctx.env, BINDING_TYPE, ctx.platform_dir):
+        raise DetectFailed(f"no service binding of type {BINDING_TYPE}")
+
+
+def pem_certificates(path: Path) -> list[str]:
+    """The PEM certificate blocks of a binding entry; UserError when there are none."""
+    try:
+        text = path.read_text()
+    except UnicodeDecodeError as exc:
+        raise UserError("binding entry is not a PEM text file", where=str(path),
+                        fix="give PEM certificates (-----BEGIN CERTIFICATE-----); convert DER with 'openssl x509 -inform der'") from exc
+    blocks = []
+    rest = text
+    while PEM_BEGIN in rest:
+        start = rest.index(PEM_BEGIN)
+        end = rest.find(PEM_END, start)
+        if end < 0:
+            raise UserError("truncated PEM certificate (BEGIN without END)", where=str(path),
+                            fix="copy the whole certificate into the binding")
+        blocks.append(rest[start:end + len(PEM_END)] + "\n")
+        rest = rest[end + len(PEM_END):]
+    if not blocks:
+        raise UserError("binding entry holds no PEM certificate", where=str(path),
+                        fix=f"every file of a {BINDING_TYPE} binding except 'type' must be a PEM certificate")
+    return blocks
+
+
+def build(ctx: BuildContext) -> None:
+    log = Logger("funcpacks/ca-certificates")
+    log.header("Extra CA certificates")
+    extras: list[str] = []
+    for b in bindings.find(ctx.env, BINDING_TYPE, ctx.platform_dir):
+        for name, path in b.entries().items():
+            certs = pem_certificates(path)
+            extras.extend(certs)
+            log.info(f"binding {b.name}: {name} ({len(certs)} certificate{'s' if len(certs) != 1 else ''})")
+    embed = settings.truthy(ctx.env.get("BP_EMBED_CERTS", ""))
+
+    layer = Layers(ctx.layers_dir).get("ca-certificates").reset()
+    system = SYSTEM_BUNDLE.read_text() if SYSTEM_BUNDLE.exists() else ""
+    (layer.path / BUNDLE).write_text(system + "".join(extras))
+    (layer.path / "extra.crt").write_text("".join(extras))
+    scope = None if embed else "build"
+    for var in BUNDLE_VARIABLES:
+        layer.env_override(var, str(layer.path / BUNDLE), scope=scope)
+    for var in EXTRAS_VARIABLES:
+        layer.env_override(var, str(layer.path / "extra.crt"), scope=scope)
+    layer.set_types(build=True, launch=embed).write()
+    log.info(f"{len(extras)} extra certificate(s) trusted during the build"
+             + (" and at launch (BP_EMBED_CERTS)" if embed else "; not added to the image (set BP_EMBED_CERTS=true to embed them)"))

@@ -1,0 +1,93 @@
+"""funcpacks/python: Python functions (functions-framework) and apps.
+
+Accepts what gcp-builder users write (GOOGLE_*) and what OpenFunction users write
+(FUNC_*); see config.py for every setting.
+"""
+from __future__ import annotations
+
+from funcpacks import settings
+from funcpacks.context import BuildContext, BuildPlan, DetectContext
+from funcpacks.errors import DetectFailed, UserError
+from funcpacks.launch import Launch, Process
+from funcpacks.layers import Layer, Layers
+from funcpacks.log import Logger
+
+from . import config, dependencies, function_check, requirements, runtime
+
+BUILDPACK = "funcpacks/python"
+# The default functions-framework pin; scripts/package.py writes it from versions.toml.
+DEFAULT_FRAMEWORK_FILE = "framework-version"
+
+
+def detect(ctx: DetectContext) -> None:
+    if not config.is_python_project(ctx.app_dir, ctx.env):
+        raise DetectFailed("not a Python project: no requirements.txt, pyproject.toml or main.py "
+                           "(set GOOGLE_FUNCTION_SOURCE / FUNC_SRC if the function is in another file)")
+    try:
+        cfg = config.resolve(ctx.app_dir, ctx.env)
+    except UserError as exc:
+        raise DetectFailed(f"{exc.what}; {exc.fix}") from None
+    plan = BuildPlan()
+    plan.provide("python")
+    plan.require("python", mode=cfg.mode)
+    plan.write(ctx.plan_path)
+
+
+def build(ctx: BuildContext) -> None:
+    log = Logger(BUILDPACK)
+    log.header("Configuration")
+    cfg = config.resolve(ctx.app_dir, ctx.env, log)
+    if cfg.mode == "function":
+        log.info(f"function {cfg.target!r} ({cfg.signature_type}) in {cfg.source}")
+        names = function_check.check(ctx.app_dir, cfg.source, _origin(ctx, "function_source"), cfg.target)
+        log.info(f"checked: {cfg.target} is defined in {cfg.source} "
+                 f"({len(names.functions)} module-level function(s)/class(es))")
+    else:
+        log.info(f"app: runs {cfg.entrypoint!r} (from {cfg.entrypoint_origin})")
+
+    log.header("Python")
+    interp = runtime.resolve(cfg.runtime_request, cfg.runtime_request_origin)
+    asked = f" (asked for {cfg.runtime_request} in {cfg.runtime_request_origin})" if cfg.runtime_request else ""
+    log.info(f"CPython {interp.version} from the {interp.source}{asked}")
+
+    log.header("Dependencies")
+    decl = requirements.read(ctx.app_dir)
+    default_pin = (ctx.buildpack_dir / DEFAULT_FRAMEWORK_FILE).read_text().strip()
+    extra = dependencies.framework_spec(cfg, decl, default_pin, log)
+    layer = dependencies.build_layer(ctx, cfg, interp, decl, extra, log)
+    if cfg.mode == "function":
+        _check_framework_supports(layer, cfg)
+
+    log.header("Launch")
+    launch = Launch()
+    if cfg.mode == "function":
+        # The function's launch defaults live in a small layer of their own, so changing
+        # the target never touches the cached dependencies layer.
+        fn = Layers(ctx.layers_dir).get("function").reset()
+        for var, val in (("FUNCTION_TARGET", cfg.target), ("FUNCTION_SIGNATURE_TYPE", cfg.signature_type),
+                         ("FUNCTION_SOURCE", str(ctx.app_dir / cfg.source))):
+            fn.env_default(var, val, scope="launch")
+        fn.set_types(launch=True).write()
+        launch.processes.append(Process("web", [str(layer.path / "bin" / "functions-framework")], default=True))
+        log.info(f"web: functions-framework serving {cfg.target} on 0.0.0.0:$PORT")
+    else:
+        launch.processes.append(Process("web", ["bash", "-c", cfg.entrypoint], default=True))
+        log.info(f"web: {cfg.entrypoint}")
+    launch.write(ctx.layers_dir)
+
+
+def _origin(ctx: BuildContext, key: str) -> str:
+    s = settings.lookup(ctx.env, key)
+    return s.source if s else f"default ({config.DEFAULT_SOURCE})"
+
+
+def _check_framework_supports(layer: Layer, cfg: config.Config) -> None:
+    """functions-framework 1.x knows only http and event signatures."""
+    versions = {d.name.lower(): d.version for d in dependencies.installed(layer.path)}
+    ff = versions.get(requirements.FRAMEWORK)
+    if ff is None:
+        raise UserError(f"{requirements.FRAMEWORK} is not installed although the requirements name it",
+                        fix="check the requirement line for functions-framework")
+    if cfg.signature_type == "cloudevent" and int(ff.split(".")[0]) < 2:
+        raise UserError(f"signature type cloudevent needs {requirements.FRAMEWORK} >= 2.0; the requirements pin {ff}",
+                        fix=f"raise the {requirements.FRAMEWORK} pin or use signature type event")

@@ -1,0 +1,89 @@
+"""Everything the user can set for a Python build, resolved once from the platform env
+and the application directory."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from funcpacks import settings
+from funcpacks.errors import UserError
+from funcpacks.log import Logger
+
+DEFAULT_SOURCE = "main.py"
+SIGNATURE_TYPES = ("http", "event", "cloudevent")
+# pip's own settings; they may carry credentials, so they reach pip only.
+PIP_VARIABLES = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST", "PIP_FIND_LINKS")
+PROJECT_MARKERS = ("requirements.txt", "pyproject.toml", "setup.py", ".python-version", "runtime.txt")
+
+
+@dataclass(frozen=True)
+class Config:
+    mode: str  # "function" or "app"
+    target: str = ""
+    signature_type: str = "http"
+    source: str = DEFAULT_SOURCE
+    entrypoint: str = ""  # app mode: a shell command line
+    entrypoint_origin: str = ""
+    runtime_request: str = ""
+    runtime_request_origin: str = ""
+    framework_version: str = ""
+    pip_env: dict[str, str] = field(default_factory=dict)
+
+
+def procfile_web(app_dir: Path) -> str:
+    """The `web` command of a Procfile ('' when there is none)."""
+    procfile = app_dir / "Procfile"
+    if not procfile.is_file():
+        return ""
+    for line in procfile.read_text().splitlines():
+        name, sep, command = line.partition(":")
+        if sep and name.strip() == "web" and command.strip():
+            return command.strip()
+    return ""
+
+
+def is_python_project(app_dir: Path, env: Mapping[str, str]) -> bool:
+    source = settings.value(env, "function_source") or DEFAULT_SOURCE
+    return any((app_dir / m).is_file() for m in PROJECT_MARKERS + (source,))
+
+
+def runtime_request(app_dir: Path, env: Mapping[str, str], log: Logger | None) -> tuple[str, str]:
+    """(requested version, where it came from); ('', '') when nothing asks for one."""
+    s = settings.lookup(env, "runtime_version", log)
+    if s:
+        return s.value, s.source
+    for name in (".python-version", "runtime.txt"):
+        path = app_dir / name
+        if path.is_file():
+            lines = [ln.strip() for ln in path.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+            if lines:
+                return lines[0], name
+    return "", ""
+
+
+def resolve(app_dir: Path, env: Mapping[str, str], log: Logger | None = None) -> Config:
+    target = settings.lookup(env, "function_target", log)
+    entry = settings.lookup(env, "entrypoint", log)
+    pip_env = {k: env[k] for k in PIP_VARIABLES if env.get(k)}
+    req, req_origin = runtime_request(app_dir, env, log)
+    common = dict(runtime_request=req, runtime_request_origin=req_origin,
+                  framework_version=env.get("FUNC_FRAMEWORK_VERSION", "").strip(), pip_env=pip_env)
+    if target:
+        sig = settings.value(env, "signature_type", log, "http").lower()
+        if sig not in SIGNATURE_TYPES:
+            sig_src = settings.lookup(env, "signature_type").source  # type: ignore[union-attr]
+            raise UserError(f"unknown function signature type {sig!r}", where=sig_src,
+                            fix=f"use one of: {', '.join(SIGNATURE_TYPES)}")
+        source = settings.value(env, "function_source", log, DEFAULT_SOURCE)
+        return Config(mode="function", target=target.value, signature_type=sig, source=source, **common)
+    if entry:
+        return Config(mode="app", entrypoint=entry.value, entrypoint_origin=entry.source, **common)
+    web = procfile_web(app_dir)
+    if web:
+        return Config(mode="app", entrypoint=web, entrypoint_origin="Procfile (web)", **common)
+    raise UserError(
+        "this Python project names no function and no command to run",
+        where=str(app_dir),
+        fix="set GOOGLE_FUNCTION_TARGET (or FUNC_NAME) to the function's name, "
+            "or GOOGLE_ENTRYPOINT (or FUNC_ENTRYPOINT) / a Procfile 'web:' line for an app")

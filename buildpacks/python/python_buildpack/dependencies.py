@@ -1,0 +1,182 @@
+"""The `dependencies` layer: a virtual environment with the project's requirements and
+the functions framework, reused while its metadata record matches.
+
+pip runs from the build image (`pip --python <venv>`), so the launch layer carries no
+pip. Byte-code is compiled with unchecked-hash pycs: no source timestamps inside, so two
+builds give identical files.
+"""
+from __future__ import annotations
+
+import collections
+import email.parser
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from funcpacks import sbom
+from funcpacks.context import BuildContext
+from funcpacks.errors import UserError
+from funcpacks.layers import Layer, Layers
+from funcpacks.log import Logger
+
+from .config import Config
+from .requirements import FRAMEWORK, Declaration
+from .runtime import Interpreter
+
+# Bump when the way the layer is built changes, so old cached layers are not reused.
+LAYOUT = "1"
+# gunicorn < 22 (functions-framework 1.x/2.x) imports pkg_resources, which setuptools
+# dropped in 81: such environments get the last setuptools that has it.
+PKG_RESOURCES_SETUPTOOLS = "setuptools<81"
+_PKG_RESOURCES_IMPORT = re.compile(rb"^\s*(import pkg_resources|from pkg_resources import)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Installed:
+    name: str
+    version: str
+
+
+def framework_spec(cfg: Config, decl: Declaration, default_pin: str, log: Logger) -> list[str]:
+    """Requirements added to the user's: the functions framework when they name none."""
+    if cfg.mode != "function":
+        return []
+    if decl.names_framework():
+        if cfg.framework_version:
+            log.warn(f"FUNC_FRAMEWORK_VERSION={cfg.framework_version} is ignored: {decl.kind} names {FRAMEWORK} itself")
+        return []
+    v = cfg.framework_version or default_pin
+    spec = f"{FRAMEWORK}=={v}" if re.match(r"^\d", v) else f"{FRAMEWORK}{v}"
+    origin = "FUNC_FRAMEWORK_VERSION" if cfg.framework_version else "default pin"
+    log.info(f"{decl.kind if decl.kind != 'none' else 'the project'} names no {FRAMEWORK}; adding {spec} ({origin})")
+    return [spec]
+
+
+def site_packages(venv: Path) -> Path:
+    found = sorted(venv.glob("lib/python*/site-packages"))
+    if not found:
+        raise RuntimeError(f"no site-packages in {venv}")
+    return found[0]
+
+
+def installed(venv: Path) -> list[Installed]:
+    parser = email.parser.HeaderParser()
+    result = []
+    for meta in sorted(site_packages(venv).glob("*.dist-info/METADATA")):
+        headers = parser.parsestr(meta.read_text(errors="replace"))
+        if headers.get("Name") and headers.get("Version"):
+            result.append(Installed(headers["Name"], headers["Version"]))
+    return result
+
+
+def needs_pkg_resources(venv: Path) -> bool:
+    """True when installed code imports pkg_resources and nothing provides it."""
+    sp = site_packages(venv)
+    if (sp / "pkg_resources").is_dir():
+        return False
+    return any(_PKG_RESOURCES_IMPORT.search(py.read_bytes()) for py in sp.rglob("*.py"))
+
+
+class Pip:
+    def __init__(self, ctx: BuildContext, interp: Interpreter, cache_dir: Path, pip_env: Mapping[str, str], log: Logger):
+        self.ctx = ctx
+        self.interp = interp
+        self.log = log
+        env = {k: v for k, v in ctx.env.items() if not k.startswith("PIP_")}
+        env.update(pip_env)
+        env.update({
+            "PIP_CACHE_DIR": str(cache_dir),
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+            "PIP_NO_INPUT": "1",
+            "PIP_PROGRESS_BAR": "off",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            # Reproducible wheels built from sdists: fixed zip times, no debug info
+            # (it would embed pip's random temporary build paths).
+            "SOURCE_DATE_EPOCH": "315532800",
+            "CFLAGS": (ctx.env.get("CFLAGS", "") + " -g0").strip(),
+        })
+        self.env = env
+
+    def install(self, venv: Path, args: list[str]) -> None:
+        cmd = [str(self.interp.executable), "-m", "pip", "--python", str(venv / "bin" / "python"),
+               "install", "--no-compile", "--no-warn-script-location", *args]
+        tail: collections.deque[str] = collections.deque(maxlen=30)
+        proc = subprocess.Popen(cmd, cwd=self.ctx.app_dir, env=self.env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            line = line.rstrip()
+            tail.append(line)
+            self.log.detail(line)
+        if proc.wait() != 0:
+            errors = [ln for ln in tail if "ERROR" in ln or "error" in ln] or list(tail)
+            raise UserError("pip could not install the dependencies",
+                            where=" ".join(a for a in args if not a.startswith("-")) or "requirements",
+                            detail="\n".join(errors[-12:]),
+                            fix="fix the requirement pip names above (name, version, or index settings PIP_INDEX_URL / PIP_FIND_LINKS)")
+
+
+def install_args(decl: Declaration, extra: list[str]) -> list[str]:
+    if decl.kind == "requirements.txt":
+        return ["-r", "requirements.txt", *extra]
+    return [*decl.pyproject_dependencies, *extra]
+
+
+def build_layer(ctx: BuildContext, cfg: Config, interp: Interpreter, decl: Declaration, extra: list[str],
+                log: Logger) -> Layer:
+    layers = Layers(ctx.layers_dir)
+    cache = layers.get("pip-cache")
+    cache.ensure().set_types(build=True, cache=True)
+    cache.write()
+
+    layer = layers.get("dependencies")
+    expected = {
+        "python": interp.version,
+        "requirements": decl.digest(extra),
+        "framework": " ".join(extra) or "from " + decl.kind,
+        "distro": f"{ctx.target.distro_name}-{ctx.target.distro_version}",
+        "arch": ctx.target.arch,
+        "layout": LAYOUT,
+    }
+    reusable, why = layer.compare(expected)
+    if reusable:
+        log.reused(layer.name, why)
+    else:
+        log.rebuilding(layer.name, why)
+        layer.reset()
+        try:
+            _install(ctx, cfg, interp, decl, extra, layer, cache, log)
+        except BaseException:
+            # Nothing half-written may be cached or exported.
+            layer.remove()
+            raise
+    layer.metadata = expected
+    layer.set_types(launch=True, cache=True)
+    layer.env_default("VIRTUAL_ENV", str(layer.path), scope="launch")
+    layer.env_default("PYTHONUNBUFFERED", "1", scope="launch")
+    layer.write()
+    components = [sbom.Component(d.name, d.version, "pypi") for d in installed(layer.path)]
+    sbom.write_layer_sbom(ctx.layers_dir, layer.name, components, "funcpacks/python")
+    log.info(f"{len(components)} distributions in the environment (SBOM: {layer.name}.sbom.cdx.json)")
+    return layer
+
+
+def _install(ctx: BuildContext, cfg: Config, interp: Interpreter, decl: Declaration, extra: list[str],
+             layer: Layer, cache: Layer, log: Logger) -> None:
+    venv = layer.path
+    subprocess.run([str(interp.executable), "-m", "venv", "--without-pip", str(venv)], check=True)
+    pip = Pip(ctx, interp, cache.path, cfg.pip_env, log)
+    args = install_args(decl, extra)
+    if args:
+        with log.timed("pip install"):
+            pip.install(venv, args)
+    if needs_pkg_resources(venv):
+        log.info(f"installed code imports pkg_resources, which nothing provides: adding {PKG_RESOURCES_SETUPTOOLS}")
+        pip.install(venv, [PKG_RESOURCES_SETUPTOOLS])
+    # Deterministic byte-code: hashes of the sources, never their timestamps.
+    subprocess.run([str(venv / "bin" / "python"), "-m", "compileall", "-q", "-j0",
+                    "--invalidation-mode", "unchecked-hash", str(site_packages(venv))],
+                   check=True, env={**os.environ, "PYTHONHASHSEED": "0"}, stdout=subprocess.DEVNULL)

@@ -1,0 +1,2 @@
+def hello_world(request):
+    return "hello, world"

@@ -1,0 +1,129 @@
+"""The detect and build contexts as the lifecycle hands them to bin/detect and bin/build.
+
+Buildpack API 0.10: cwd is the application directory; paths come from CNB_* variables
+(and, for older lifecycles, from positional arguments).
+"""
+from __future__ import annotations
+
+import os
+import platform
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from . import tomlw
+
+
+def _path(env: Mapping[str, str], name: str, argv: list[str], index: int) -> Path:
+    value = env.get(name) or (argv[index] if len(argv) > index else "")
+    if not value:
+        raise RuntimeError(f"{name} is not set: bin/detect and bin/build are run by the CNB lifecycle")
+    return Path(value)
+
+
+@dataclass(frozen=True)
+class Target:
+    os: str
+    arch: str
+    distro_name: str
+    distro_version: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "Target":
+        machine = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
+        return cls(
+            os=env.get("CNB_TARGET_OS", "linux"),
+            arch=env.get("CNB_TARGET_ARCH", machine),
+            distro_name=env.get("CNB_TARGET_DISTRO_NAME", ""),
+            distro_version=env.get("CNB_TARGET_DISTRO_VERSION", ""),
+        )
+
+
+@dataclass
+class DetectContext:
+    app_dir: Path
+    platform_dir: Path
+    plan_path: Path
+    buildpack_dir: Path
+    env: Mapping[str, str]
+    target: Target
+
+    @classmethod
+    def from_process(cls, argv: list[str], env: Mapping[str, str] | None = None) -> "DetectContext":
+        env = dict(os.environ if env is None else env)
+        return cls(
+            app_dir=Path.cwd(),
+            platform_dir=_path(env, "CNB_PLATFORM_DIR", argv, 1),
+            plan_path=_path(env, "CNB_BUILD_PLAN_PATH", argv, 2),
+            buildpack_dir=Path(env.get("CNB_BUILDPACK_DIR") or Path(argv[0]).resolve().parent.parent),
+            env=env,
+            target=Target.from_env(env),
+        )
+
+
+@dataclass
+class BuildPlan:
+    """What detect promises: provides and requires, each a list of {name, metadata}."""
+
+    provides: list[dict[str, Any]] = field(default_factory=list)
+    requires: list[dict[str, Any]] = field(default_factory=list)
+
+    def provide(self, name: str) -> None:
+        self.provides.append({"name": name})
+
+    def require(self, name: str, **metadata: Any) -> None:
+        entry: dict[str, Any] = {"name": name}
+        if metadata:
+            entry["metadata"] = metadata
+        self.requires.append(entry)
+
+    def write(self, path: Path) -> None:
+        data: dict[str, Any] = {}
+        if self.provides:
+            data["provides"] = self.provides
+        if self.requires:
+            data["requires"] = self.requires
+        path.write_text(tomlw.dumps(data))
+
+
+@dataclass
+class BuildContext:
+    app_dir: Path
+    layers_dir: Path
+    platform_dir: Path
+    plan_path: Path
+    buildpack_dir: Path
+    env: Mapping[str, str]
+    target: Target
+
+    @classmethod
+    def from_process(cls, argv: list[str], env: Mapping[str, str] | None = None) -> "BuildContext":
+        env = dict(os.environ if env is None else env)
+        return cls(
+            app_dir=Path.cwd(),
+            layers_dir=_path(env, "CNB_LAYERS_DIR", argv, 1),
+            platform_dir=_path(env, "CNB_PLATFORM_DIR", argv, 2),
+            plan_path=_path(env, "CNB_BP_PLAN_PATH", argv, 3),
+            buildpack_dir=Path(env.get("CNB_BUILDPACK_DIR") or Path(argv[0]).resolve().parent.parent),
+            env=env,
+            target=Target.from_env(env),
+        )
+
+    def plan_entries(self) -> list[dict[str, Any]]:
+        """The buildpack plan: the entries this buildpack was given to build."""
+        if not self.plan_path.exists():
+            return []
+        with self.plan_path.open("rb") as f:
+            return list(tomllib.load(f).get("entries", []))
+
+    def plan_metadata(self, name: str) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for entry in self.plan_entries():
+            if entry.get("name") == name:
+                merged.update(entry.get("metadata", {}))
+        return merged
+
+    def buildpack_info(self) -> dict[str, Any]:
+        with (self.buildpack_dir / "buildpack.toml").open("rb") as f:
+            return tomllib.load(f)["buildpack"]

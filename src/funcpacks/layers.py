@@ -1,0 +1,118 @@
+"""CNB layers: <layers>/<name>/ plus <layers>/<name>.toml with [types] and [metadata].
+
+Restored layer metadata comes back without [types], so types are written on every build
+(a layer whose toml lacks them is dropped by the lifecycle). A layer is reused only when
+its recorded metadata equals what this build expects; the caller logs why.
+"""
+from __future__ import annotations
+
+import shutil
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from . import tomlw
+
+RESERVED = {"build", "launch", "store"}
+_ENV_SCOPES = {None: "env", "build": "env.build", "launch": "env.launch"}
+
+
+class Layer:
+    def __init__(self, layers_dir: Path, name: str) -> None:
+        if name in RESERVED or "/" in name or not name:
+            raise ValueError(f"invalid layer name {name!r}")
+        self.name = name
+        self.path = layers_dir / name
+        self.toml_path = layers_dir / f"{name}.toml"
+        self.launch = False
+        self.build = False
+        self.cache = False
+        self.metadata: dict[str, Any] = {}
+
+    # -- state restored from a previous build ------------------------------------------
+    def restored_metadata(self) -> dict[str, Any] | None:
+        """Metadata of the layer as the lifecycle restored it, or None if there is none."""
+        if not self.toml_path.exists():
+            return None
+        with self.toml_path.open("rb") as f:
+            return dict(tomllib.load(f).get("metadata", {}))
+
+    def compare(self, expected: dict[str, Any]) -> tuple[bool, str]:
+        """(reusable, reason). Reusable when the restored metadata equals `expected`
+        and the contents were restored too."""
+        old = self.restored_metadata()
+        if old is None:
+            return False, "no cached copy"
+        if not self.path.is_dir():
+            return False, "only the metadata was restored (contents not cached)"
+        changed = sorted(k for k in set(old) | set(expected) if old.get(k) != expected.get(k))
+        if changed:
+            parts = [f"{k} {old.get(k, '(none)')!s:.40} -> {expected.get(k, '(none)')!s:.40}" for k in changed]
+            return False, "changed: " + "; ".join(parts)
+        return True, "metadata matches (" + ", ".join(f"{k}={str(v):.24}" for k, v in sorted(expected.items())) + ")"
+
+    # -- writing -----------------------------------------------------------------------
+    def reset(self) -> "Layer":
+        """Empties the layer directory for a fresh build of its contents."""
+        if self.path.exists():
+            shutil.rmtree(self.path)
+        self.path.mkdir(parents=True)
+        for sbom in self.path.parent.glob(f"{self.name}.sbom.*"):
+            sbom.unlink()
+        return self
+
+    def remove(self) -> None:
+        """Deletes the layer, its toml and SBOMs: nothing of it is cached or exported."""
+        if self.path.exists():
+            shutil.rmtree(self.path)
+        self.toml_path.unlink(missing_ok=True)
+        for sbom in self.path.parent.glob(f"{self.name}.sbom.*"):
+            sbom.unlink()
+
+    def ensure(self) -> "Layer":
+        self.path.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def set_types(self, *, launch: bool = False, build: bool = False, cache: bool = False) -> "Layer":
+        self.launch, self.build, self.cache = launch, build, cache
+        return self
+
+    def write(self) -> None:
+        data: dict[str, Any] = {"types": {"launch": self.launch, "build": self.build, "cache": self.cache}}
+        if self.metadata:
+            data["metadata"] = self.metadata
+        self.toml_path.write_text(tomlw.dumps(data))
+
+    # -- environment ---------------------------------------------------------------------
+    def _env_file(self, var: str, suffix: str, scope: str | None, process: str | None) -> Path:
+        if scope not in _ENV_SCOPES:
+            raise ValueError(f"unknown env scope {scope!r}")
+        directory = self.path / _ENV_SCOPES[scope]
+        if process:
+            if scope != "launch":
+                raise ValueError("process-specific env exists only at launch")
+            directory = directory / process
+        directory.mkdir(parents=True, exist_ok=True)
+        return directory / f"{var}.{suffix}"
+
+    def env_default(self, var: str, value: str, scope: str | None = None, process: str | None = None) -> None:
+        self._env_file(var, "default", scope, process).write_text(value)
+
+    def env_override(self, var: str, value: str, scope: str | None = None, process: str | None = None) -> None:
+        self._env_file(var, "override", scope, process).write_text(value)
+
+    def env_prepend_path(self, var: str, value: str, scope: str | None = None, delim: str = ":") -> None:
+        self._env_file(var, "prepend", scope, None).write_text(value)
+        self._env_file(var, "delim", scope, None).write_text(delim)
+
+    def env_append_path(self, var: str, value: str, scope: str | None = None, delim: str = ":") -> None:
+        self._env_file(var, "append", scope, None).write_text(value)
+        self._env_file(var, "delim", scope, None).write_text(delim)
+
+
+class Layers:
+    def __init__(self, layers_dir: Path) -> None:
+        self.dir = layers_dir
+
+    def get(self, name: str) -> Layer:
+        return Layer(self.dir, name)

@@ -1,0 +1,54 @@
+"""User settings given as platform env, in the spellings users already write.
+
+gcp-builder users write GOOGLE_*, OpenFunction builder users FUNC_*. Both are accepted;
+when both are set and differ, the GOOGLE_* value wins and the log says so.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from .log import Logger
+
+# (GOOGLE_* name, FUNC_* name) for every setting that has two spellings.
+ALIASES: dict[str, tuple[str, str]] = {
+    "function_target": ("GOOGLE_FUNCTION_TARGET", "FUNC_NAME"),
+    "signature_type": ("GOOGLE_FUNCTION_SIGNATURE_TYPE", "FUNC_TYPE"),
+    "function_source": ("GOOGLE_FUNCTION_SOURCE", "FUNC_SRC"),
+    "runtime_version": ("GOOGLE_RUNTIME_VERSION", "FUNC_RUNTIME_VERSION"),
+    "clear_source": ("GOOGLE_CLEAR_SOURCE", "FUNC_CLEAR_SOURCE"),
+    "buildable": ("GOOGLE_BUILDABLE", "FUNC_BUILDABLE"),
+    "entrypoint": ("GOOGLE_ENTRYPOINT", "FUNC_ENTRYPOINT"),
+    "build_args": ("GOOGLE_BUILD_ARGS", "FUNC_BUILD_ARGS"),
+    "goldflags": ("GOOGLE_GOLDFLAGS", "FUNC_GOLDFLAGS"),
+    "gogcflags": ("GOOGLE_GOGCFLAGS", "FUNC_GOGCFLAGS"),
+}
+
+
+@dataclass(frozen=True)
+class Setting:
+    value: str
+    source: str  # the variable it came from
+
+
+def lookup(env: Mapping[str, str], key: str, log: Logger | None = None) -> Setting | None:
+    """The value of setting `key` (a key of ALIASES), or None when unset or empty."""
+    google, func = ALIASES[key]
+    g = env.get(google, "").strip()
+    f = env.get(func, "").strip()
+    if g and f and g != f and log is not None:
+        log.warn(f"{google}={g!r} and {func}={f!r} are both set; using {google}")
+    if g:
+        return Setting(g, google)
+    if f:
+        return Setting(f, func)
+    return None
+
+
+def value(env: Mapping[str, str], key: str, log: Logger | None = None, default: str = "") -> str:
+    s = lookup(env, key, log)
+    return s.value if s else default
+
+
+def truthy(text: str) -> bool:
+    return text.strip().lower() in {"1", "true", "yes", "on"}
