@@ -7,13 +7,12 @@ from typing import TextIO
 
 
 class Logger:
-    def __init__(self, buildpack: str, stream: TextIO = sys.stdout) -> None:
+    def __init__(self, buildpack: str, stream: TextIO | None = None) -> None:
         self.buildpack = buildpack
-        self.stream = stream
-        self._started: float | None = None
+        self.stream = stream  # None: whatever sys.stdout is when a line is written
 
     def _emit(self, text: str) -> None:
-        print(text, file=self.stream, flush=True)
+        print(text, file=self.stream or sys.stdout, flush=True)
 
     def header(self, title: str) -> None:
         self._emit(f"\n[{self.buildpack}] {title}")

@@ -12,8 +12,9 @@ from funcpacks.log import Logger
 
 DEFAULT_SOURCE = "main.py"
 SIGNATURE_TYPES = ("http", "event", "cloudevent")
-# pip's own settings; they may carry credentials, so they reach pip only.
-PIP_VARIABLES = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST", "PIP_FIND_LINKS")
+# pip's own settings (PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_TRUSTED_HOST, PIP_FIND_LINKS
+# and every other PIP_* variable) reach pip's process only: they may carry credentials.
+PIP_PREFIX = "PIP_"
 PROJECT_MARKERS = ("requirements.txt", "pyproject.toml", "setup.py", ".python-version", "runtime.txt")
 
 
@@ -65,7 +66,7 @@ def runtime_request(app_dir: Path, env: Mapping[str, str], log: Logger | None) -
 def resolve(app_dir: Path, env: Mapping[str, str], log: Logger | None = None) -> Config:
     target = settings.lookup(env, "function_target", log)
     entry = settings.lookup(env, "entrypoint", log)
-    pip_env = {k: env[k] for k in PIP_VARIABLES if env.get(k)}
+    pip_env = {k: v for k, v in env.items() if k.startswith(PIP_PREFIX) and v}
     req, req_origin = runtime_request(app_dir, env, log)
     common = dict(runtime_request=req, runtime_request_origin=req_origin,
                   framework_version=env.get("FUNC_FRAMEWORK_VERSION", "").strip(), pip_env=pip_env)

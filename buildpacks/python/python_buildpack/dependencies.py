@@ -87,6 +87,7 @@ class Pip:
         self.log = log
         env = {k: v for k, v in ctx.env.items() if not k.startswith("PIP_")}
         env.update(pip_env)
+        # Ours last: the cache location and non-interactive behaviour are not the user's.
         env.update({
             "PIP_CACHE_DIR": str(cache_dir),
             "PIP_DISABLE_PIP_VERSION_CHECK": "1",

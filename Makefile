@@ -1,0 +1,41 @@
+# funcpacks: a Cloud Native Buildpacks builder for functions.
+# The two commands: `make demo` and `make test`. Versions live in versions.toml.
+
+PYTHON ?= python3
+PYTEST ?= $(PYTHON) -m pytest
+# Optional: a directory of extra .crt/.pem CA certificates to bake into the stack images.
+EXTRA_CA_DIR ?=
+
+.PHONY: tools stacks builder demo test test-fast test-integration registry-start registry-stop clean
+
+tools:
+	@bash scripts/tools.sh
+
+stacks: tools
+	@$(PYTHON) scripts/stacks.py $(if $(EXTRA_CA_DIR),--extra-ca-dir $(EXTRA_CA_DIR))
+
+builder: stacks
+	@$(PYTHON) scripts/builder.py create
+
+demo: builder
+	@$(PYTHON) scripts/funcbuild.py demo
+
+# Unit tier only: the library and each buildpack's detect/build run as the lifecycle runs them.
+test-fast:
+	$(PYTEST) -m "not slow" tests
+
+# Everything: unit tier plus integration through pack, the lifecycle, Docker and a registry.
+test: builder
+	$(PYTEST) tests
+
+test-integration: builder
+	$(PYTEST) -m slow tests
+
+registry-start: tools
+	@$(PYTHON) scripts/registry.py start
+
+registry-stop:
+	@$(PYTHON) scripts/registry.py stop
+
+clean:
+	rm -rf build

@@ -1,0 +1,171 @@
+"""Build and run a function with the funcpacks builder, the way `make demo` does.
+
+    python3 scripts/funcbuild.py build --path DIR --tag IMAGE [--env K=V ...] [-- extra pack args]
+    python3 scripts/funcbuild.py run IMAGE [--env K=V ...]        # runs, waits for HTTP 200, prints it
+    python3 scripts/funcbuild.py demo
+
+`build` runs `pack build` with the builder from versions.toml, --network host, and the
+host's extra CA certificates (/usr/local/share/ca-certificates) passed as a service
+binding of type ca-certificates when there are any: nothing of them reaches the image.
+Tests and benchmarks use these same functions.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import builder  # noqa: E402
+import versions  # noqa: E402
+
+ROOT = versions.ROOT
+HOST_CA_DIR = Path("/usr/local/share/ca-certificates")
+BINDINGS_DIR = ROOT / "build" / "bindings"
+CONTAINER_BINDINGS = "/platform/bindings"
+
+
+def host_ca_binding(bindings_dir: Path = BINDINGS_DIR, ca_dir: Path = HOST_CA_DIR) -> Path | None:
+    """A bindings root holding a ca-certificates binding with the host's extra CAs, or
+    None when the host has none."""
+    certs = sorted(p for p in ca_dir.glob("**/*.crt") if p.is_file()) if ca_dir.is_dir() else []
+    binding = bindings_dir / "host-ca-certificates"
+    if binding.exists():
+        shutil.rmtree(binding)
+    if not certs:
+        return None
+    binding.mkdir(parents=True)
+    (binding / "type").write_text("ca-certificates\n")
+    for cert in certs:
+        shutil.copy(cert, binding / cert.name)
+    return bindings_dir
+
+
+def pack_build_command(path: Path, tag: str, env: dict[str, str], extra: list[str] | None = None,
+                       bindings: Path | None = None, builder_image: str | None = None) -> list[str]:
+    cmd = [builder.pack_bin(), "build", tag, "--builder", builder_image or versions.get("images.builder"),
+           "--path", str(path), "--network", "host", "--pull-policy", "if-not-present", "--trust-builder"]
+    for key, value in env.items():
+        cmd += ["--env", f"{key}={value}"]
+    if bindings is not None:
+        cmd += ["--volume", f"{bindings}:{CONTAINER_BINDINGS}:ro", "--env", f"SERVICE_BINDING_ROOT={CONTAINER_BINDINGS}"]
+    return cmd + list(extra or [])
+
+
+def pack_build(path: Path, tag: str, env: dict[str, str], extra: list[str] | None = None,
+               capture: bool = False, with_host_ca: bool = True) -> subprocess.CompletedProcess:
+    bindings = host_ca_binding() if with_host_ca else None
+    cmd = pack_build_command(path, tag, env, extra, bindings)
+    return subprocess.run(cmd, env=builder.pack_env(), text=True,
+                          stdout=subprocess.PIPE if capture else None,
+                          stderr=subprocess.STDOUT if capture else None)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 30.0, data: bytes | None = None,
+              headers: dict[str, str] | None = None) -> tuple[int, str]:
+    """Polls url until it answers (any HTTP status); returns (status, body)."""
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            req = urllib.request.Request(url, data=data, headers=headers or {})
+            with urllib.request.urlopen(req, timeout=5) as resp:
+                return resp.status, resp.read().decode(errors="replace")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode(errors="replace")
+        except OSError as exc:
+            last = exc
+            time.sleep(0.05)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s ({last})")
+
+
+@contextlib.contextmanager
+def running(image: str, env: dict[str, str] | None = None, port: int | None = None) -> Iterator[tuple[str, int]]:
+    """Runs image with --network host on a free port; yields (container, port)."""
+    port = port or free_port()
+    name = f"funcpacks-{uuid.uuid4().hex[:10]}"
+    cmd = ["docker", "run", "-d", "--name", name, "--network", "host", "-e", f"PORT={port}"]
+    for key, value in (env or {}).items():
+        cmd += ["-e", f"{key}={value}"]
+    subprocess.run(cmd + [image], check=True, capture_output=True)
+    try:
+        yield name, port
+    finally:
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True)
+
+
+def container_logs(name: str) -> str:
+    return subprocess.run(["docker", "logs", name], capture_output=True, text=True).stdout
+
+
+def _kv(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--env {item!r}: expected KEY=VALUE")
+        out[key] = value
+    return out
+
+
+def demo() -> int:
+    sample = ROOT / "samples" / "hello-world-python"
+    tag = "funcpacks-demo/hello-world-python"
+    print(f"demo: pack build {tag} from {sample.relative_to(ROOT)}", flush=True)
+    if pack_build(sample, tag, {"GOOGLE_FUNCTION_TARGET": "hello_world"}).returncode != 0:
+        print("demo: pack build failed (see above)", file=sys.stderr)
+        return 1
+    with running(tag) as (name, port):
+        try:
+            status, body = wait_http(f"http://127.0.0.1:{port}/")
+        except TimeoutError as exc:
+            print(f"demo: {exc}\n{container_logs(name)}", file=sys.stderr)
+            return 1
+    print(f"demo: GET http://127.0.0.1:{port}/ -> {status}: {body}")
+    return 0 if status == 200 else 1
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build")
+    b.add_argument("--path", type=Path, required=True)
+    b.add_argument("--tag", required=True)
+    b.add_argument("--env", action="append", default=[])
+    b.add_argument("extra", nargs="*")
+    r = sub.add_parser("run")
+    r.add_argument("image")
+    r.add_argument("--env", action="append", default=[])
+    sub.add_parser("demo")
+    opts = parser.parse_args(argv)
+    try:
+        if opts.cmd == "build":
+            return pack_build(opts.path, opts.tag, _kv(opts.env), opts.extra).returncode
+        if opts.cmd == "run":
+            with running(opts.image, _kv(opts.env)) as (name, port):
+                status, body = wait_http(f"http://127.0.0.1:{port}/")
+                print(f"GET http://127.0.0.1:{port}/ -> {status}: {body}")
+            return 0
+        return demo()
+    except builder.BuilderError as exc:
+        print(f"funcbuild: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,117 @@
+"""Shared fixtures: packaged buildpacks and a runner that executes bin/detect and
+bin/build exactly as the lifecycle does (argv, CNB_* env, cwd = app dir, exit codes)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "src")]
+
+import builder  # noqa: E402
+import versions  # noqa: E402
+from funcpacks import tomlw  # noqa: E402
+
+# Variables a developer's shell may carry that would change what pip or the buildpacks
+# do; the lifecycle gives buildpacks only the platform env and its own CNB_* variables.
+_HOST_ONLY = ("PIP_", "GOOGLE_", "FUNC_", "BP_", "SERVICE_BINDING_ROOT", "CNB_")
+
+
+@pytest.fixture(scope="session")
+def packaged(tmp_path_factory) -> dict[str, Path]:
+    return builder.package_buildpacks(tmp_path_factory.mktemp("buildpacks"))
+
+
+@dataclass
+class PhaseResult:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def output(self) -> str:
+        return self.out + self.err
+
+
+@dataclass
+class Lifecycle:
+    """One app + platform + layers directory, as the lifecycle lays them out."""
+
+    root: Path
+    app: Path
+    platform: Path
+    layers_root: Path
+
+    def base_env(self, platform_env: dict[str, str]) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(_HOST_ONLY)}
+        env.update({
+            "CNB_PLATFORM_DIR": str(self.platform),
+            "CNB_TARGET_OS": "linux",
+            "CNB_TARGET_ARCH": "amd64",
+            "CNB_TARGET_DISTRO_NAME": "debian",
+            "CNB_TARGET_DISTRO_VERSION": "12",
+        })
+        # Platform env reaches buildpacks (clear-env = false) and is written to <platform>/env.
+        env_dir = self.platform / "env"
+        env_dir.mkdir(parents=True, exist_ok=True)
+        for key, value in platform_env.items():
+            (env_dir / key).write_text(value)
+            env[key] = value
+        return env
+
+    def detect(self, bp_dir: Path, platform_env: dict[str, str] | None = None) -> tuple[PhaseResult, dict]:
+        plan = self.root / "plan.toml"
+        plan.unlink(missing_ok=True)
+        env = self.base_env(platform_env or {})
+        env.update({"CNB_BUILD_PLAN_PATH": str(plan), "CNB_BUILDPACK_DIR": str(bp_dir)})
+        proc = subprocess.run([str(bp_dir / "bin" / "detect")], cwd=self.app, env=env,
+                              capture_output=True, text=True, timeout=120)
+        written = tomllib.loads(plan.read_text()) if plan.exists() and plan.read_text().strip() else {}
+        return PhaseResult(proc.returncode, proc.stdout, proc.stderr), written
+
+    def layers(self, bp_dir: Path) -> Path:
+        bp_id = tomllib.loads((bp_dir / "buildpack.toml").read_text())["buildpack"]["id"]
+        return self.layers_root / bp_id.replace("/", "_")
+
+    def build(self, bp_dir: Path, platform_env: dict[str, str] | None = None,
+              plan_entries: list[dict] | None = None) -> PhaseResult:
+        layers = self.layers(bp_dir)
+        layers.mkdir(parents=True, exist_ok=True)
+        bp_plan = self.root / "bp-plan.toml"
+        bp_plan.write_text(tomlw.dumps({"entries": plan_entries or []}))
+        env = self.base_env(platform_env or {})
+        env.update({"CNB_LAYERS_DIR": str(layers), "CNB_BP_PLAN_PATH": str(bp_plan),
+                    "CNB_BUILDPACK_DIR": str(bp_dir)})
+        proc = subprocess.run([str(bp_dir / "bin" / "build")], cwd=self.app, env=env,
+                              capture_output=True, text=True, timeout=600)
+        return PhaseResult(proc.returncode, proc.stdout, proc.stderr)
+
+    def restore_as_cache(self, bp_dir: Path) -> None:
+        """What the lifecycle leaves for the next build: cached layers with their
+        metadata but WITHOUT [types]; launch-only layers are gone."""
+        layers = self.layers(bp_dir)
+        for toml in list(layers.glob("*.toml")):
+            if toml.name in ("launch.toml", "store.toml"):
+                toml.unlink()
+                continue
+            data = tomllib.loads(toml.read_text())
+            layer_dir = layers / toml.stem
+            if not data.get("types", {}).get("cache"):
+                toml.unlink()
+                subprocess.run(["rm", "-rf", str(layer_dir)], check=True)
+                continue
+            toml.write_text(tomlw.dumps({"metadata": data["metadata"]}) if data.get("metadata") else "")
+
+
+@pytest.fixture
+def lifecycle(tmp_path) -> Lifecycle:
+    lc = Lifecycle(tmp_path, tmp_path / "workspace", tmp_path / "platform", tmp_path / "layers")
+    for d in (lc.app, lc.platform, lc.layers_root):
+        d.mkdir()
+    return lc

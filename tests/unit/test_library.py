@@ -1,0 +1,128 @@
+"""The shared buildpack library: TOML writer, layers, launch, SBOM, settings, bindings."""
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from funcpacks import bindings, sbom, settings, tomlw
+from funcpacks.context import BuildPlan
+from funcpacks.errors import UserError
+from funcpacks.launch import Launch, Process
+from funcpacks.layers import Layer, Layers
+from funcpacks.log import Logger
+
+
+def test_toml_writer_round_trips_cnb_shapes():
+    data = {
+        "api": "0.10",
+        "quoted": 'a "b" \\ c\nnew line',
+        "types": {"launch": True, "build": False, "cache": True},
+        "metadata": {"list": [1, "two"], "inline": {"k": "v"}, "nested": {"deep": {"x": 1}}},
+        "processes": [{"type": "web", "command": ["a", "b c"], "default": True}, {"type": "w2", "command": ["x"]}],
+        "weird key.with dots": 1,
+    }
+    assert tomllib.loads(tomlw.dumps(data)) == data
+
+
+def test_build_plan_written_as_toml(tmp_path):
+    plan = BuildPlan()
+    plan.provide("python")
+    plan.require("python", mode="function")
+    plan.write(tmp_path / "plan.toml")
+    assert tomllib.loads((tmp_path / "plan.toml").read_text()) == {
+        "provides": [{"name": "python"}], "requires": [{"name": "python", "metadata": {"mode": "function"}}]}
+
+
+def test_layer_writes_types_metadata_and_env_files(tmp_path):
+    layer = Layers(tmp_path).get("deps").reset()
+    layer.metadata = {"python": "3.11.2"}
+    layer.set_types(launch=True, cache=True).write()
+    layer.env_default("FUNCTION_TARGET", "hello", scope="launch")
+    layer.env_override("SSL_CERT_FILE", "/x.crt", scope="build")
+    layer.env_prepend_path("PYTHONPATH", "/lib", scope=None)
+    layer.env_default("ONLY_WEB", "1", scope="launch", process="web")
+    data = tomllib.loads((tmp_path / "deps.toml").read_text())
+    assert data == {"types": {"launch": True, "build": False, "cache": True}, "metadata": {"python": "3.11.2"}}
+    assert (tmp_path / "deps/env.launch/FUNCTION_TARGET.default").read_text() == "hello"
+    assert (tmp_path / "deps/env.build/SSL_CERT_FILE.override").read_text() == "/x.crt"
+    assert (tmp_path / "deps/env/PYTHONPATH.prepend").read_text() == "/lib"
+    assert (tmp_path / "deps/env/PYTHONPATH.delim").read_text() == ":"
+    assert (tmp_path / "deps/env.launch/web/ONLY_WEB.default").read_text() == "1"
+
+
+def test_layer_reuse_decision_explains_itself(tmp_path):
+    layer = Layer(tmp_path, "deps")
+    assert layer.compare({"a": "1"}) == (False, "no cached copy")
+    # What the lifecycle restores: metadata without [types].
+    (tmp_path / "deps.toml").write_text('[metadata]\na = "1"\nb = "old"\n')
+    reusable, why = layer.compare({"a": "1", "b": "old"})
+    assert not reusable and "contents not cached" in why
+    (tmp_path / "deps").mkdir()
+    assert layer.compare({"a": "1", "b": "old"})[0] is True
+    reusable, why = layer.compare({"a": "1", "b": "new"})
+    assert not reusable and "b old -> new" in why
+
+
+def test_layer_remove_leaves_nothing(tmp_path):
+    layer = Layers(tmp_path).get("deps").reset()
+    (layer.path / "f").write_text("x")
+    layer.set_types(cache=True).write()
+    (tmp_path / "deps.sbom.cdx.json").write_text("{}")
+    layer.remove()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["build", "launch", "store", "", "a/b"])
+def test_reserved_and_invalid_layer_names_rejected(tmp_path, name):
+    with pytest.raises(ValueError):
+        Layer(tmp_path, name)
+
+
+def test_launch_toml_processes(tmp_path):
+    Launch([Process("web", ["/bin/ff"], default=True), Process("shell", ["bash", "-c", "echo hi"], working_dir="/w")]).write(tmp_path)
+    data = tomllib.loads((tmp_path / "launch.toml").read_text())
+    assert data["processes"][0] == {"type": "web", "command": ["/bin/ff"], "default": True}
+    assert data["processes"][1]["working-dir"] == "/w"
+    with pytest.raises(ValueError):
+        Launch([Process("a", ["x"], default=True), Process("b", ["y"], default=True)]).write(tmp_path)
+
+
+def test_sbom_is_cyclonedx_and_deterministic(tmp_path):
+    comps = [sbom.Component("Flask", "3.0.0", "pypi"), sbom.Component("click", "8.1.7", "pypi")]
+    p = sbom.write_layer_sbom(tmp_path, "deps", comps, "t")
+    first = p.read_bytes()
+    sbom.write_layer_sbom(tmp_path, "deps", list(reversed(comps)), "t")
+    assert p.read_bytes() == first
+    doc = json.loads(first)
+    assert doc["bomFormat"] == "CycloneDX" and doc["specVersion"] == "1.4"
+    assert [(c["name"], c["version"], c["purl"]) for c in doc["components"]] == [
+        ("click", "8.1.7", "pkg:pypi/click@8.1.7"), ("Flask", "3.0.0", "pkg:pypi/Flask@3.0.0")]
+    assert "timestamp" not in json.dumps(doc) and "serialNumber" not in doc
+
+
+def test_settings_google_spelling_wins_and_says_so(capsys):
+    env = {"GOOGLE_FUNCTION_TARGET": "g", "FUNC_NAME": "f"}
+    s = settings.lookup(env, "function_target", Logger("t"))
+    assert (s.value, s.source) == ("g", "GOOGLE_FUNCTION_TARGET")
+    assert "using GOOGLE_FUNCTION_TARGET" in capsys.readouterr().out
+    assert settings.lookup({"FUNC_NAME": "f"}, "function_target").source == "FUNC_NAME"
+    assert settings.lookup({"FUNC_NAME": "  "}, "function_target") is None
+
+
+def test_bindings_found_by_type(tmp_path):
+    for name, typ in (("b-ca", "ca-certificates"), ("a-ca", "CA-Certificates"), ("other", "nugetconfig")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "type").write_text(typ + "\n")
+        (tmp_path / name / "cert.pem").write_text("x")
+    found = bindings.find({"SERVICE_BINDING_ROOT": str(tmp_path)}, "ca-certificates")
+    assert [b.name for b in found] == ["a-ca", "b-ca"]
+    assert list(found[0].entries()) == ["cert.pem"]
+    assert bindings.find({}, "ca-certificates", platform_dir=tmp_path / "none") == []
+
+
+def test_user_error_renders_what_where_fix():
+    text = UserError("it broke", where="main.py:3", fix="do this", detail="line").render("bp")
+    assert text.splitlines() == ["[bp] ERROR: it broke", "  where: main.py:3", "  | line", "  fix:   do this"]

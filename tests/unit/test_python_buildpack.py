@@ -1,0 +1,186 @@
+"""funcpacks/python: bin/detect and bin/build run as the lifecycle runs them."""
+from __future__ import annotations
+
+import json
+import tomllib
+
+import pytest
+
+from wheels import make_wheel
+
+HELLO = 'def hello_world(request):\n    return "hello, world"\n'
+
+
+@pytest.fixture
+def bp(packaged):
+    return packaged["python"]
+
+
+def write(app, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (app / name).parent.mkdir(parents=True, exist_ok=True)
+        (app / name).write_text(text)
+
+
+# ---- detect ---------------------------------------------------------------------------
+
+def test_detect_function_mode_writes_plan(lifecycle, bp):
+    write(lifecycle.app, {"main.py": HELLO})
+    res, plan = lifecycle.detect(bp, {"GOOGLE_FUNCTION_TARGET": "hello_world"})
+    assert res.code == 0, res.output
+    assert plan == {"provides": [{"name": "python"}], "requires": [{"name": "python", "metadata": {"mode": "function"}}]}
+
+
+def test_detect_app_mode_from_procfile(lifecycle, bp):
+    write(lifecycle.app, {"requirements.txt": "", "Procfile": "web: python3 -m http.server $PORT\n"})
+    res, plan = lifecycle.detect(bp)
+    assert res.code == 0, res.output
+    assert plan["requires"][0]["metadata"] == {"mode": "app"}
+
+
+def test_detect_not_python_fails_with_100(lifecycle, bp):
+    write(lifecycle.app, {"go.mod": "module x\n"})
+    res, _ = lifecycle.detect(bp, {"FUNC_NAME": "X"})
+    assert res.code == 100
+    assert "not a Python project" in res.output
+
+
+def test_detect_empty_directory_fails_with_100(lifecycle, bp):
+    res, _ = lifecycle.detect(bp)
+    assert res.code == 100
+
+
+def test_detect_python_without_target_says_which_variable(lifecycle, bp):
+    write(lifecycle.app, {"main.py": HELLO, "requirements.txt": ""})
+    res, plan = lifecycle.detect(bp)
+    assert res.code == 100 and plan == {}
+    assert "GOOGLE_FUNCTION_TARGET" in res.output and "FUNC_NAME" in res.output
+
+
+def test_detect_honours_func_src(lifecycle, bp):
+    write(lifecycle.app, {"fn/handler.py": HELLO})
+    res, _ = lifecycle.detect(bp, {"FUNC_NAME": "hello_world", "FUNC_SRC": "fn/handler.py"})
+    assert res.code == 0, res.output
+
+
+# ---- build: bad input -------------------------------------------------------------------
+
+@pytest.mark.parametrize("files, env, code, needles", [
+    ({"main.py": HELLO}, {"GOOGLE_FUNCTION_TARGET": "nope"}, 1,
+     ["function 'nope' is not defined", "hello_world"]),
+    ({"main.py": "def a(r):\n    return 1\n\ndef b(:\n"}, {"FUNC_NAME": "a"}, 1,
+     ["syntax error", "main.py:4", "def b(:"]),
+    ({"main.py": HELLO}, {"FUNC_NAME": "hello_world", "FUNC_SRC": "missing.py"}, 1,
+     ["missing.py does not exist", "FUNC_SRC", "main.py"]),
+    ({"main.py": HELLO}, {"FUNC_NAME": "hello_world", "GOOGLE_RUNTIME_VERSION": "3.7"}, 1,
+     ["Python 3.7 is not available", "GOOGLE_RUNTIME_VERSION", "3.11"]),
+    ({"main.py": HELLO, ".python-version": "2.7\n"}, {"FUNC_NAME": "hello_world"}, 1,
+     ["Python 2.7 is not available", ".python-version"]),
+    ({"main.py": HELLO}, {"FUNC_NAME": "hello_world", "FUNC_TYPE": "grpc"}, 1,
+     ["unknown function signature type 'grpc'", "http, event, cloudevent"]),
+])
+def test_build_rejects_bad_input_before_installing(lifecycle, bp, files, env, code, needles):
+    write(lifecycle.app, files)
+    res = lifecycle.build(bp, env)
+    assert res.code == code, res.output
+    for needle in needles:
+        assert needle in res.err, res.output
+    assert not (lifecycle.layers(bp) / "dependencies").exists()
+    assert not (lifecycle.layers(bp) / "launch.toml").exists()
+
+
+def test_build_google_spelling_wins_and_log_says_so(lifecycle, bp):
+    write(lifecycle.app, {"main.py": HELLO})
+    res = lifecycle.build(bp, {"GOOGLE_FUNCTION_TARGET": "nope", "FUNC_NAME": "hello_world"})
+    assert res.code == 1
+    assert "using GOOGLE_FUNCTION_TARGET" in res.out
+    assert "function 'nope' is not defined" in res.err
+
+
+# ---- build: the CNB contract ----------------------------------------------------------------
+
+@pytest.fixture
+def wheelhouse(tmp_path):
+    d = tmp_path / "wheels"
+    make_wheel(d, "tiny-dep", "1.2.3", {"tiny_dep/__init__.py": "VALUE = 42\n"})
+    make_wheel(d, "tiny-app", "0.1.0", {"tiny_app/__init__.py": "from tiny_dep import VALUE\n"}, ["tiny-dep==1.2.3"])
+    return d
+
+
+def offline_pip(wheelhouse) -> dict[str, str]:
+    return {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheelhouse)}
+
+
+def test_build_app_writes_layers_launch_env_and_sbom(lifecycle, bp, wheelhouse):
+    write(lifecycle.app, {"requirements.txt": "tiny-app==0.1.0\n", "Procfile": "web: python3 -m tiny_app\n"})
+    res = lifecycle.build(bp, offline_pip(wheelhouse))
+    assert res.code == 0, res.output
+    layers = lifecycle.layers(bp)
+    deps = tomllib.loads((layers / "dependencies.toml").read_text())
+    assert deps["types"] == {"launch": True, "build": False, "cache": True}
+    assert deps["metadata"]["python"].startswith("3.")
+    assert deps["metadata"]["distro"] == "debian-12" and deps["metadata"]["arch"] == "amd64"
+    assert tomllib.loads((layers / "pip-cache.toml").read_text())["types"] == {"launch": False, "build": True, "cache": True}
+    assert (layers / "dependencies/env.launch/PYTHONUNBUFFERED.default").read_text() == "1"
+    launch = tomllib.loads((layers / "launch.toml").read_text())
+    assert launch["processes"] == [{"type": "web", "command": ["bash", "-c", "python3 -m tiny_app"], "default": True}]
+    # byte-code is compiled with unchecked hashes (flag 0b11 in the pyc header): no timestamps
+    pycs = list((layers / "dependencies").glob("lib/python*/site-packages/tiny_dep/__pycache__/*.pyc"))
+    assert pycs and int.from_bytes(pycs[0].read_bytes()[4:8], "little") == 0b01
+    bom = json.loads((layers / "dependencies.sbom.cdx.json").read_text())
+    assert {(c["name"], c["version"]) for c in bom["components"]} == {("tiny-app", "0.1.0"), ("tiny-dep", "1.2.3")}
+    # no pip inside the launch layer
+    assert not list((layers / "dependencies").glob("lib/python*/site-packages/pip"))
+
+
+def test_rebuild_reuses_dependencies_and_requirement_change_reinstalls(lifecycle, bp, wheelhouse):
+    write(lifecycle.app, {"requirements.txt": "tiny-app==0.1.0\n", "Procfile": "web: python3 -m tiny_app\n"})
+    assert lifecycle.build(bp, offline_pip(wheelhouse)).code == 0
+    lifecycle.restore_as_cache(bp)
+    res = lifecycle.build(bp, offline_pip(wheelhouse))
+    assert res.code == 0, res.output
+    assert "Reusing layer 'dependencies': metadata matches" in res.out
+    # types are written again although the restored toml had none
+    assert tomllib.loads((lifecycle.layers(bp) / "dependencies.toml").read_text())["types"]["launch"] is True
+    lifecycle.restore_as_cache(bp)
+    write(lifecycle.app, {"requirements.txt": "tiny-dep==1.2.3\n"})
+    res = lifecycle.build(bp, offline_pip(wheelhouse))
+    assert res.code == 0, res.output
+    assert "Building layer 'dependencies': changed: requirements" in res.out
+    bom = json.loads((lifecycle.layers(bp) / "dependencies.sbom.cdx.json").read_text())
+    assert [c["name"] for c in bom["components"]] == ["tiny-dep"]
+
+
+def test_unsatisfiable_requirement_shows_pips_reason_and_caches_nothing(lifecycle, bp, wheelhouse):
+    write(lifecycle.app, {"requirements.txt": "tiny-dep==9.9.9\n", "Procfile": "web: x\n"})
+    res = lifecycle.build(bp, offline_pip(wheelhouse))
+    assert res.code == 1
+    assert "pip could not install the dependencies" in res.err
+    assert "No matching distribution found for tiny-dep==9.9.9" in res.err
+    layers = lifecycle.layers(bp)
+    assert not (layers / "dependencies").exists() and not (layers / "dependencies.toml").exists()
+
+
+def test_function_mode_adds_default_framework_pin(lifecycle, bp, wheelhouse):
+    """The default pin comes from versions.toml; offline, pip's failure names exactly it."""
+    import versions
+    pin = versions.get("python.functions-framework")
+    write(lifecycle.app, {"main.py": HELLO})
+    res = lifecycle.build(bp, {"FUNC_NAME": "hello_world", **offline_pip(wheelhouse)})
+    assert f"adding functions-framework=={pin} (default pin)" in res.out
+    assert res.code == 1 and f"functions-framework=={pin}" in res.err
+
+
+def test_func_framework_version_overrides_default(lifecycle, bp, wheelhouse):
+    write(lifecycle.app, {"main.py": HELLO})
+    res = lifecycle.build(bp, {"FUNC_NAME": "hello_world", "FUNC_FRAMEWORK_VERSION": "3.8.0", **offline_pip(wheelhouse)})
+    assert "adding functions-framework==3.8.0 (FUNC_FRAMEWORK_VERSION)" in res.out
+
+
+def test_pip_settings_reach_pip_only(lifecycle, bp, wheelhouse):
+    write(lifecycle.app, {"requirements.txt": "tiny-dep\n", "Procfile": "web: x\n"})
+    res = lifecycle.build(bp, {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheelhouse)})
+    assert res.code == 0, res.output
+    layers = lifecycle.layers(bp)
+    written = "".join(p.read_text(errors="ignore") for p in layers.rglob("*") if p.is_file() and "env" in p.parts)
+    assert str(wheelhouse) not in written

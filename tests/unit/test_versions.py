@@ -1,0 +1,58 @@
+"""versions.toml is the one source of truth: nothing else repeats a pin by hand."""
+from __future__ import annotations
+
+import subprocess
+import tomllib
+
+import builder
+import versions
+
+ROOT = versions.ROOT
+
+
+def tracked_files() -> list:
+    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout.split()
+    return [ROOT / p for p in out if (ROOT / p).is_file()]
+
+
+def test_pins_appear_only_in_versions_toml():
+    data = versions.load()
+    pins = {
+        "pack": data["pack"]["version"],
+        "lifecycle": data["lifecycle"]["version"],
+        "functions-framework default": data["python"]["functions-framework"],
+        "source-date-epoch": str(data["debian"]["source-date-epoch"]),
+    }
+    offenders = []
+    for path in tracked_files():
+        if path.name == "versions.toml" or path.suffix in (".png",):
+            continue
+        text = path.read_text(errors="ignore")
+        offenders += [f"{path.relative_to(ROOT)}: {what} {pin}" for what, pin in pins.items() if pin in text]
+    assert offenders == []
+
+
+def test_buildpack_descriptors_agree_with_versions():
+    data = versions.load()
+    for name in builder.OPTIONAL_FIRST + builder.LANGUAGE_BUILDPACKS:
+        desc = builder.descriptor(builder.BUILDPACKS_SRC / name)
+        builder.check_descriptor(name, desc, data)  # raises on disagreement
+
+
+def test_generated_builder_toml_uses_versions(tmp_path):
+    data = versions.load()
+    packaged = builder.package_buildpacks(tmp_path / "bps", data)
+    doc = tomllib.loads(builder.builder_toml(data, packaged, tmp_path))
+    assert doc["build"]["image"] == data["images"]["build"]
+    assert doc["run"]["images"] == [{"image": data["images"]["run"]}]
+    assert doc["lifecycle"]["uri"].endswith(f"lifecycle-v{data['lifecycle']['version']}+linux.x86-64.tgz")
+    assert {b["id"] for b in doc["buildpacks"]} == {"funcpacks/ca-certificates", "funcpacks/python"}
+    for order in doc["order"]:
+        first = order["group"][0]
+        assert first["id"] == "funcpacks/ca-certificates" and first["optional"] is True
+    assert (packaged["python"] / "framework-version").read_text().strip() == data["python"]["functions-framework"]
+    # the packaged buildpack is self-contained: library and entry points inside it
+    for bp in packaged.values():
+        assert (bp / "lib" / "funcpacks" / "layers.py").is_file()
+        assert (bp / "bin" / "detect").stat().st_mode & 0o111
