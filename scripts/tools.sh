@@ -7,7 +7,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-TOOLS="$ROOT/.tools"
+TOOLS="${TOOLS_DIR:-$ROOT/.tools}"
 mkdir -p "$TOOLS/bin"
 
 die() { echo "tools: $*" >&2; exit 1; }

@@ -1,0 +1,48 @@
+"""Helpers of the integration tier: pack builds through scripts/funcbuild.py, image
+inspection, layer digests."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import funcbuild
+import versions
+
+SAMPLES = versions.ROOT / "samples"
+
+
+def build(path: Path, tag: str, env: dict[str, str], extra: list[str] | None = None) -> subprocess.CompletedProcess:
+    """pack build with our builder; output captured (pack's and the buildpacks')."""
+    return funcbuild.pack_build(path, tag, env, extra, capture=True)
+
+
+def must_build(path: Path, tag: str, env: dict[str, str], extra: list[str] | None = None) -> str:
+    proc = build(path, tag, env, extra)
+    assert proc.returncode == 0, proc.stdout[-6000:]
+    return proc.stdout
+
+
+def inspect(image: str) -> dict:
+    out = subprocess.run(["docker", "image", "inspect", image], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)[0]
+
+
+def layer_shas(image: str, buildpack: str) -> dict[str, str]:
+    """Layer name -> diffID of one buildpack's layers, from the lifecycle's metadata label."""
+    meta = json.loads(inspect(image)["Config"]["Labels"]["io.buildpacks.lifecycle.metadata"])
+    for bp in meta["buildpacks"]:
+        if bp["key"] == buildpack:
+            return {name: layer["sha"] for name, layer in bp.get("layers", {}).items()}
+    return {}
+
+
+def copy_sample(name: str, dest: Path) -> Path:
+    target = dest / name
+    shutil.copytree(SAMPLES / name, target)
+    return target
+
+
+def remove_image(*images: str) -> None:
+    subprocess.run(["docker", "rmi", "-f", *images], capture_output=True)

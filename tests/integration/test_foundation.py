@@ -1,0 +1,150 @@
+"""The foundation through real tools: make tools, the stack images, the builder."""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import tarfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import versions
+from helpers import inspect
+
+ROOT = versions.ROOT
+DATA = versions.load()
+
+
+def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, **kw)
+
+
+def image_file_names(image: str) -> set[str]:
+    """Every path in the image's layers, read from `docker save`."""
+    save = subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE)
+    names: set[str] = set()
+    with tarfile.open(fileobj=save.stdout, mode="r|") as outer:
+        for member in outer:
+            if member.isfile() and (member.name.endswith("layer.tar") or member.name.startswith("blobs/")):
+                with tarfile.open(fileobj=outer.extractfile(member), mode="r|") as layer:
+                    names.update(m.name.lstrip("./") for m in layer)
+    save.wait()
+    return names
+
+
+def test_second_make_tools_rebuilds_nothing():
+    proc = run(["make", "-s", "tools"])
+    assert proc.returncode == 0, proc.stderr
+    assert f"pack {DATA['pack']['version']} present" in proc.stdout
+    assert f"lifecycle {DATA['lifecycle']['version']} present" in proc.stdout
+    assert "building" not in proc.stdout
+    assert run([str(ROOT / ".tools/bin/pack"), "version"]).stdout.strip() == DATA["pack"]["version"]
+
+
+def test_broken_go_download_stops_make_with_one_line(tmp_path):
+    env = dict(os.environ, TOOLS_DIR=str(tmp_path / "tools"), GOMODCACHE=str(tmp_path / "mod"),
+               GOPROXY="http://127.0.0.1:9", GOFLAGS="-mod=mod")
+    proc = run(["make", "-s", "tools"], env=env)
+    assert proc.returncode != 0
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("tools:")]
+    assert len(lines) == 1, proc.stderr
+    assert f"could not download {DATA['pack']['module']}@v{DATA['pack']['version']} from the Go module proxy (http://127.0.0.1:9)" in lines[0]
+    assert "Traceback" not in proc.stderr
+
+
+def test_missing_go_binary_stops_make_with_one_line(tmp_path):
+    env = dict(os.environ, TOOLS_DIR=str(tmp_path / "tools"), PATH="/usr/sbin:/usr/bin:/sbin:/bin")
+    proc = run(["make", "-s", "tools"], env=env)
+    assert proc.returncode != 0
+    assert "tools: go is not on PATH: install Go" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_missing_docker_daemon_stops_stacks_with_one_line():
+    env = dict(os.environ, DOCKER_HOST="unix:///nonexistent/docker.sock")
+    proc = run(["python3", "scripts/stacks.py"], env=env)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == "stacks: no Docker daemon answers: run 'make tools'"
+
+
+def test_stack_images_labels_user_env():
+    st = DATA["stack"]
+    uid = f"{st['user-id']}:{st['group-id']}"
+    for kind in ("build", "run"):
+        cfg = inspect(DATA["images"][kind])["Config"]
+        labels = cfg["Labels"]
+        assert labels["io.buildpacks.base.distro.name"] == "debian"
+        assert labels["io.buildpacks.base.distro.version"] == DATA["debian"]["version"]
+        assert labels["io.buildpacks.stack.id"] == st["id"]
+        assert cfg["User"] == uid
+        env = dict(e.split("=", 1) for e in cfg["Env"])
+        assert env["CNB_USER_ID"] == str(st["user-id"]) and env["CNB_GROUP_ID"] == str(st["group-id"])
+        # the cnb user exists with that uid/gid
+        who = run(["docker", "run", "--rm", "--network", "host", DATA["images"][kind], "id"])
+        assert who.stdout.strip().startswith(f"uid={st['user-id']}({st['user-name']}) gid={st['group-id']}"), who.stdout
+        # no host files leaked into the image's layers
+        names = image_file_names(DATA["images"][kind])
+        assert "etc/passwd" in names
+        assert not {"etc/resolv.conf", "etc/hostname"} & names
+    run_env = dict(e.split("=", 1) for e in inspect(DATA["images"]["run"])["Config"]["Env"])
+    assert run_env["PORT"] == "8080"
+    build_env = dict(e.split("=", 1) for e in inspect(DATA["images"]["build"])["Config"]["Env"])
+    assert build_env["CNB_PLATFORM_API"] == DATA["lifecycle"]["platform-api"]
+    # the build image carries what the buildpacks and builds need
+    tools = run(["docker", "run", "--rm", "--network", "host", DATA["images"]["build"], "sh", "-c",
+                 "python3 --version && git --version && gcc --version && curl --version && test -s /etc/ssl/certs/ca-certificates.crt"])
+    assert tools.returncode == 0, tools.stderr
+
+
+def test_unchanged_stack_definitions_reuse_images():
+    before = {k: inspect(DATA["images"][k])["Id"] for k in ("build", "run")}
+    proc = run(["python3", "scripts/stacks.py"])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("is up to date") == 2
+    assert {k: inspect(DATA["images"][k])["Id"] for k in ("build", "run")} == before
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def test_stack_rootfs_is_reproducible(tmp_path):
+    """Two builds from clean give bit-identical root filesystem tarballs."""
+    def build(n: int) -> Path:
+        out = tmp_path / f"run{n}"
+        proc = run(["python3", "scripts/stacks.py", "--rootfs-only", str(out)])
+        assert proc.returncode == 0, proc.stderr
+        return out
+
+    with ThreadPoolExecutor(2) as pool:
+        a, b = pool.map(build, (1, 2))
+    for kind in ("build", "run"):
+        assert _sha256(a / f"{kind}-rootfs.tar") == _sha256(b / f"{kind}-rootfs.tar"), kind
+
+
+def test_builder_inspect_lists_buildpacks_lifecycle_and_run_image():
+    env = dict(os.environ, PACK_HOME=str(ROOT / ".tools/pack-home"))
+    # The human-readable form: the JSON form gives up when the remote registry
+    # (Docker Hub) is unreachable, the human-readable one reports the local image.
+    proc = run([str(ROOT / ".tools/bin/pack"), "builder", "inspect", DATA["images"]["builder"]], env=env)
+    local = proc.stdout.split("LOCAL:", 1)[1]
+    sections = {}
+    for block in local.split("\n\n"):
+        head, _, body = block.strip().partition("\n")
+        sections[head.rstrip(":")] = body
+    assert f"Version: {DATA['lifecycle']['version']}" in sections["Lifecycle"]
+    assert sections["Run Images"].split() == [DATA["images"]["run"]]
+    listed = [ln.split()[0] for ln in sections["Buildpacks"].splitlines()[1:]]
+    assert listed == ["funcpacks/ca-certificates", "funcpacks/python"]
+    assert "Trusted: Yes" in local
+    cfg = inspect(DATA["images"]["builder"])["Config"]
+    env_vars = dict(e.split("=", 1) for e in cfg["Env"])
+    assert env_vars["CNB_PLATFORM_API"] == DATA["lifecycle"]["platform-api"]
+    # the lifecycle inside the builder is the one we built, and it runs there
+    version = run(["docker", "run", "--rm", "--network", "host", "--entrypoint", "/cnb/lifecycle/lifecycle",
+                   DATA["images"]["builder"], "-version"])
+    assert version.stdout.startswith(DATA["lifecycle"]["version"] + "+"), version.stdout + version.stderr
