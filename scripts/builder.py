@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -156,7 +157,12 @@ def pack_env() -> dict[str, str]:
     image = versions.get("images.builder")
     if not config.exists() or image not in config.read_text():
         config.write_text(f'trusted-builders = [{{ name = "{image}" }}]\npull-policy = "if-not-present"\n')
-    return dict(os.environ, PACK_HOME=str(home))
+    # pack in a container makes a new cache volume per build unless it has a stable key;
+    # one random key per checkout keeps warm rebuilds warm.
+    key_file = home / "volume-key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(16))
+    return dict(os.environ, PACK_HOME=str(home), PACK_VOLUME_KEY=key_file.read_text().strip())
 
 
 def main(argv: list[str]) -> int:

@@ -110,7 +110,9 @@ def running(image: str, env: dict[str, str] | None = None, port: int | None = No
 
 
 def container_logs(name: str) -> str:
-    return subprocess.run(["docker", "logs", name], capture_output=True, text=True).stdout
+    """The container's stdout and stderr, interleaved."""
+    return subprocess.run(["docker", "logs", name], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True).stdout
 
 
 def _kv(items: list[str]) -> dict[str, str]:

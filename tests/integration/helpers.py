@@ -45,4 +45,11 @@ def copy_sample(name: str, dest: Path) -> Path:
 
 
 def remove_image(*images: str) -> None:
+    """Removes test images and the cache volumes pack made for them."""
     subprocess.run(["docker", "rmi", "-f", *images], capture_output=True)
+    for image in images:
+        key = image.split(":")[0].replace("/", "_")
+        names = subprocess.run(["docker", "volume", "ls", "-q", "--filter", f"name={key}_"],
+                               capture_output=True, text=True).stdout.split()
+        if names:
+            subprocess.run(["docker", "volume", "rm", "-f", *names], capture_output=True)

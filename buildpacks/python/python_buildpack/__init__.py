@@ -21,8 +21,8 @@ DEFAULT_FRAMEWORK_FILE = "framework-version"
 
 def detect(ctx: DetectContext) -> None:
     if not config.is_python_project(ctx.app_dir, ctx.env):
-        raise DetectFailed("not a Python project: no requirements.txt, pyproject.toml or main.py "
-                           "(set GOOGLE_FUNCTION_SOURCE / FUNC_SRC if the function is in another file)")
+        raise DetectFailed("not a Python project: no requirements.txt, pyproject.toml or .py file "
+                           "at the top of the source directory")
     try:
         cfg = config.resolve(ctx.app_dir, ctx.env)
     except UserError as exc:

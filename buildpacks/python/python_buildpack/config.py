@@ -45,8 +45,12 @@ def procfile_web(app_dir: Path) -> str:
 
 
 def is_python_project(app_dir: Path, env: Mapping[str, str]) -> bool:
+    """A dependency or version file, the function source, or any .py file at the root
+    (a mistyped source setting must reach the build, which explains it)."""
     source = settings.value(env, "function_source") or DEFAULT_SOURCE
-    return any((app_dir / m).is_file() for m in PROJECT_MARKERS + (source,))
+    if any((app_dir / m).is_file() for m in PROJECT_MARKERS + (source,)):
+        return True
+    return any(p.is_file() for p in app_dir.glob("*.py"))
 
 
 def runtime_request(app_dir: Path, env: Mapping[str, str], log: Logger | None) -> tuple[str, str]:

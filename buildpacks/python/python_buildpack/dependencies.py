@@ -177,7 +177,10 @@ def _install(ctx: BuildContext, cfg: Config, interp: Interpreter, decl: Declarat
     if needs_pkg_resources(venv):
         log.info(f"installed code imports pkg_resources, which nothing provides: adding {PKG_RESOURCES_SETUPTOOLS}")
         pip.install(venv, [PKG_RESOURCES_SETUPTOOLS])
-    # Deterministic byte-code: hashes of the sources, never their timestamps.
-    subprocess.run([str(venv / "bin" / "python"), "-m", "compileall", "-q", "-j0",
+    # Deterministic byte-code: hashes of the sources, never their timestamps. Forced,
+    # because starting the venv's python (pip, .pth hooks such as setuptools'
+    # _distutils_hack) already wrote timestamp pycs that compileall would keep.
+    subprocess.run([str(venv / "bin" / "python"), "-m", "compileall", "-q", "-f", "-j0",
                     "--invalidation-mode", "unchecked-hash", str(site_packages(venv))],
-                   check=True, env={**os.environ, "PYTHONHASHSEED": "0"}, stdout=subprocess.DEVNULL)
+                   check=True, env={**os.environ, "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"},
+                   stdout=subprocess.DEVNULL)

@@ -1,0 +1,180 @@
+"""The Python buildpack through real pack, lifecycle, Docker and functions frameworks."""
+from __future__ import annotations
+
+import http.server
+import json
+import subprocess
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+
+import funcbuild
+from helpers import SAMPLES, build, copy_sample, inspect, layer_shas, must_build, remove_image
+
+BP = "funcpacks/python"
+
+
+@pytest.fixture
+def tag():
+    name = f"funcpacks-test/py-{uuid.uuid4().hex[:8]}"
+    yield name
+    remove_image(name)
+
+
+CE_HEADERS = {"ce-specversion": "1.0", "ce-type": "com.example.test", "ce-source": "/tests",
+              "ce-id": "evt-1", "Content-Type": "application/json"}
+
+SAMPLE_CASES = [
+    # (sample, build env, method, expected body or None for "any 2xx")
+    ("hello-world-python", {"GOOGLE_FUNCTION_TARGET": "hello_world", "GOOGLE_FUNCTION_SIGNATURE_TYPE": "http"}, "GET", "hello, world"),
+    ("hello-world-python", {"FUNC_NAME": "hello_world", "FUNC_TYPE": "http"}, "GET", "hello, world"),
+    ("python-no-requirements", {"FUNC_NAME": "hello"}, "GET", "hello, world"),
+    ("python-cloudevent", {"GOOGLE_FUNCTION_TARGET": "on_event", "GOOGLE_FUNCTION_SIGNATURE_TYPE": "cloudevent"}, "POST", None),
+    ("python-cloudevent", {"FUNC_NAME": "on_event", "FUNC_TYPE": "cloudevent"}, "POST", None),
+    ("python-procfile-app", {}, "GET", "hello, world"),
+]
+
+
+@pytest.mark.parametrize("sample, env, method, expected", SAMPLE_CASES,
+                         ids=[f"{c[0]}-{'-'.join(sorted(c[1])) or 'procfile'}" for c in SAMPLE_CASES])
+def test_sample_builds_runs_and_answers(sample, env, method, expected, tag):
+    must_build(SAMPLES / sample, tag, env)
+    with funcbuild.running(tag) as (name, port):
+        url = f"http://127.0.0.1:{port}/"
+        if method == "POST":
+            status, body = funcbuild.wait_http(url, data=b'{"msg": "hi"}', headers=CE_HEADERS)
+        else:
+            status, body = funcbuild.wait_http(url)
+        logs = funcbuild.container_logs(name)
+    assert 200 <= status < 300, (status, body, logs)
+    if expected is not None:
+        assert body == expected
+    if method == "POST":
+        assert "received com.example.test evt-1" in logs
+
+
+def test_launch_env_defaults_and_no_build_settings_in_config(tag):
+    must_build(SAMPLES / "python-no-requirements", tag, {"FUNC_NAME": "hello"})
+    cfg = inspect(tag)["Config"]
+    # the function's settings are launch defaults inside layers, not image config env
+    env = dict(e.split("=", 1) for e in cfg["Env"])
+    assert "FUNC_NAME" not in env and "FUNCTION_TARGET" not in env
+    # ... and docker run -e overrides them: a wrong target makes the framework fail
+    with funcbuild.running(tag, env={"FUNCTION_TARGET": "missing_fn"}) as (name, port):
+        with pytest.raises(TimeoutError):
+            funcbuild.wait_http(f"http://127.0.0.1:{port}/", timeout=8)
+        assert "missing_fn" in funcbuild.container_logs(name)
+    with funcbuild.running(tag) as (name, port):
+        status, body = funcbuild.wait_http(f"http://127.0.0.1:{port}/?name=funcpacks")
+    assert (status, body) == (200, "hello, funcpacks")
+
+
+def test_edit_source_reuses_dependencies_and_requirements_change_reinstalls(tmp_path, tag):
+    app = copy_sample("hello-world-python", tmp_path)
+    env = {"GOOGLE_FUNCTION_TARGET": "hello_world"}
+    must_build(app, tag, env)
+    first = layer_shas(tag, BP)
+    (app / "main.py").write_text('def hello_world(request):\n    return "hello, again"\n')
+    log = must_build(app, tag, env)
+    assert "Reusing layer 'dependencies': metadata matches" in log
+    second = layer_shas(tag, BP)
+    assert second["dependencies"] == first["dependencies"]
+    with funcbuild.running(tag) as (name, port):
+        assert funcbuild.wait_http(f"http://127.0.0.1:{port}/") == (200, "hello, again")
+    (app / "requirements.txt").write_text((app / "requirements.txt").read_text() + "six==1.16.0\n")
+    log = must_build(app, tag, env)
+    assert "Building layer 'dependencies': changed: requirements" in log
+    assert layer_shas(tag, BP)["dependencies"] != first["dependencies"]
+
+
+def test_two_builds_without_cache_give_the_same_image(tag):
+    other = tag + "-again"
+    try:
+        for t in (tag, other):
+            must_build(SAMPLES / "hello-world-python", t, {"GOOGLE_FUNCTION_TARGET": "hello_world"}, ["--clear-cache"])
+        assert inspect(tag)["Id"] == inspect(other)["Id"]
+    finally:
+        remove_image(other)
+
+
+def test_sbom_lists_installed_distributions(tmp_path, tag):
+    must_build(SAMPLES / "hello-world-python", tag, {"GOOGLE_FUNCTION_TARGET": "hello_world"})
+    out = tmp_path / "sbom"
+    proc = subprocess.run([funcbuild.builder.pack_bin(), "sbom", "download", tag, "--output-dir", str(out)],
+                          env=funcbuild.builder.pack_env(), capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    files = list(out.rglob("sbom.cdx.json"))
+    deps = [f for f in files if "funcpacks_python" in str(f) and "dependencies" in str(f)]
+    assert deps, files
+    doc = json.loads(deps[0].read_text())
+    comps = {c["name"].lower(): c["version"] for c in doc["components"]}
+    assert comps["functions-framework"] == "1.4.3" and comps["markupsafe"] == "2.0.1"
+    assert "gunicorn" in comps and "flask" in comps
+
+
+HELLO = 'def hello_world(request):\n    return "hello, world"\n'
+BAD_INPUTS = [
+    ("target unset", {"main.py": HELLO}, {}, ["GOOGLE_FUNCTION_TARGET", "FUNC_NAME"]),
+    ("target not defined", {"main.py": HELLO + "\ndef other(request):\n    return 1\n"},
+     {"GOOGLE_FUNCTION_TARGET": "helo_world"}, ["function 'helo_world' is not defined", "hello_world, other"]),
+    ("syntax error", {"main.py": "def hello_world(request):\n    return 'x'\n\nif True\n    pass\n"},
+     {"FUNC_NAME": "hello_world"}, ["syntax error", "main.py:4", "if True"]),
+    ("unsatisfiable requirement", {"main.py": HELLO, "requirements.txt": "flask==0.0.0.1\n"},
+     {"FUNC_NAME": "hello_world"}, ["pip could not install the dependencies", "flask==0.0.0.1"]),
+    ("runtime version not available", {"main.py": HELLO}, {"FUNC_NAME": "hello_world", "FUNC_RUNTIME_VERSION": "3.8"},
+     ["Python 3.8 is not available", "FUNC_RUNTIME_VERSION", "3.11"]),
+    ("function source missing", {"main.py": HELLO}, {"GOOGLE_FUNCTION_TARGET": "hello_world",
+                                                     "GOOGLE_FUNCTION_SOURCE": "handler.py"},
+     ["function source file handler.py does not exist", "GOOGLE_FUNCTION_SOURCE"]),
+    ("empty directory", {}, {"FUNC_NAME": "hello_world"}, ["No buildpack groups passed detection", "not a Python project"]),
+]
+
+
+@pytest.mark.parametrize("case, files, env, needles", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+def test_bad_input_fails_with_a_clear_message(case, files, env, needles, tmp_path, tag):
+    app = tmp_path / "app"
+    app.mkdir()
+    for name, text in files.items():
+        (app / name).write_text(text)
+    proc = build(app, tag, env)
+    assert proc.returncode != 0
+    for needle in needles:
+        assert needle in proc.stdout, proc.stdout[-4000:]
+    assert subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode != 0
+
+
+class _RecordingIndex(http.server.BaseHTTPRequestHandler):
+    """An extra package index on 127.0.0.1 that knows no packages but records requests."""
+
+    seen: list[tuple[str, str]] = []
+
+    def do_GET(self):  # noqa: N802
+        self.seen.append((self.path, self.headers.get("Authorization", "")))
+        self.send_response(404)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_index_credentials_never_reach_the_image(tag, tmp_path):
+    secret = f"s3cr3t-{uuid.uuid4().hex}"
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RecordingIndex)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _RecordingIndex.seen = []
+    try:
+        index = f"http://funcuser:{secret}@127.0.0.1:{server.server_address[1]}/simple/"
+        must_build(SAMPLES / "python-no-requirements", tag,
+                   {"FUNC_NAME": "hello", "PIP_EXTRA_INDEX_URL": index, "PIP_TRUSTED_HOST": "127.0.0.1"})
+    finally:
+        server.shutdown()
+    assert _RecordingIndex.seen, "pip never asked the extra index: the setting did not reach pip"
+    cfg = json.dumps(inspect(tag))
+    assert secret not in cfg
+    saved = tmp_path / "image.tar"
+    subprocess.run(["docker", "save", "-o", str(saved), tag], check=True)
+    data = saved.read_bytes()
+    assert secret.encode() not in data
+    assert b"funcuser" not in data
