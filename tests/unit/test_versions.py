@@ -56,3 +56,14 @@ def test_generated_builder_toml_uses_versions(tmp_path):
     for bp in packaged.values():
         assert (bp / "lib" / "funcpacks" / "layers.py").is_file()
         assert (bp / "bin" / "detect").stat().st_mode & 0o111
+
+
+def test_function_manifests_match_versions_and_samples():
+    import manifests
+    files = manifests.expected()
+    for path, text in files.items():
+        assert path.read_text() == text, f"{path} is stale: run python3 scripts/manifests.py write"
+        assert f'builder: "{versions.get("images.builder")}"' in text
+    # every sample has a Function CR and every CR a sample
+    samples = {p.name for p in (ROOT / "samples").iterdir() if p.is_dir()}
+    assert {p.stem for p in files} == samples
