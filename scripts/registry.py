@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -28,24 +29,40 @@ class RegistryError(Exception):
     pass
 
 
-def _config(address: str, storage: Path) -> str:
-    return (
+def _config(address: str, storage: Path, htpasswd: Path | None) -> str:
+    text = (
         "version: 0.1\n"
         "log:\n  level: warn\n"
         f"storage:\n  filesystem:\n    rootdirectory: {storage}\n  delete:\n    enabled: true\n"
         f"http:\n  addr: {address}\n"
     )
+    if htpasswd is not None:
+        text += f"auth:\n  htpasswd:\n    realm: funcpacks\n    path: {htpasswd}\n"
+    return text
 
 
 def answers(address: str) -> bool:
+    """True when a registry serves /v2/ there (an auth challenge counts)."""
     try:
         with urllib.request.urlopen(f"http://{address}/v2/", timeout=1) as resp:
             return resp.status == 200
+    except urllib.error.HTTPError as exc:
+        return exc.code == 401
     except OSError:
         return False
 
 
-def start(directory: Path = DEFAULT_DIR, address: str | None = None) -> str:
+def htpasswd_file(directory: Path, user: str, password: str) -> Path:
+    """A bcrypt htpasswd file (the only kind the registry accepts), made with htpasswd."""
+    if shutil.which("htpasswd") is None:
+        raise RegistryError("htpasswd is not installed: run 'make tools' (Debian package apache2-utils)")
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "htpasswd"
+    subprocess.run(["htpasswd", "-Bbc", str(path), user, password], check=True, capture_output=True)
+    return path
+
+
+def start(directory: Path = DEFAULT_DIR, address: str | None = None, htpasswd: Path | None = None) -> str:
     address = address or versions.get("registry.address")
     pid_file = directory / "registry.pid"
     if answers(address):
@@ -56,7 +73,7 @@ def start(directory: Path = DEFAULT_DIR, address: str | None = None) -> str:
     storage = directory / "data"
     storage.mkdir(exist_ok=True)
     config = directory / "config.yml"
-    config.write_text(_config(address, storage))
+    config.write_text(_config(address, storage, htpasswd))
     log = (directory / "registry.log").open("ab")
     proc = subprocess.Popen([BINARY, "serve", str(config)], stdout=log, stderr=log,
                             stdin=subprocess.DEVNULL, start_new_session=True)

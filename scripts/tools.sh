@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make tools`: installs and starts what the project needs, idempotently.
-#   - Debian packages (Docker engine, mmdebstrap, skopeo, registry, wrk)
+#   - Debian packages (Docker engine, mmdebstrap, skopeo, registry, htpasswd, wrk)
+#   - the Python modules of the scripts and tests (pytest, PyYAML)
 #   - a Docker daemon (started here if none answers)
 #   - pack and the lifecycle, built from the Go module proxy at the pinned versions
 # A second run with everything present rebuilds nothing.
@@ -14,7 +15,7 @@ die() { echo "tools: $*" >&2; exit 1; }
 say() { echo "tools: $*"; }
 pin() { python3 "$ROOT/scripts/versions.py" get "$1"; }
 
-APT_PACKAGES=(docker.io mmdebstrap skopeo docker-registry wrk)
+APT_PACKAGES=(docker.io mmdebstrap skopeo docker-registry apache2-utils wrk)
 
 ensure_apt_packages() {
   local missing=() p
@@ -31,6 +32,20 @@ ensure_apt_packages() {
   if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >"$log" 2>&1; then
     die "apt-get could not install ${missing[*]} (see $log: $(tail -n 1 "$log"))"
   fi
+}
+
+# Python modules of the scripts and tests (not of the buildpacks, which use the stdlib).
+ensure_python_modules() {
+  local missing=()
+  python3 -c 'import pytest' 2>/dev/null || missing+=(pytest)
+  python3 -c 'import yaml' 2>/dev/null || missing+=(pyyaml)
+  if [ ${#missing[@]} -eq 0 ]; then
+    say "Python modules present (pytest, yaml)"
+    return
+  fi
+  say "installing Python modules: ${missing[*]}"
+  python3 -m pip install --quiet "${missing[@]}" >"$TOOLS/pip.log" 2>&1 \
+    || die "pip could not install ${missing[*]} (see $TOOLS/pip.log: $(tail -n 1 "$TOOLS/pip.log"))"
 }
 
 # Downloads a module through the Go module proxy and copies it to a writable directory
@@ -112,6 +127,7 @@ ensure_lifecycle() {
 }
 
 ensure_apt_packages
+ensure_python_modules
 "$ROOT/scripts/dockerd.sh"
 ensure_pack
 ensure_lifecycle
