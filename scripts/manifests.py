@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import generated_files  # noqa: E402
 import versions  # noqa: E402
 
 OUT_DIR = versions.ROOT / "deploy" / "openfunction"
@@ -71,22 +72,7 @@ def expected(data: dict | None = None) -> dict[Path, str]:
 
 
 def main(argv: list[str]) -> int:
-    files = expected()
-    if argv == ["write"]:
-        OUT_DIR.mkdir(parents=True, exist_ok=True)
-        for path, text in files.items():
-            path.write_text(text)
-        return 0
-    if argv == ["check"]:
-        stale = [str(p.relative_to(versions.ROOT)) for p, text in files.items()
-                 if not p.exists() or p.read_text() != text]
-        if stale:
-            print(f"manifests: out of date: {', '.join(stale)}; run 'python3 scripts/manifests.py write'",
-                  file=sys.stderr)
-            return 1
-        return 0
-    print(__doc__, file=sys.stderr)
-    return 2
+    return generated_files.main(argv, expected(), "manifests", __doc__ or "")
 
 
 if __name__ == "__main__":

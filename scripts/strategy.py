@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import generated_files  # noqa: E402
 import versions  # noqa: E402
 
 OUT_DIR = versions.ROOT / "deploy" / "shipwright"
@@ -182,20 +183,7 @@ def expected(data: dict | None = None) -> dict[Path, str]:
 
 
 def main(argv: list[str]) -> int:
-    files = expected()
-    if argv == ["write"]:
-        OUT_DIR.mkdir(parents=True, exist_ok=True)
-        for path, text in files.items():
-            path.write_text(text)
-        return 0
-    if argv == ["check"]:
-        stale = [str(p.relative_to(versions.ROOT)) for p, t in files.items() if not p.exists() or p.read_text() != t]
-        if stale:
-            print(f"strategy: out of date: {', '.join(stale)}; run 'python3 scripts/strategy.py write'", file=sys.stderr)
-            return 1
-        return 0
-    print(__doc__, file=sys.stderr)
-    return 2
+    return generated_files.main(argv, expected(), "strategy", __doc__ or "")
 
 
 if __name__ == "__main__":

@@ -40,11 +40,25 @@ class Target:
         )
 
 
+def _phase_inputs(argv: list[str], env: dict[str, str], platform_index: int, plan_var: str,
+                  plan_index: int) -> dict[str, Any]:
+    """What detect and build are both given; only the plan variable and the positions of
+    the legacy positional arguments differ."""
+    return {
+        "app_dir": Path.cwd(),
+        "platform_dir": _path(env, "CNB_PLATFORM_DIR", argv, platform_index),
+        "plan_path": _path(env, plan_var, argv, plan_index),
+        "buildpack_dir": Path(env.get("CNB_BUILDPACK_DIR") or Path(argv[0]).resolve().parent.parent),
+        "env": env,
+        "target": Target.from_env(env),
+    }
+
+
 @dataclass
 class DetectContext:
     app_dir: Path
     platform_dir: Path
-    plan_path: Path
+    plan_path: Path  # the build plan this buildpack writes
     buildpack_dir: Path
     env: Mapping[str, str]
     target: Target
@@ -52,14 +66,7 @@ class DetectContext:
     @classmethod
     def from_process(cls, argv: list[str], env: Mapping[str, str] | None = None) -> "DetectContext":
         env = dict(os.environ if env is None else env)
-        return cls(
-            app_dir=Path.cwd(),
-            platform_dir=_path(env, "CNB_PLATFORM_DIR", argv, 1),
-            plan_path=_path(env, "CNB_BUILD_PLAN_PATH", argv, 2),
-            buildpack_dir=Path(env.get("CNB_BUILDPACK_DIR") or Path(argv[0]).resolve().parent.parent),
-            env=env,
-            target=Target.from_env(env),
-        )
+        return cls(**_phase_inputs(argv, env, 1, "CNB_BUILD_PLAN_PATH", 2))
 
 
 @dataclass
@@ -88,27 +95,16 @@ class BuildPlan:
 
 
 @dataclass
-class BuildContext:
-    app_dir: Path
-    layers_dir: Path
-    platform_dir: Path
-    plan_path: Path
-    buildpack_dir: Path
-    env: Mapping[str, str]
-    target: Target
+class BuildContext(DetectContext):
+    """plan_path is the buildpack plan (the entries this buildpack was given)."""
+
+    layers_dir: Path = Path("/layers")
 
     @classmethod
     def from_process(cls, argv: list[str], env: Mapping[str, str] | None = None) -> "BuildContext":
         env = dict(os.environ if env is None else env)
-        return cls(
-            app_dir=Path.cwd(),
-            layers_dir=_path(env, "CNB_LAYERS_DIR", argv, 1),
-            platform_dir=_path(env, "CNB_PLATFORM_DIR", argv, 2),
-            plan_path=_path(env, "CNB_BP_PLAN_PATH", argv, 3),
-            buildpack_dir=Path(env.get("CNB_BUILDPACK_DIR") or Path(argv[0]).resolve().parent.parent),
-            env=env,
-            target=Target.from_env(env),
-        )
+        return cls(layers_dir=_path(env, "CNB_LAYERS_DIR", argv, 1),
+                   **_phase_inputs(argv, env, 2, "CNB_BP_PLAN_PATH", 3))
 
     def plan_entries(self) -> list[dict[str, Any]]:
         """The buildpack plan: the entries this buildpack was given to build."""
