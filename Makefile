@@ -6,7 +6,7 @@ PYTEST ?= $(PYTHON) -m pytest
 # Optional: a directory of extra .crt/.pem CA certificates to bake into the stack images.
 EXTRA_CA_DIR ?=
 
-.PHONY: tools stacks builder demo test test-fast test-integration registry-start registry-stop clean
+.PHONY: tools stacks builder demo test test-fast test-integration bench registry-start registry-stop clean
 
 tools:
 	@bash scripts/tools.sh
@@ -30,6 +30,11 @@ test: builder
 
 test-integration: builder
 	$(PYTEST) -m slow tests
+
+# Benchmarks against a hand-written Dockerfile: QUICK=1 for one repetition of one sample.
+QUICK ?=
+bench: builder
+	@$(PYTHON) scripts/bench.py $(if $(QUICK),--quick)
 
 registry-start: tools
 	@$(PYTHON) scripts/registry.py start

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make tools`: installs and starts what the project needs, idempotently.
 #   - Debian packages (Docker engine, mmdebstrap, skopeo, registry, htpasswd, wrk)
-#   - the Python modules of the scripts and tests (pytest, PyYAML)
+#   - the Python modules of the scripts, tests and benchmarks (pytest, PyYAML, matplotlib)
 #   - a Docker daemon (started here if none answers)
 #   - pack and the lifecycle, built from the Go module proxy at the pinned versions
 # A second run with everything present rebuilds nothing.
@@ -39,8 +39,9 @@ ensure_python_modules() {
   local missing=()
   python3 -c 'import pytest' 2>/dev/null || missing+=(pytest)
   python3 -c 'import yaml' 2>/dev/null || missing+=(pyyaml)
+  python3 -c 'import matplotlib' 2>/dev/null || missing+=(matplotlib)
   if [ ${#missing[@]} -eq 0 ]; then
-    say "Python modules present (pytest, yaml)"
+    say "Python modules present (pytest, yaml, matplotlib)"
     return
   fi
   say "installing Python modules: ${missing[*]}"
