@@ -8,7 +8,7 @@ An image is rebuilt only when its inputs change: the package list, the Dockerfil
 script, the relevant parts of versions.toml and any extra CA certificates to bake in.
 Their hash is stored in the image label io.funcpacks.stack.inputs.
 
-    python3 scripts/stacks.py [--rootfs-only DIR] [--extra-ca-dir DIR] [--force]
+    python3 scripts/stacks.py [--rootfs-only DIR] [--extra-ca-dir DIR] [--only build|run] [--force]
 """
 from __future__ import annotations
 
@@ -191,11 +191,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--extra-ca-dir", type=Path, metavar="DIR",
                         help="bake the .crt/.pem files of DIR into both images (off by default)")
     parser.add_argument("--force", action="store_true", help="rebuild even when the inputs are unchanged")
+    parser.add_argument("--only", choices=["build", "run"], help="only this stack")
     opts = parser.parse_args(argv)
     data = versions.load()
     try:
         cas = ca_files(opts.extra_ca_dir)
-        all_stacks = stacks(data)
+        all_stacks = [s for s in stacks(data) if opts.only in (None, s.name)]
         if opts.rootfs_only:
             build_rootfs(all_stacks, data, opts.rootfs_only, cas)
             return 0

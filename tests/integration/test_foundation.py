@@ -148,3 +148,23 @@ def test_builder_inspect_lists_buildpacks_lifecycle_and_run_image():
     version = run(["docker", "run", "--rm", "--network", "host", "--entrypoint", "/cnb/lifecycle/lifecycle",
                    DATA["images"]["builder"], "-version"])
     assert version.stdout.startswith(DATA["lifecycle"]["version"] + "+"), version.stdout + version.stderr
+
+
+def test_extra_ca_option_bakes_certificates_into_the_stack(tmp_path):
+    """Off by default (the images above carry no host CA); --extra-ca-dir adds them."""
+    cas = tmp_path / "cas"
+    cas.mkdir()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(tmp_path / "k"),
+                    "-out", str(cas / "corp.pem"), "-days", "1", "-subj", "/CN=funcpacks baked CA"],
+                   check=True, capture_output=True)
+    proc = run(["python3", "scripts/stacks.py", "--only", "run", "--rootfs-only", str(tmp_path / "out"),
+                "--extra-ca-dir", str(cas)])
+    assert proc.returncode == 0, proc.stderr
+    with tarfile.open(tmp_path / "out" / "run-rootfs.tar") as tar:
+        names = set(tar.getnames())
+        assert "./usr/local/share/ca-certificates/corp.crt" in names
+        bundle = tar.extractfile("./etc/ssl/certs/ca-certificates.crt").read().decode()
+    assert "".join((cas / "corp.pem").read_text().split()) in "".join(bundle.split())
+    baked = [n for n in image_file_names(DATA["images"]["run"])
+             if n.startswith("usr/local/share/ca-certificates/") and n.endswith(".crt")]
+    assert baked == [], f"the default run image carries extra CAs (made with EXTRA_CA_DIR?): {baked}"
