@@ -62,9 +62,10 @@ def pack_build_command(path: Path, tag: str, env: dict[str, str], extra: list[st
 
 
 def pack_build(path: Path, tag: str, env: dict[str, str], extra: list[str] | None = None,
-               capture: bool = False, with_host_ca: bool = True) -> subprocess.CompletedProcess:
+               capture: bool = False, with_host_ca: bool = True,
+               builder_image: str | None = None) -> subprocess.CompletedProcess:
     bindings = host_ca_binding() if with_host_ca else None
-    cmd = pack_build_command(path, tag, env, extra, bindings)
+    cmd = pack_build_command(path, tag, env, extra, bindings, builder_image)
     return subprocess.run(cmd, env=builder.pack_env(), text=True,
                           stdout=subprocess.PIPE if capture else None,
                           stderr=subprocess.STDOUT if capture else None)
@@ -149,6 +150,7 @@ def main(argv: list[str]) -> int:
     b.add_argument("--path", type=Path, required=True)
     b.add_argument("--tag", required=True)
     b.add_argument("--env", action="append", default=[])
+    b.add_argument("--builder", help="builder image (default: images.builder of versions.toml)")
     b.add_argument("extra", nargs="*")
     r = sub.add_parser("run")
     r.add_argument("image")
@@ -157,7 +159,7 @@ def main(argv: list[str]) -> int:
     opts = parser.parse_args(argv)
     try:
         if opts.cmd == "build":
-            return pack_build(opts.path, opts.tag, _kv(opts.env), opts.extra).returncode
+            return pack_build(opts.path, opts.tag, _kv(opts.env), opts.extra, builder_image=opts.builder).returncode
         if opts.cmd == "run":
             with running(opts.image, _kv(opts.env)) as (name, port):
                 status, body = wait_http(f"http://127.0.0.1:{port}/")

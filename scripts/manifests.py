@@ -19,11 +19,16 @@ OUT_DIR = versions.ROOT / "deploy" / "openfunction"
 
 # sample directory -> the build env its users write (gcp-builder or OpenFunction spelling)
 FUNCTIONS: dict[str, dict[str, str]] = {
+    "hello-world-go": {"FUNC_NAME": "HelloWorld", "FUNC_CLEAR_SOURCE": "true"},
     "hello-world-python": {"GOOGLE_FUNCTION_TARGET": "hello_world", "GOOGLE_FUNCTION_SIGNATURE_TYPE": "http"},
     "python-no-requirements": {"FUNC_NAME": "hello", "FUNC_TYPE": "http"},
     "python-cloudevent": {"FUNC_NAME": "on_event", "FUNC_TYPE": "cloudevent"},
     "python-procfile-app": {},
 }
+
+
+# Samples built with another builder than the general one ([images] key).
+BUILDERS = {"hello-world-go": "builder-go"}
 
 
 def _q(value: str) -> str:
@@ -44,7 +49,7 @@ def render(sample: str, env: dict[str, str], data: dict, strategy_name: str = st
         "  imageCredentials:",
         "    name: push-secret",
         "  build:",
-        f"    builder: {_q(data['images']['builder'])}",
+        f"    builder: {_q(data['images'][BUILDERS.get(sample, 'builder')])}",
     ]
     if env:
         lines.append("    env:")

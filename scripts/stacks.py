@@ -8,17 +8,19 @@ An image is rebuilt only when its inputs change: the package list, the Dockerfil
 script, the relevant parts of versions.toml and any extra CA certificates to bake in.
 Their hash is stored in the image label io.funcpacks.stack.inputs.
 
-    python3 scripts/stacks.py [--rootfs-only DIR] [--extra-ca-dir DIR] [--only build|run] [--force]
+    python3 scripts/stacks.py [--rootfs-only DIR] [--extra-ca-dir DIR] [--only build|run|run-static] [--force]
 """
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,20 +52,65 @@ class StackError(Exception):
 
 @dataclass(frozen=True)
 class Stack:
-    name: str  # "build" or "run"
+    name: str  # "build", "run" or "run-static"
     image: str
+    derived_from: str | None = None  # cut from another stack's rootfs instead of mmdebstrap
 
     @property
     def definition_dir(self) -> Path:
         return STACKS_DIR / self.name
 
-    def packages(self) -> list[str]:
-        lines = (self.definition_dir / "packages").read_text().splitlines()
+    def _lines(self, file: str) -> list[str]:
+        lines = (self.definition_dir / file).read_text().splitlines()
         return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+
+    def packages(self) -> list[str]:
+        return self._lines("packages")
+
+    def keep(self) -> list[str]:
+        return self._lines("keep")
+
+    def definition_files(self) -> list[Path]:
+        own = [self.definition_dir / f for f in ("packages", "keep", "Dockerfile") if (self.definition_dir / f).exists()]
+        parent = STACKS_DIR / self.derived_from / "packages" if self.derived_from else None
+        return own + ([parent] if parent else [])
 
 
 def stacks(data: dict) -> list[Stack]:
-    return [Stack("build", data["images"]["build"]), Stack("run", data["images"]["run"])]
+    images = data["images"]
+    return [Stack("build", images["build"]), Stack("run", images["run"]),
+            Stack("run-static", images["run-static"], derived_from="run")]
+
+
+def _matches(name: str, pattern: str) -> bool:
+    if pattern.endswith("/**"):
+        base = pattern[:-3]
+        return name == base or name.startswith(base + "/")
+    return fnmatch.fnmatchcase(name, pattern)
+
+
+def _kept(name: str, patterns: list[str]) -> bool:
+    """Kept when a pattern matches and no '!pattern' does."""
+    name = name.removeprefix("./").rstrip("/")
+    if any(_matches(name, p[1:]) for p in patterns if p.startswith("!")):
+        return False
+    return any(_matches(name, p) for p in patterns if not p.startswith("!"))
+
+
+def derive_rootfs(parent_tar: Path, out: Path, patterns: list[str]) -> None:
+    """Copies the kept entries of parent_tar, and the directories above them, in the
+    parent's order and with its (already normalized) metadata: reproducible."""
+    with tarfile.open(parent_tar) as src:
+        members = src.getmembers()
+        wanted = {m.name.removeprefix("./").rstrip("/") for m in members if _kept(m.name, patterns)}
+        dirs = {"/".join(n.split("/")[:i]) for n in wanted for i in range(1, n.count("/") + 1)}
+        tmp = out.with_suffix(".tmp")
+        with tarfile.open(tmp, "w", format=tarfile.PAX_FORMAT) as dst:
+            for m in members:
+                name = m.name.removeprefix("./").rstrip("/")
+                if name in wanted or (m.isdir() and name in dirs) or name == "":
+                    dst.addfile(m, src.extractfile(m) if m.isfile() else None)
+        tmp.replace(out)
 
 
 def ca_files(extra_ca_dir: Path | None) -> list[Path]:
@@ -79,7 +126,7 @@ def ca_files(extra_ca_dir: Path | None) -> list[Path]:
 
 def inputs_hash(stack: Stack, data: dict, cas: list[Path]) -> str:
     h = hashlib.sha256()
-    for path in (stack.definition_dir / "packages", stack.definition_dir / "Dockerfile", Path(__file__)):
+    for path in (*stack.definition_files(), Path(__file__)):
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     relevant = {k: data[k] for k in ("debian", "stack")}
     relevant["platform-api"] = data["lifecycle"]["platform-api"]
@@ -123,7 +170,24 @@ def mmdebstrap_command(stack: Stack, data: dict, out: Path, cas: list[Path]) -> 
 
 
 def build_rootfs(stack_list: list[Stack], data: dict, out_dir: Path, cas: list[Path]) -> dict[str, Path]:
-    """Runs mmdebstrap for every stack in parallel; returns name -> tarball."""
+    """Root filesystems for stack_list: mmdebstrap for every base stack, in parallel; a
+    derived stack is then cut from its parent's tarball. Returns name -> tarball."""
+    derived = [s for s in stack_list if s.derived_from]
+    base = [s for s in stack_list if not s.derived_from]
+    by_name = {s.name: s for s in stacks(data)}
+    for d in derived:
+        if d.derived_from not in {s.name for s in base}:
+            base.append(by_name[d.derived_from])
+    result = _mmdebstrap_all(base, data, out_dir, cas)
+    for d in derived:
+        tar = out_dir / f"{d.name}-rootfs.tar"
+        derive_rootfs(result[d.derived_from], tar, d.keep())
+        print(f"stacks: {d.name}: cut from the {d.derived_from} root filesystem ({len(d.keep())} patterns)", flush=True)
+        result[d.name] = tar
+    return result
+
+
+def _mmdebstrap_all(stack_list: list[Stack], data: dict, out_dir: Path, cas: list[Path]) -> dict[str, Path]:
     if shutil.which("mmdebstrap") is None:
         raise StackError("mmdebstrap is not installed: run 'make tools'")
     if os.geteuid() != 0:
@@ -191,7 +255,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--extra-ca-dir", type=Path, metavar="DIR",
                         help="bake the .crt/.pem files of DIR into both images (off by default)")
     parser.add_argument("--force", action="store_true", help="rebuild even when the inputs are unchanged")
-    parser.add_argument("--only", choices=["build", "run"], help="only this stack")
+    parser.add_argument("--only", choices=["build", "run", "run-static"], help="only this stack")
     opts = parser.parse_args(argv)
     data = versions.load()
     try:

@@ -25,8 +25,7 @@ class Component:
         return f"pkg:{self.purl_type}/{quote(self.name, safe='/')}@{quote(self.version)}"
 
     def to_json(self) -> dict[str, str]:
-        return {"type": self.kind, "name": self.name, "version": self.version,
-                "purl": self.purl, "bom-ref": self.purl}
+        return {"type": self.kind, "name": self.name, "version": self.version, "purl": self.purl}
 
 
 def document(components: list[Component], tool: str) -> dict:
@@ -42,5 +41,6 @@ def document(components: list[Component], tool: str) -> dict:
 
 def write_layer_sbom(layers_dir: Path, layer_name: str, components: list[Component], tool: str) -> Path:
     path = layers_dir / f"{layer_name}.sbom.cdx.json"
-    path.write_text(json.dumps(document(components, tool), indent=2, sort_keys=True) + "\n")
+    # Compact: the file is part of the image (a Go function's SBOM lists hundreds of modules).
+    path.write_text(json.dumps(document(components, tool), sort_keys=True, separators=(",", ":")) + "\n")
     return path

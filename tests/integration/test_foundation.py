@@ -53,7 +53,8 @@ def test_broken_go_download_stops_make_with_one_line(tmp_path):
 
 
 def test_missing_go_binary_stops_make_with_one_line(tmp_path):
-    env = dict(os.environ, TOOLS_DIR=str(tmp_path / "tools"), PATH="/usr/sbin:/usr/bin:/sbin:/bin")
+    no_go = [d for d in os.environ["PATH"].split(":") if d and not os.path.exists(os.path.join(d, "go"))]
+    env = dict(os.environ, TOOLS_DIR=str(tmp_path / "tools"), PATH=":".join(no_go))
     proc = run(["make", "-s", "tools"], env=env)
     assert proc.returncode != 0
     assert "tools: go is not on PATH: install Go" in proc.stderr
@@ -86,6 +87,14 @@ def test_stack_images_labels_user_env():
         names = image_file_names(DATA["images"][kind])
         assert "etc/passwd" in names
         assert not {"etc/resolv.conf", "etc/hostname"} & names
+    # the static run image: the cnb user, certificates and time zones, and no shell
+    static = DATA["images"]["run-static"]
+    assert inspect(static)["Config"]["User"] == uid
+    static_files = image_file_names(static)
+    assert {"etc/passwd", "etc/ssl/certs/ca-certificates.crt", "usr/share/zoneinfo/Europe/Berlin"} <= static_files
+    assert not any(n.endswith(("bin/sh", "bin/bash", "bin/python3")) for n in static_files)
+    assert f"cnb:x:{st['user-id']}:{st['group-id']}" in run(["docker", "run", "--rm", "--network", "host",
+        "--entrypoint", "cat", DATA["images"]["run"], "/etc/passwd"]).stdout
     run_env = dict(e.split("=", 1) for e in inspect(DATA["images"]["run"])["Config"]["Env"])
     assert run_env["PORT"] == "8080"
     build_env = dict(e.split("=", 1) for e in inspect(DATA["images"]["build"])["Config"]["Env"])
@@ -97,11 +106,11 @@ def test_stack_images_labels_user_env():
 
 
 def test_unchanged_stack_definitions_reuse_images():
-    before = {k: inspect(DATA["images"][k])["Id"] for k in ("build", "run")}
+    before = {k: inspect(DATA["images"][k])["Id"] for k in ("build", "run", "run-static")}
     proc = run(["python3", "scripts/stacks.py"])
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.count("is up to date") == 2
-    assert {k: inspect(DATA["images"][k])["Id"] for k in ("build", "run")} == before
+    assert proc.stdout.count("is up to date") == 3
+    assert {k: inspect(DATA["images"][k])["Id"] for k in ("build", "run", "run-static")} == before
 
 
 def _sha256(path: Path) -> str:
@@ -122,7 +131,7 @@ def test_stack_rootfs_is_reproducible(tmp_path):
 
     with ThreadPoolExecutor(2) as pool:
         a, b = pool.map(build, (1, 2))
-    for kind in ("build", "run"):
+    for kind in ("build", "run", "run-static"):
         assert _sha256(a / f"{kind}-rootfs.tar") == _sha256(b / f"{kind}-rootfs.tar"), kind
 
 
@@ -139,7 +148,7 @@ def test_builder_inspect_lists_buildpacks_lifecycle_and_run_image():
     assert f"Version: {DATA['lifecycle']['version']}" in sections["Lifecycle"]
     assert sections["Run Images"].split() == [DATA["images"]["run"]]
     listed = [ln.split()[0] for ln in sections["Buildpacks"].splitlines()[1:]]
-    assert listed == ["funcpacks/ca-certificates", "funcpacks/python"]
+    assert listed == ["funcpacks/ca-certificates", "funcpacks/go", "funcpacks/python"]
     assert "Trusted: Yes" in local
     cfg = inspect(DATA["images"]["builder"])["Config"]
     env_vars = dict(e.split("=", 1) for e in cfg["Env"])

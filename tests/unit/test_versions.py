@@ -47,11 +47,15 @@ def test_generated_builder_toml_uses_versions(tmp_path):
     assert doc["build"]["image"] == data["images"]["build"]
     assert doc["run"]["images"] == [{"image": data["images"]["run"]}]
     assert doc["lifecycle"]["uri"].endswith(f"lifecycle-v{data['lifecycle']['version']}+linux.x86-64.tgz")
-    assert {b["id"] for b in doc["buildpacks"]} == {"funcpacks/ca-certificates", "funcpacks/python"}
+    assert {b["id"] for b in doc["buildpacks"]} == {"funcpacks/ca-certificates", "funcpacks/go", "funcpacks/python"}
     for order in doc["order"]:
         first = order["group"][0]
         assert first["id"] == "funcpacks/ca-certificates" and first["optional"] is True
     assert (packaged["python"] / "framework-version").read_text().strip() == data["python"]["functions-framework"]
+    assert tomllib.loads((packaged["go"] / "go-defaults.toml").read_text()) == data["go"]
+    go_doc = tomllib.loads(builder.builder_toml(data, packaged, tmp_path, builder.FLAVORS[1]))
+    assert go_doc["run"]["images"] == [{"image": data["images"]["run-static"]}]
+    assert [[g["id"] for g in o["group"]] for o in go_doc["order"]] == [["funcpacks/ca-certificates", "funcpacks/go"]]
     # the packaged buildpack is self-contained: library and entry points inside it
     for bp in packaged.values():
         assert (bp / "lib" / "funcpacks" / "layers.py").is_file()
@@ -63,7 +67,8 @@ def test_function_manifests_match_versions_and_samples():
     files = manifests.expected()
     for path, text in files.items():
         assert path.read_text() == text, f"{path} is stale: run python3 scripts/manifests.py write"
-        assert f'builder: "{versions.get("images.builder")}"' in text
+        assert f'builder: "{versions.get("images.builder")}"' in text or \
+            f'builder: "{versions.get("images.builder-go")}"' in text
     # every sample has a Function CR and every CR a sample
     samples = {p.name for p in (ROOT / "samples").iterdir() if p.is_dir()}
     assert {p.stem for p in files} == samples

@@ -1,0 +1,66 @@
+"""What the buildpack reads from go.mod (never rewritten in place)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from funcpacks.errors import UserError
+
+_DIRECTIVE = re.compile(r"^\s*(module|go|toolchain)\s+(\S+)")
+_REQUIRE_LINE = re.compile(r"^\s*(?:require\s+)?([^\s()]+)\s+(v\S+)")
+
+
+@dataclass
+class GoMod:
+    module: str = ""
+    go: str = ""  # the go line: a minimum version since Go 1.21
+    toolchain: str = ""  # "go1.22.3" style, without the prefix here
+    requires: dict[str, str] = field(default_factory=dict)
+
+
+def parse(path: Path) -> GoMod:
+    mod = GoMod()
+    in_require = False
+    for raw in path.read_text().splitlines():
+        line = raw.split("//", 1)[0].rstrip()
+        if not line.strip():
+            continue
+        if in_require:
+            if line.strip() == ")":
+                in_require = False
+                continue
+            m = _REQUIRE_LINE.match(line)
+            if m:
+                mod.requires[m.group(1)] = m.group(2)
+            continue
+        if re.match(r"^\s*require\s*\($", line):
+            in_require = True
+            continue
+        d = _DIRECTIVE.match(line)
+        if d:
+            value = d.group(2).strip('"')
+            if d.group(1) == "module":
+                mod.module = value
+            elif d.group(1) == "go":
+                mod.go = value
+            else:
+                mod.toolchain = value.removeprefix("go")
+            continue
+        if line.lstrip().startswith("require "):
+            m = _REQUIRE_LINE.match(line)
+            if m:
+                mod.requires[m.group(1)] = m.group(2)
+    if not mod.module:
+        raise UserError("go.mod has no module line", where=str(path), fix="add 'module example.com/yourmodule'")
+    return mod
+
+
+def version_key(v: str) -> tuple[int, ...]:
+    """'1.22' / '1.22.3' / '1.21rc2' -> comparable tuple (pre-releases sort before)."""
+    m = re.match(r"^(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:(rc|beta)(\d+))?$", v)
+    if not m:
+        raise ValueError(v)
+    major, minor, patch = int(m.group(1)), int(m.group(2) or 0), int(m.group(3) or 0)
+    pre = (0 if m.group(4) == "beta" else 1, int(m.group(5))) if m.group(4) else (2, 0)
+    return (major, minor, patch, *pre)

@@ -1,0 +1,137 @@
+"""The Go toolchain, fetched the way the go command fetches one: the module
+golang.org/toolchain at v0.0.1-go<version>.linux-<arch> from the configured GOPROXY,
+checked against the checksum database (through the proxy's sumdb endpoint, as the go
+command does), unpacked into a build+cache layer keyed by version and arch.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import shutil
+import stat
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from funcpacks.download import open_url
+from funcpacks.errors import UserError
+from funcpacks.layers import Layer
+from funcpacks.log import Logger
+
+from . import gomod
+from .proxy import GoEnv
+
+MODULE = "golang.org/toolchain"
+
+
+@dataclass(frozen=True)
+class Request:
+    version: str
+    why: str
+
+
+def resolve(explicit: str, explicit_origin: str, mod: gomod.GoMod | None, default: str) -> Request:
+    """An explicit version wins; else go.mod's toolchain/go lines are minimums (a go line
+    below 1.21 predates that rule and means the default)."""
+    if explicit:
+        v = explicit.removeprefix("go")
+        try:
+            gomod.version_key(v)
+        except ValueError:
+            raise UserError(f"cannot read the Go version {explicit!r}", where=explicit_origin,
+                            fix="give a version such as 1.26.8") from None
+        return Request(v, f"{explicit_origin}={explicit}")
+    need, why = default, f"default {default}"
+    if mod is not None:
+        for value, label in ((mod.go, "go line"), (mod.toolchain, "toolchain line")):
+            if not value:
+                continue
+            key = gomod.version_key(value)
+            if key < gomod.version_key("1.21"):
+                continue
+            if key > gomod.version_key(need):
+                # "go 1.27" names the language version; its first release is 1.27.0
+                need, why = (value if value.count(".") >= 2 or "rc" in value else value + ".0"), f"go.mod {label} {value}"
+    return Request(need, why)
+
+
+def module_version(version: str, arch: str) -> str:
+    return f"v0.0.1-go{version}.linux-{arch}"
+
+
+def h1_of_zip(path: Path) -> str:
+    """The go.sum hash (dirhash "h1") of a module zip."""
+    lines = []
+    with zipfile.ZipFile(path) as zf:
+        for name in sorted(zf.namelist()):
+            if name.endswith("/"):
+                continue
+            lines.append(f"{hashlib.sha256(zf.read(name)).hexdigest()}  {name}\n")
+    return "h1:" + base64.b64encode(hashlib.sha256("".join(lines).encode()).digest()).decode()
+
+
+def _lookup_h1(goenv: GoEnv, mod_version: str) -> tuple[str | None, str]:
+    """(expected h1 or None, how it was or was not obtained)."""
+    if goenv.sumdb_off_for(MODULE):
+        return None, "checksum database disabled for it (GOSUMDB/GONOSUMDB/GOPRIVATE)"
+    name = goenv.gosumdb.split()[0].split("+")[0]
+    errors = []
+    for proxy in goenv.proxies():
+        url = f"{proxy}/sumdb/{name}/lookup/{MODULE}@{mod_version}"
+        try:
+            with open_url(url) as resp:
+                text = resp.read().decode()
+        except UserError as exc:
+            errors.append(f"{proxy}: {exc.what}")
+            continue
+        for line in text.splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == MODULE and parts[1] == mod_version:
+                return parts[2], f"checksum database {name} (via {proxy})"
+    return None, "checksum database unreachable: " + "; ".join(errors)
+
+
+def _unzip(zip_path: Path, dest: Path, prefix: str) -> None:
+    with zipfile.ZipFile(zip_path) as zf:
+        for info in zf.infolist():
+            if not info.filename.startswith(prefix) or info.filename.endswith("/"):
+                continue
+            target = dest / info.filename[len(prefix):]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(info) as src, target.open("wb") as out:
+                shutil.copyfileobj(src, out, 1 << 20)
+            mode = (info.external_attr >> 16) & 0o777
+            if mode & stat.S_IXUSR:
+                os.chmod(target, 0o755)
+
+
+def install(layer: Layer, req: Request, arch: str, goenv: GoEnv, log: Logger) -> None:
+    mv = module_version(req.version, arch)
+    errors = []
+    with tempfile.TemporaryDirectory() as tmp:
+        zip_path = Path(tmp) / "toolchain.zip"
+        for proxy in goenv.proxies():
+            url = f"{proxy}/{MODULE}/@v/{mv}.zip"
+            try:
+                with open_url(url) as resp, zip_path.open("wb") as out:
+                    shutil.copyfileobj(resp, out, 1 << 20)
+                break
+            except UserError as exc:
+                errors.append(f"{url}: {exc.what}")
+        else:
+            raise UserError(f"Go {req.version} ({req.why}) is not available from the Go proxy",
+                            where="; ".join(errors) or "GOPROXY has no proxy (only direct/off)",
+                            fix="ask for a released Go version, or point GOPROXY / FUNC_GOPROXY at a proxy that has it")
+        got = h1_of_zip(zip_path)
+        want, how = _lookup_h1(goenv, mv)
+        if want is None:
+            log.warn(f"Go {req.version} toolchain is unverified: {how}")
+        elif want != got:
+            raise UserError(f"checksum mismatch for {MODULE}@{mv}: got {got}, {how} says {want}",
+                            fix="the proxy served a different file; check GOPROXY (nothing was kept)")
+        else:
+            log.info(f"verified {got} against the {how}")
+        _unzip(zip_path, layer.path, f"{MODULE}@{mv}/")
+        layer.metadata = {"version": req.version, "arch": arch, "h1": got}
