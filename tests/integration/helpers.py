@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import tarfile
 from pathlib import Path
 
 import funcbuild
@@ -53,3 +54,16 @@ def remove_image(*images: str) -> None:
                                capture_output=True, text=True).stdout.split()
         if names:
             subprocess.run(["docker", "volume", "rm", "-f", *names], capture_output=True)
+
+
+def image_file_names(image: str) -> set[str]:
+    """Every path in the image's layers, read from `docker save`."""
+    save = subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE)
+    names: set[str] = set()
+    with tarfile.open(fileobj=save.stdout, mode="r|") as outer:
+        for member in outer:
+            if member.isfile() and (member.name.endswith("layer.tar") or member.name.startswith("blobs/")):
+                with tarfile.open(fileobj=outer.extractfile(member), mode="r|") as layer:
+                    names.update(m.name.lstrip("./") for m in layer)
+    save.wait()
+    return names

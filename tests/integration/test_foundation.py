@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import versions
-from helpers import inspect
+from helpers import image_file_names, inspect
 
 ROOT = versions.ROOT
 DATA = versions.load()
@@ -17,19 +17,6 @@ DATA = versions.load()
 
 def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, **kw)
-
-
-def image_file_names(image: str) -> set[str]:
-    """Every path in the image's layers, read from `docker save`."""
-    save = subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE)
-    names: set[str] = set()
-    with tarfile.open(fileobj=save.stdout, mode="r|") as outer:
-        for member in outer:
-            if member.isfile() and (member.name.endswith("layer.tar") or member.name.startswith("blobs/")):
-                with tarfile.open(fileobj=outer.extractfile(member), mode="r|") as layer:
-                    names.update(m.name.lstrip("./") for m in layer)
-    save.wait()
-    return names
 
 
 def test_second_make_tools_rebuilds_nothing():

@@ -1,0 +1,174 @@
+"""The Go buildpack through real pack, lifecycle, Docker, the Go module proxy and the
+functions frameworks."""
+from __future__ import annotations
+
+import http.server
+import json
+import subprocess
+import threading
+import uuid
+
+import pytest
+
+import funcbuild
+import versions
+from helpers import SAMPLES, copy_sample, image_file_names, inspect, remove_image
+
+DATA = versions.load()
+GO_BUILDER = DATA["images"]["builder-go"]
+CE_HEADERS = {"ce-specversion": "1.0", "ce-type": "com.example.go", "ce-source": "/tests", "ce-id": "go-1",
+              "Content-Type": "application/json"}
+
+
+def go_build(path, tag, env, builder=GO_BUILDER, extra=None):
+    return funcbuild.pack_build(path, tag, env, extra, capture=True, builder_image=builder)
+
+
+def must(proc):
+    assert proc.returncode == 0, proc.stdout[-6000:]
+    return proc.stdout
+
+
+@pytest.fixture
+def tag():
+    name = f"funcpacks-test/go-{uuid.uuid4().hex[:8]}"
+    yield name
+    remove_image(name)
+
+
+@pytest.fixture(scope="module")
+def hello(tmp_path_factory):
+    """hello-world-go built once with the Go builder (later tests rebuild the same tag)."""
+    name = f"funcpacks-test/go-hello-{uuid.uuid4().hex[:6]}"
+    app = copy_sample("hello-world-go", tmp_path_factory.mktemp("hello"))
+    log = must(go_build(app, name, {"FUNC_NAME": "HelloWorld"}))
+    yield name, app, log
+    remove_image(name)
+
+
+def test_hello_world_go_is_small_and_answers_on_port(hello):
+    name, _, log = hello
+    assert "verified h1:" in log and "checksum database" in log
+    assert inspect(name)["Size"] <= 20_000_000
+    with funcbuild.running(name) as (container, port):
+        assert funcbuild.wait_http(f"http://127.0.0.1:{port}/funcpacks") == (200, "hello, funcpacks!\n")
+    # a FUNC_CONTEXT set by OpenFunction wins over PORT
+    ctx = json.dumps({"name": "x", "version": "v1", "port": "0", "runtime": "Knative"})
+    other = funcbuild.free_port()
+    with funcbuild.running(name, env={"FUNC_CONTEXT": ctx.replace('"0"', f'"{other}"')}) as (container, port):
+        assert funcbuild.wait_http(f"http://127.0.0.1:{other}/ctx") == (200, "hello, ctx!\n")
+
+
+def test_warm_rebuild_reuses_toolchain_modules_and_build_cache(hello):
+    name, app, _ = hello
+    before = json.loads(inspect(name)["Config"]["Labels"]["io.buildpacks.lifecycle.metadata"])
+    source = app / "hello.go"
+    source.write_text(source.read_text().replace('"hello, %s!\\n"', '"hi, %s!\\n"'))
+    log = must(go_build(app, name, {"FUNC_NAME": "HelloWorld"}))
+    for layer in ("go", "go-mod-cache", "go-build-cache"):
+        assert f"Reusing layer '{layer}': metadata matches" in log
+    after = json.loads(inspect(name)["Config"]["Labels"]["io.buildpacks.lifecycle.metadata"])
+    assert after["launcher"]["sha"] == before["launcher"]["sha"]
+    assert after["runImage"]["topLayer"] == before["runImage"]["topLayer"]
+    fn = lambda m: next(b for b in m["buildpacks"] if b["key"] == "funcpacks/go")["layers"]["function"]["sha"]  # noqa: E731
+    assert fn(after) != fn(before)
+    with funcbuild.running(name) as (container, port):
+        assert funcbuild.wait_http(f"http://127.0.0.1:{port}/again") == (200, "hi, again!\n")
+
+
+@pytest.mark.parametrize("sample, env, builder, path, expected", [
+    ("hello-world-go", {"GOOGLE_FUNCTION_TARGET": "HelloWorld"}, DATA["images"]["builder"], "/gcp", "hello, gcp!\n"),
+    ("go-google-function", {"GOOGLE_FUNCTION_TARGET": "Hello"}, GO_BUILDER, "/", "hello, world"),
+    ("go-app", {}, GO_BUILDER, "/", "hello, world"),
+], ids=["hello-world-go-GOOGLE-general-builder", "google-framework", "plain-app"])
+def test_go_samples_answer(sample, env, builder, path, expected, tag):
+    must(go_build(SAMPLES / sample, tag, env, builder))
+    with funcbuild.running(tag) as (container, port):
+        assert funcbuild.wait_http(f"http://127.0.0.1:{port}{path}") == (200, expected)
+
+
+def test_unregistered_name_with_openfunction_serves_every_registered_function(tag):
+    log = must(go_build(SAMPLES / "go-two-handlers", tag, {"FUNC_NAME": "Nope", "FUNC_CLEAR_SOURCE": "true"}))
+    assert "function 'Nope' is not registered" in log and "will serve: Greet, Receive" in log
+    with funcbuild.running(tag) as (container, port):
+        assert funcbuild.wait_http(f"http://127.0.0.1:{port}/greet") == (200, "hello, world")
+        status, _ = funcbuild.wait_http(f"http://127.0.0.1:{port}/events", data=b"{}", headers=CE_HEADERS)
+        assert 200 <= status < 300
+        assert "received com.example.go go-1" in funcbuild.container_logs(container)
+    # FUNC_CLEAR_SOURCE: the function's source is not in the image's /workspace
+    files = image_file_names(tag)
+    assert "workspace" in files or "workspace/" in files
+    assert not [n for n in files if n.startswith("workspace/") and n.endswith((".go", "go.mod", "go.sum"))]
+
+
+def test_two_builds_without_cache_give_the_same_image(tag):
+    other = tag + "-again"
+    try:
+        for t in (tag, other):
+            must(go_build(SAMPLES / "go-google-function", t, {"GOOGLE_FUNCTION_TARGET": "Hello"}, extra=["--clear-cache"]))
+        assert inspect(tag)["Id"] == inspect(other)["Id"]
+    finally:
+        remove_image(other)
+
+
+def _app(tmp_path, files):
+    app = tmp_path / "app"
+    app.mkdir()
+    for n, t in files.items():
+        (app / n).write_text(t)
+    return app
+
+
+GO_MOD = "module example.com/app\n\ngo 1.22\n"
+
+
+@pytest.mark.parametrize("case, files, env, needles", [
+    ("target not registered (Google framework)", None, {"GOOGLE_FUNCTION_TARGET": "Helo"},
+     ["function 'Helo' is not registered", "Hello"]),
+    ("compile error", {"go.mod": GO_MOD, "main.go": "package main\n\nfunc main() {\n\tundefinedCall()\n}\n"}, {},
+     ["the Go build failed", "main.go:4:2: undefined: undefinedCall"]),
+    ("toolchain the proxy lacks", {"go.mod": "module example.com/app\n\ngo 1.22\n\ntoolchain go1.99.1\n",
+                                   "main.go": "package main\n\nfunc main() {}\n"}, {},
+     ["Go 1.99.1 (go.mod toolchain line 1.99.1) is not available from the Go proxy", "v0.0.1-go1.99.1.linux-amd64.zip"]),
+    ("no go.mod and no .go files", {}, {"FUNC_NAME": "X"}, ["No buildpack groups passed detection", "not a Go project"]),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_bad_input_fails_with_a_clear_message(case, files, env, needles, tmp_path, tag):
+    app = copy_sample("go-google-function", tmp_path) if files is None else _app(tmp_path, files)
+    proc = go_build(app, tag, env)
+    assert proc.returncode != 0
+    for needle in needles:
+        assert needle in proc.stdout, proc.stdout[-4000:]
+
+
+class _RecordingProxy(http.server.BaseHTTPRequestHandler):
+    """A module proxy on 127.0.0.1 that has nothing (404: the go command tries the next)."""
+
+    seen: list[str] = []
+
+    def do_GET(self):  # noqa: N802
+        self.seen.append(self.path)
+        self.send_response(404)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_goproxy_credentials_never_reach_the_image(tag, tmp_path):
+    secret = f"s3cr3t-{uuid.uuid4().hex}"
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RecordingProxy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _RecordingProxy.seen = []
+    try:
+        # A token in the path, as some private proxies take it (the go command rightly
+        # refuses user:password over plain http, and only 127.0.0.1 is reachable here).
+        proxy = f"http://127.0.0.1:{server.server_address[1]}/{secret}/mod"
+        must(go_build(SAMPLES / "go-google-function", tag,
+                      {"GOOGLE_FUNCTION_TARGET": "Hello", "FUNC_GOPROXY": f"{proxy},https://proxy.golang.org"}))
+    finally:
+        server.shutdown()
+    assert any(secret in p for p in _RecordingProxy.seen), "the build never asked FUNC_GOPROXY's first proxy"
+    assert secret not in json.dumps(inspect(tag))
+    saved = tmp_path / "image.tar"
+    subprocess.run(["docker", "save", "-o", str(saved), tag], check=True)
+    assert secret.encode() not in saved.read_bytes()
