@@ -20,6 +20,9 @@ OUT_DIR = versions.ROOT / "deploy" / "openfunction"
 # sample directory -> the build env its users write (gcp-builder or OpenFunction spelling)
 FUNCTIONS: dict[str, dict[str, str]] = {
     "hello-world-go": {"FUNC_NAME": "HelloWorld", "FUNC_CLEAR_SOURCE": "true"},
+    "go-google-function": {"GOOGLE_FUNCTION_TARGET": "Hello", "GOOGLE_FUNCTION_SIGNATURE_TYPE": "http"},
+    "go-two-handlers": {"FUNC_NAME": "Greet", "FUNC_CLEAR_SOURCE": "true"},
+    "go-app": {},
     "hello-world-python": {"GOOGLE_FUNCTION_TARGET": "hello_world", "GOOGLE_FUNCTION_SIGNATURE_TYPE": "http"},
     "python-no-requirements": {"FUNC_NAME": "hello", "FUNC_TYPE": "http"},
     "python-cloudevent": {"FUNC_NAME": "on_event", "FUNC_TYPE": "cloudevent"},
@@ -28,7 +31,7 @@ FUNCTIONS: dict[str, dict[str, str]] = {
 
 
 # Samples built with another builder than the general one ([images] key).
-BUILDERS = {"hello-world-go": "builder-go"}
+BUILDERS = {name: "builder-go" for name in ("hello-world-go", "go-google-function", "go-two-handlers", "go-app")}
 
 
 def _q(value: str) -> str:
