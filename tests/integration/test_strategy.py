@@ -31,12 +31,14 @@ def strategy_file(api: str) -> Path:
     return strategy.OUT_DIR / f"funcpacks-{api}.yaml"
 
 
-def push_run_image(address: str, creds: str | None = None) -> str:
-    ref = f"{address}/funcpacks/run:bookworm"
+def push_run_image(address: str, creds: str | None = None, key: str = "run") -> str:
+    """Copies a run image into the registry (a registry export needs its run image there)."""
+    image = DATA["images"][key]
+    ref = f"{address}/{image}"
     cmd = ["skopeo", "copy", "--dest-tls-verify=false"]
     if creds:
         cmd += ["--dest-creds", creds]
-    subprocess.run(cmd + [f"docker-daemon:{DATA['images']['run']}", f"docker://{ref}"], check=True, capture_output=True)
+    subprocess.run(cmd + [f"docker-daemon:{image}", f"docker://{ref}"], check=True, capture_output=True)
     return ref
 
 
@@ -45,6 +47,7 @@ def reg(tmp_path_factory):
     directory = tmp_path_factory.mktemp("registry")
     address = registry.start(directory, f"127.0.0.1:{funcbuild.free_port()}")
     run_image = push_run_image(address)
+    push_run_image(address, key="run-static")
     yield address, run_image
     registry.stop(directory)
 
@@ -72,14 +75,27 @@ def pulled(image: str) -> str:
     return image
 
 
-@pytest.mark.parametrize("api", APIS)
-def test_strategy_pushes_image_and_writes_exact_digest(api, reg, tmp_path):
-    address, run_image = reg
-    repo = f"fn/hello-{api}"
+CASES = [
+    # (api, sample, ENV_VARS, builder key, run image key, request path, answer)
+    ("v1alpha1", "hello-world-python", "GOOGLE_FUNCTION_TARGET=hello_world#GOOGLE_FUNCTION_SIGNATURE_TYPE=http",
+     "builder", "run", "/", "hello, world"),
+    ("v1beta1", "hello-world-python", "GOOGLE_FUNCTION_TARGET=hello_world#GOOGLE_FUNCTION_SIGNATURE_TYPE=http",
+     "builder", "run", "/", "hello, world"),
+    ("v1beta1", "hello-world-go", "FUNC_NAME=HelloWorld#FUNC_CLEAR_SOURCE=true",
+     "builder-go", "run-static", "/shipwright", "hello, shipwright!\n"),
+]
+
+
+@pytest.mark.parametrize("api, sample, env_vars, builder_key, run_key, path, answer", CASES,
+                         ids=[f"{c[0]}-{c[1]}" for c in CASES])
+def test_strategy_pushes_image_and_writes_exact_digest(api, sample, env_vars, builder_key, run_key, path, answer,
+                                                      reg, tmp_path):
+    address, _ = reg
+    repo = f"fn/{sample}-{api}"
     image = f"{address}/{repo}:latest"
-    run = run_strategy(api, "hello-world-python", image, {
-        "ENV_VARS": "GOOGLE_FUNCTION_TARGET=hello_world#GOOGLE_FUNCTION_SIGNATURE_TYPE=http",
-        "RUN_IMAGE": run_image, "INSECURE_REGISTRIES": address}, tmp_path)
+    run = run_strategy(api, sample, image, {
+        "ENV_VARS": env_vars, "BUILDER_IMAGE": DATA["images"][builder_key],
+        "RUN_IMAGE": f"{address}/{DATA['images'][run_key]}", "INSECURE_REGISTRIES": address}, tmp_path)
     assert [(s.container, s.code) for s in run.steps] == [
         ("step-prepare", 0), ("step-create", 0), ("step-results", 0)], run.steps[-1].output[-3000:]
     # the builder's own CNB_PLATFORM_API is used when the platform sets none
@@ -89,7 +105,7 @@ def test_strategy_pushes_image_and_writes_exact_digest(api, reg, tmp_path):
     try:
         by_digest = pulled(f"{address}/{repo}@{digest.decode()}")
         with funcbuild.running(by_digest) as (name, port):
-            assert funcbuild.wait_http(f"http://127.0.0.1:{port}/") == (200, "hello, world")
+            assert funcbuild.wait_http(f"http://127.0.0.1:{port}{path}") == (200, answer)
     finally:
         remove_image(f"{address}/{repo}@{digest.decode()}")
 
