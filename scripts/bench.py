@@ -65,11 +65,17 @@ class Sample:
     lang: str
     pack_env: dict[str, str]
     target: str
+    source: str  # the file the one-line change goes into
+    path: str = "/"  # what the HTTP measurements request
+    builder_key: str = "builder"  # [images] key of the funcpacks builder
+    run_key: str = "run"  # [images] key of the run image both contenders use
 
 
 SAMPLES = [
-    Sample("hello-world-python", "python", {"GOOGLE_FUNCTION_TARGET": "hello_world"}, "hello_world"),
-    Sample("python-no-requirements", "python", {"FUNC_NAME": "hello"}, "hello"),
+    Sample("hello-world-python", "python", {"GOOGLE_FUNCTION_TARGET": "hello_world"}, "hello_world", "main.py"),
+    Sample("python-no-requirements", "python", {"FUNC_NAME": "hello"}, "hello", "main.py"),
+    Sample("hello-world-go", "go", {"FUNC_NAME": "HelloWorld"}, "HelloWorld", "hello.go", "/bench",
+           "builder-go", "run-static"),
 ]
 QUICK_SAMPLE = "python-no-requirements"
 
@@ -91,10 +97,12 @@ def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
     return proc
 
 
-def edit_source(src: Path, n: int) -> None:
-    """The one-line source change of a warm rebuild."""
-    main = src / "main.py"
-    main.write_text(main.read_text() + f"# bench edit {n}\n")
+def edit_source(src: Path, sample: Sample, n: int) -> None:
+    """The one-line source change of a warm rebuild (a comment: both contenders see a
+    changed file; neither can tell it changes nothing)."""
+    path = src / sample.source
+    comment = "#" if path.suffix == ".py" else "//"
+    path.write_text(path.read_text() + f"{comment} bench edit {n}\n")
 
 
 class Contender:
@@ -144,7 +152,8 @@ class Funcpacks(Contender):
 
     def _build(self, extra: list[str]) -> None:
         started = time.time()
-        proc = funcbuild.pack_build(self.src, self.tag, self.sample.pack_env, ["--timestamps", *extra], capture=True)
+        proc = funcbuild.pack_build(self.src, self.tag, self.sample.pack_env, ["--timestamps", *extra], capture=True,
+                                    builder_image=versions.get(f"images.{self.sample.builder_key}"))
         if proc.returncode != 0:
             raise RuntimeError(f"pack build failed:\n{proc.stdout[-3000:]}")
         self.phases = lifecycle_phases(proc.stdout, started)
@@ -161,18 +170,23 @@ class Dockerfile(Contender):
 
     def __init__(self, sample: Sample, work: Path) -> None:
         super().__init__(sample, work)
-        shutil.copy(ROOT / "bench" / "dockerfiles" / sample.lang / "Dockerfile", self.work / "Dockerfile")
-        req = self.src / "requirements.txt"
-        (self.work / "requirements.txt").write_text(req.read_text() if req.exists() else "")
+        contender_dir = ROOT / "bench" / "dockerfiles" / sample.lang
+        shutil.copy(contender_dir / "Dockerfile", self.work / "Dockerfile")
         cas = sorted(funcbuild.HOST_CA_DIR.glob("**/*.crt")) if funcbuild.HOST_CA_DIR.is_dir() else []
         (self.work / "bench-ca.crt").write_text("".join(p.read_text() for p in cas))
         data = versions.load()
-        names_ff = "functions-framework" in (self.work / "requirements.txt").read_text().lower()
-        self.args = {
-            "BUILD_IMAGE": data["images"]["build"], "RUN_IMAGE": data["images"]["run"],
-            "FRAMEWORK_REQUIREMENT": "" if names_ff else f"functions-framework=={data['python']['functions-framework']}",
-            "FUNCTION_TARGET": sample.target,
-        }
+        self.args = {"BUILD_IMAGE": data["images"]["build"], "RUN_IMAGE": data["images"][sample.run_key]}
+        if sample.lang == "python":
+            req = self.src / "requirements.txt"
+            (self.work / "requirements.txt").write_text(req.read_text() if req.exists() else "")
+            names_ff = "functions-framework" in (self.work / "requirements.txt").read_text().lower()
+            self.args["FRAMEWORK_REQUIREMENT"] = (
+                "" if names_ff else f"functions-framework=={data['python']['functions-framework']}")
+            self.args["FUNCTION_TARGET"] = sample.target
+        elif sample.lang == "go":
+            shutil.copy(contender_dir / "main.go", self.work / "main.go")
+            self.args["GO_VERSION"] = data["go"]["toolchain"]
+            self.args["GOPROXY"] = data["go"]["goproxy"].split(",")[0]
 
     def _build(self, extra: list[str]) -> None:
         cmd = ["docker", "build", "--network", "host", "--quiet", "--tag", self.tag, *extra]
@@ -206,7 +220,7 @@ def image_size_mb(tag: str) -> float:
     return int(out.strip()) / 1e6
 
 
-def serve_metrics(tag: str, requests: int, wrk_seconds: float) -> dict[str, float]:
+def serve_metrics(tag: str, path: str, requests: int, wrk_seconds: float) -> dict[str, float]:
     port = funcbuild.free_port()
     name = f"bench-{port}"
     start = time.monotonic()
@@ -217,7 +231,7 @@ def serve_metrics(tag: str, requests: int, wrk_seconds: float) -> dict[str, floa
         while True:
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", "/")
+                conn.request("GET", path)
                 if conn.getresponse().status == 200:
                     break
             except OSError:
@@ -230,7 +244,7 @@ def serve_metrics(tag: str, requests: int, wrk_seconds: float) -> dict[str, floa
         latencies = []
         for i in range(200 + requests):  # the first 200 are the warm-up
             t0 = time.perf_counter()
-            conn.request("GET", "/")
+            conn.request("GET", path)
             resp = conn.getresponse()
             resp.read()
             if i >= 200:
@@ -238,7 +252,7 @@ def serve_metrics(tag: str, requests: int, wrk_seconds: float) -> dict[str, floa
             if resp.getheader("Connection", "").lower() == "close":
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         latencies.sort()
-        wrk = run(["wrk", "-t2", "-c16", f"-d{wrk_seconds:g}s", f"http://127.0.0.1:{port}/"]).stdout
+        wrk = run(["wrk", "-t2", "-c16", f"-d{wrk_seconds:g}s", f"http://127.0.0.1:{port}{path}"]).stdout
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", wrk).group(1))
         return {"cold_start_ms": cold_start_ms,
                 "latency_p50_ms": latencies[len(latencies) // 2],
@@ -253,7 +267,7 @@ def measure(c: Contender, rep: int, address: str, requests: int, wrk_seconds: fl
     c.remove()
     say(f"{label}: cold build")
     out = {"cold_build_s": timed(c.cold_build)}
-    edit_source(c.src, rep)
+    edit_source(c.src, c.sample, rep)
     say(f"{label}: warm rebuild after a one-line change")
     out["warm_build_s"] = timed(c.rebuild)
     if isinstance(c, Funcpacks):
@@ -264,7 +278,7 @@ def measure(c: Contender, rep: int, address: str, requests: int, wrk_seconds: fl
     out["image_size_mb"] = image_size_mb(c.tag)
     out["pushed_size_mb"] = pushed_size_mb(c.tag, address)
     say(f"{label}: cold start, {requests} sequential requests, wrk -c16 {wrk_seconds:g}s")
-    out.update(serve_metrics(c.tag, requests, wrk_seconds))
+    out.update(serve_metrics(c.tag, c.sample.path, requests, wrk_seconds))
     return out
 
 

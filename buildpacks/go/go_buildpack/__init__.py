@@ -82,7 +82,7 @@ def build(ctx: BuildContext) -> None:
     req = toolchain.resolve(runtime.value if runtime else "", runtime.source if runtime else "", mod,
                             defaults["toolchain"])
     go_layer = layers.get("go")
-    expected = {"version": req.version, "arch": ctx.target.arch}
+    expected = {"version": req.version, "arch": ctx.target.arch, "layout": toolchain.LAYOUT}
     old = go_layer.restored_metadata() or {}
     reusable, why = go_layer.compare({**expected, "h1": old.get("h1", "")})
     if reusable:

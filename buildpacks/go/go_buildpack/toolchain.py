@@ -24,6 +24,8 @@ from . import gomod
 from .proxy import GoEnv
 
 MODULE = "golang.org/toolchain"
+# Bump when what is unpacked changes, so older cached toolchains are replaced.
+LAYOUT = "2"
 
 
 @dataclass(frozen=True)
@@ -93,10 +95,18 @@ def _lookup_h1(goenv: GoEnv, mod_version: str) -> tuple[str | None, str]:
     return None, "checksum database unreachable: " + "; ".join(errors)
 
 
+def _needed_for_builds(relative: str) -> bool:
+    """The standard library's tests and test data (~40 MB) are never used to build a
+    function; leaving them out makes the cached layer cheaper to restore and save."""
+    return not (relative.startswith("src/") and (relative.endswith("_test.go") or "/testdata/" in relative))
+
+
 def _unzip(zip_path: Path, dest: Path, prefix: str) -> None:
     with zipfile.ZipFile(zip_path) as zf:
         for info in zf.infolist():
             if not info.filename.startswith(prefix) or info.filename.endswith("/"):
+                continue
+            if not _needed_for_builds(info.filename[len(prefix):]):
                 continue
             target = dest / info.filename[len(prefix):]
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -134,4 +144,4 @@ def install(layer: Layer, req: Request, arch: str, goenv: GoEnv, log: Logger) ->
         else:
             log.info(f"verified {got} against the {how}")
         _unzip(zip_path, layer.path, f"{MODULE}@{mv}/")
-        layer.metadata = {"version": req.version, "arch": arch, "h1": got}
+        layer.metadata = {"version": req.version, "arch": arch, "h1": got, "layout": LAYOUT}
