@@ -114,7 +114,13 @@ def test_function_plan(tmp_path, capsys):
     with pytest.raises(UserError) as err:
         functions.plan(pkg, functions.GOOGLE, "Nope", Logger("t"))
     assert "Greet, Receive" in err.value.fix
-    (tmp_path / "h.go").write_text("package h\n\nfunc Exported(w, r) {}\n")
+    (tmp_path / "h.go").write_text("package h\n\nfunc Exported(w http.ResponseWriter, r *http.Request) {}\n"
+                                   "func Event(ctx context.Context, e event.Event) error { return nil }\n"
+                                   "func Wrong(n int) {}\n")
+    assert functions.scan(tmp_path).exported == {"Exported": "HTTP", "Event": "CloudEvent", "Wrong": None}
+    with pytest.raises(UserError) as err:
+        functions.plan(functions.scan(tmp_path), functions.OPENFUNCTION, "Wrong", Logger("t"))
+    assert "signature" in err.value.what and "Event, Exported" in err.value.fix
     p = functions.plan(functions.scan(tmp_path), functions.OPENFUNCTION, "Exported", Logger("t"))
     assert not p.declarative and "fwk.Register(ctx, userfunction.Exported)" in functions.main_source(p, "example.com/h")
     (tmp_path / "h.go").write_text("package main\n")

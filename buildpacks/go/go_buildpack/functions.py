@@ -13,7 +13,19 @@ from funcpacks.log import Logger
 OPENFUNCTION = "github.com/OpenFunction/functions-framework-go"
 GOOGLE = "github.com/GoogleCloudPlatform/functions-framework-go"
 _REGISTER = re.compile(r"\bfunctions\.(HTTP|CloudEvent|OpenFunction|Typed)\s*\(\s*\"([^\"]+)\"")
-_EXPORTED = re.compile(r"^func\s+([A-Z]\w*)\s*\(", re.MULTILINE)
+_EXPORTED = re.compile(r"^func\s+([A-Z]\w*)\s*\(([^)]*)\)", re.MULTILINE)
+# Parameter lists the frameworks can serve (an exported function is used as an HTTP,
+# CloudEvent or OpenFunction function; anything else would only fail at run time).
+_SIGNATURES = {
+    "HTTP": re.compile(r"^\w*\s*http\.ResponseWriter\s*,\s*\w*\s*\*http\.Request$"),
+    "CloudEvent": re.compile(r"^\w*\s*context\.Context\s*,\s*\w*\s*(event|cloudevents|v2)\.Event$"),
+    "OpenFunction": re.compile(r"^\w*\s*\w+\.Context\s*,\s*\w*\s*\[\]byte$"),
+}
+
+
+def signature_kind(params: str) -> str | None:
+    flat = " ".join(params.split())
+    return next((kind for kind, rx in _SIGNATURES.items() if rx.match(flat)), None)
 _PACKAGE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
 GENERATED_DIR = "funcpacks_main"
 
@@ -22,7 +34,7 @@ GENERATED_DIR = "funcpacks_main"
 class Package:
     name: str
     registered: dict[str, str] = field(default_factory=dict)  # function name -> kind
-    exported: list[str] = field(default_factory=list)
+    exported: dict[str, str | None] = field(default_factory=dict)  # name -> servable kind or None
 
 
 def scan(directory: Path) -> Package:
@@ -38,7 +50,8 @@ def scan(directory: Path) -> Package:
             pkg.name = m.group(1)
         for kind, name in _REGISTER.findall(text):
             pkg.registered[name] = kind
-        pkg.exported += _EXPORTED.findall(text)
+        for name, params in _EXPORTED.findall(text):
+            pkg.exported[name] = signature_kind(params)
     return pkg
 
 
@@ -72,12 +85,19 @@ def plan(pkg: Package, framework: str, target: str, log: Logger) -> Plan:
             return Plan(framework, True, target)
         raise UserError(f"function {target!r} is not registered by the package", where="functions.HTTP/CloudEvent calls",
                         fix=f"set the target to one of the registered functions: {listed}")
-    if target in pkg.exported:
+    servable = sorted(n for n, kind in pkg.exported.items() if kind)
+    if pkg.exported.get(target):
         return Plan(framework, False, target)
+    if target in pkg.exported:
+        raise UserError(f"function {target!r} does not have a signature the functions framework can serve",
+                        where=f"func {target} in package {pkg.name}",
+                        fix="use func(http.ResponseWriter, *http.Request), func(context.Context, event.Event) error "
+                            "or func(ofctx.Context, []byte) (ofctx.Out, error)"
+                            + (f"; functions that have one: {', '.join(servable)}" if servable else ""))
     raise UserError(f"function {target!r} is neither registered nor an exported function of package {pkg.name}",
                     where="the source root",
                     fix=f"register it in init() (functions.HTTP(\"{target}\", ...)) or set the target to one of: "
-                        f"{', '.join(sorted(set(pkg.exported))) or 'no exported functions found'}")
+                        f"{', '.join(servable) or 'no servable exported functions found'}")
 
 
 def main_source(p: Plan, module_path: str) -> str:
