@@ -15,7 +15,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "src")]
 
 import builder  # noqa: E402
-import versions  # noqa: E402
 from funcpacks import tomlw  # noqa: E402
 
 # Variables a developer's shell may carry that would change what pip or the buildpacks

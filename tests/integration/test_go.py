@@ -172,3 +172,13 @@ def test_goproxy_credentials_never_reach_the_image(tag, tmp_path):
     saved = tmp_path / "image.tar"
     subprocess.run(["docker", "save", "-o", str(saved), tag], check=True)
     assert secret.encode() not in saved.read_bytes()
+
+
+def test_buildable_selects_the_main_package(tmp_path, tag):
+    app = _app(tmp_path, {"go.mod": GO_MOD, "tool.go": "package app\n\n// Version is shared by the commands.\nconst Version = \"1\"\n"})
+    (app / "cmd" / "server").mkdir(parents=True)
+    (app / "cmd" / "server" / "main.go").write_text(
+        (SAMPLES / "go-app" / "main.go").read_text().replace('"hello, world"', '"hello from cmd/server"'))
+    must(go_build(app, tag, {"FUNC_BUILDABLE": "./cmd/server"}))
+    with funcbuild.running(tag) as (container, port):
+        assert funcbuild.wait_http(f"http://127.0.0.1:{port}/") == (200, "hello from cmd/server")

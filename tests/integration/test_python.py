@@ -6,7 +6,6 @@ import json
 import subprocess
 import threading
 import uuid
-from pathlib import Path
 
 import pytest
 

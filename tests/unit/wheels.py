@@ -11,7 +11,7 @@ def make_wheel(dest: Path, name: str, version: str, modules: dict[str, str], req
     dist = name.replace("-", "_")
     info = f"{dist}-{version}.dist-info"
     files = dict(modules)
-    meta = [f"Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
+    meta = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
     meta += [f"Requires-Dist: {r}" for r in requires or []]
     files[f"{info}/METADATA"] = "\n".join(meta) + "\n"
     files[f"{info}/WHEEL"] = "Wheel-Version: 1.0\nGenerator: funcpacks-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"

@@ -2,7 +2,6 @@
 (FUNC_NAME, FUNC_CLEAR_SOURCE, FUNC_GOPROXY) and gcp-builder (GOOGLE_*)."""
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import shutil
