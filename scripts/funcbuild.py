@@ -116,14 +116,12 @@ def container_logs(name: str) -> str:
                           text=True).stdout
 
 
-def _kv(items: list[str]) -> dict[str, str]:
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise SystemExit(f"--env {item!r}: expected KEY=VALUE")
-        out[key] = value
-    return out
+def key_value(text: str) -> tuple[str, str]:
+    """argparse type of the scripts' repeatable NAME=VALUE options."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=VALUE")
+    return key, value
 
 
 def demo() -> int:
@@ -149,19 +147,19 @@ def main(argv: list[str]) -> int:
     b = sub.add_parser("build")
     b.add_argument("--path", type=Path, required=True)
     b.add_argument("--tag", required=True)
-    b.add_argument("--env", action="append", default=[])
+    b.add_argument("--env", action="append", default=[], type=key_value)
     b.add_argument("--builder", help="builder image (default: images.builder of versions.toml)")
     b.add_argument("extra", nargs="*")
     r = sub.add_parser("run")
     r.add_argument("image")
-    r.add_argument("--env", action="append", default=[])
+    r.add_argument("--env", action="append", default=[], type=key_value)
     sub.add_parser("demo")
     opts = parser.parse_args(argv)
     try:
         if opts.cmd == "build":
-            return pack_build(opts.path, opts.tag, _kv(opts.env), opts.extra, builder_image=opts.builder).returncode
+            return pack_build(opts.path, opts.tag, dict(opts.env), opts.extra, builder_image=opts.builder).returncode
         if opts.cmd == "run":
-            with running(opts.image, _kv(opts.env)) as (name, port):
+            with running(opts.image, dict(opts.env)) as (name, port):
                 status, body = wait_http(f"http://127.0.0.1:{port}/")
                 print(f"GET http://127.0.0.1:{port}/ -> {status}: {body}")
             return 0

@@ -31,6 +31,9 @@ from typing import Any
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from funcbuild import key_value  # noqa: E402
+
 SOURCE_ROOT = "/workspace/source"
 _REF = re.compile(r"\$\((params|results)\.([A-Za-z0-9_.-]+?)(\.path)?\)")
 
@@ -179,30 +182,20 @@ def run(strategy: Path, source: Path, output_image: str, params: dict[str, str] 
     return result
 
 
-def _kv(items: list[str], what: str) -> dict[str, str]:
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise StrategyError(f"{what} {item!r}: expected NAME=VALUE")
-        out[key] = value
-    return out
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("strategy", type=Path)
     parser.add_argument("--source", type=Path, required=True)
     parser.add_argument("--output-image", required=True)
     parser.add_argument("--context-dir", default=".")
-    parser.add_argument("--param", action="append", default=[])
-    parser.add_argument("--volume-dir", action="append", default=[])
+    parser.add_argument("--param", action="append", default=[], type=key_value)
+    parser.add_argument("--volume-dir", action="append", default=[], type=key_value)
     parser.add_argument("--home", type=Path, help="directory copied into /tekton/home (e.g. with .docker/config.json)")
     parser.add_argument("--work", type=Path, help="work directory (default: a new temporary one)")
     opts = parser.parse_args(argv)
     try:
-        result = run(opts.strategy, opts.source, opts.output_image, _kv(opts.param, "--param"), opts.context_dir,
-                     {k: Path(v) for k, v in _kv(opts.volume_dir, "--volume-dir").items()}, opts.home, opts.work)
+        result = run(opts.strategy, opts.source, opts.output_image, dict(opts.param), opts.context_dir,
+                     {k: Path(v) for k, v in opts.volume_dir}, opts.home, opts.work)
     except StrategyError as exc:
         print(f"strategy-runner: {exc}", file=sys.stderr)
         return 2

@@ -2,11 +2,15 @@
 inspection, layer digests."""
 from __future__ import annotations
 
+import contextlib
+import http.server
 import json
+import threading
 import shutil
 import subprocess
 import tarfile
 from pathlib import Path
+from typing import Iterator
 
 import funcbuild
 import versions
@@ -67,3 +71,27 @@ def image_file_names(image: str) -> set[str]:
                     names.update(m.name.lstrip("./") for m in layer)
     save.wait()
     return names
+
+
+@contextlib.contextmanager
+def recording_server() -> Iterator[tuple[int, list[tuple[str, str]]]]:
+    """An HTTP server on 127.0.0.1 that answers 404 to everything (a package index or
+    module proxy that has nothing, so clients go on to the next) and records each
+    request's path and Authorization header. Yields (port, records)."""
+    seen: list[tuple[str, str]] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            seen.append((self.path, self.headers.get("Authorization", "")))
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_address[1], seen
+    finally:
+        server.shutdown()

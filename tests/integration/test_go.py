@@ -2,17 +2,15 @@
 functions frameworks."""
 from __future__ import annotations
 
-import http.server
 import json
 import subprocess
-import threading
 import uuid
 
 import pytest
 
 import funcbuild
 import versions
-from helpers import SAMPLES, copy_sample, image_file_names, inspect, remove_image
+from helpers import SAMPLES, copy_sample, image_file_names, inspect, recording_server, remove_image
 
 DATA = versions.load()
 GO_BUILDER = DATA["images"]["builder-go"]
@@ -140,34 +138,15 @@ def test_bad_input_fails_with_a_clear_message(case, files, env, needles, tmp_pat
         assert needle in proc.stdout, proc.stdout[-4000:]
 
 
-class _RecordingProxy(http.server.BaseHTTPRequestHandler):
-    """A module proxy on 127.0.0.1 that has nothing (404: the go command tries the next)."""
-
-    seen: list[str] = []
-
-    def do_GET(self):  # noqa: N802
-        self.seen.append(self.path)
-        self.send_response(404)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
 def test_goproxy_credentials_never_reach_the_image(tag, tmp_path):
     secret = f"s3cr3t-{uuid.uuid4().hex}"
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RecordingProxy)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    _RecordingProxy.seen = []
-    try:
+    with recording_server() as (port, seen):
         # A token in the path, as some private proxies take it (the go command rightly
         # refuses user:password over plain http, and only 127.0.0.1 is reachable here).
-        proxy = f"http://127.0.0.1:{server.server_address[1]}/{secret}/mod"
+        proxy = f"http://127.0.0.1:{port}/{secret}/mod"
         must(go_build(SAMPLES / "go-google-function", tag,
                       {"GOOGLE_FUNCTION_TARGET": "Hello", "FUNC_GOPROXY": f"{proxy},https://proxy.golang.org"}))
-    finally:
-        server.shutdown()
-    assert any(secret in p for p in _RecordingProxy.seen), "the build never asked FUNC_GOPROXY's first proxy"
+    assert any(secret in path for path, _ in seen), "the build never asked FUNC_GOPROXY's first proxy"
     assert secret not in json.dumps(inspect(tag))
     saved = tmp_path / "image.tar"
     subprocess.run(["docker", "save", "-o", str(saved), tag], check=True)

@@ -1,16 +1,14 @@
 """The Python buildpack through real pack, lifecycle, Docker and functions frameworks."""
 from __future__ import annotations
 
-import http.server
 import json
 import subprocess
-import threading
 import uuid
 
 import pytest
 
 import funcbuild
-from helpers import SAMPLES, build, copy_sample, inspect, layer_shas, must_build, remove_image
+from helpers import SAMPLES, build, copy_sample, inspect, layer_shas, must_build, recording_server, remove_image
 
 BP = "funcpacks/python"
 
@@ -144,32 +142,13 @@ def test_bad_input_fails_with_a_clear_message(case, files, env, needles, tmp_pat
     assert subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode != 0
 
 
-class _RecordingIndex(http.server.BaseHTTPRequestHandler):
-    """An extra package index on 127.0.0.1 that knows no packages but records requests."""
-
-    seen: list[tuple[str, str]] = []
-
-    def do_GET(self):  # noqa: N802
-        self.seen.append((self.path, self.headers.get("Authorization", "")))
-        self.send_response(404)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
 def test_index_credentials_never_reach_the_image(tag, tmp_path):
     secret = f"s3cr3t-{uuid.uuid4().hex}"
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RecordingIndex)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    _RecordingIndex.seen = []
-    try:
-        index = f"http://funcuser:{secret}@127.0.0.1:{server.server_address[1]}/simple/"
+    with recording_server() as (port, seen):
+        index = f"http://funcuser:{secret}@127.0.0.1:{port}/simple/"
         must_build(SAMPLES / "python-no-requirements", tag,
                    {"FUNC_NAME": "hello", "PIP_EXTRA_INDEX_URL": index, "PIP_TRUSTED_HOST": "127.0.0.1"})
-    finally:
-        server.shutdown()
-    assert _RecordingIndex.seen, "pip never asked the extra index: the setting did not reach pip"
+    assert seen, "pip never asked the extra index: the setting did not reach pip"
     cfg = json.dumps(inspect(tag))
     assert secret not in cfg
     saved = tmp_path / "image.tar"

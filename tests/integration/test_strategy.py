@@ -110,32 +110,24 @@ def test_strategy_pushes_image_and_writes_exact_digest(api, sample, env_vars, bu
         remove_image(f"{address}/{repo}@{digest.decode()}")
 
 
-def test_second_run_with_same_cache_volume_reuses_dependencies(reg, tmp_path):
+@pytest.mark.parametrize("api, cache", [("v1beta1", "volume"), ("v1alpha1", "image")])
+def test_second_run_reuses_dependencies(api, cache, reg, tmp_path):
+    """With the same cache volume, or (fresh volumes) with CACHE_IMAGE."""
     address, run_image = reg
-    image = f"{address}/fn/cached:latest"
-    cache = tmp_path / "cache"
-    params = {"ENV_VARS": "FUNC_NAME=hello_world", "RUN_IMAGE": run_image, "PLATFORM_API": "0.12"}
-    first = run_strategy("v1beta1", "hello-world-python", image, params, tmp_path, volume_dirs={"cache-dir": cache})
+    image = f"{address}/fn/cached-{cache}:latest"
+    params = {"ENV_VARS": "FUNC_NAME=hello_world", "RUN_IMAGE": run_image}
+    volume_dirs = {}
+    if cache == "volume":
+        volume_dirs["cache-dir"] = tmp_path / "cache"
+        params["PLATFORM_API"] = "0.12"  # also: a platform that sets its own API version
+    else:
+        params["CACHE_IMAGE"] = f"{address}/fn/cache-image-cache:latest"
+    first = run_strategy(api, "hello-world-python", image, params, tmp_path, volume_dirs=volume_dirs)
     assert first.code == 0, first.steps[-1].output[-3000:]
-    assert "CNB_PLATFORM_API=0.12 creator" in first.step("create").output
+    if cache == "volume":
+        assert "CNB_PLATFORM_API=0.12 creator" in first.step("create").output
     shas1 = layer_shas(pulled(image), "funcpacks/python")
-    second = run_strategy("v1beta1", "hello-world-python", image, params, tmp_path, volume_dirs={"cache-dir": cache})
-    assert second.code == 0, second.steps[-1].output[-3000:]
-    assert "Reusing layer 'dependencies': metadata matches" in second.step("create").output
-    assert layer_shas(pulled(image), "funcpacks/python")["dependencies"] == shas1["dependencies"]
-    remove_image(image)
-
-
-def test_second_run_with_cache_image_reuses_dependencies(reg, tmp_path):
-    address, run_image = reg
-    image = f"{address}/fn/cache-image:latest"
-    params = {"ENV_VARS": "FUNC_NAME=hello_world", "RUN_IMAGE": run_image,
-              "CACHE_IMAGE": f"{address}/fn/cache-image-cache:latest"}
-    first = run_strategy("v1alpha1", "hello-world-python", image, params, tmp_path)
-    assert first.code == 0, first.steps[-1].output[-3000:]
-    shas1 = layer_shas(pulled(image), "funcpacks/python")
-    # a new work directory: empty cache volume, only the cache image carries the layers
-    second = run_strategy("v1alpha1", "hello-world-python", image, params, tmp_path)
+    second = run_strategy(api, "hello-world-python", image, params, tmp_path, volume_dirs=volume_dirs)
     assert second.code == 0, second.steps[-1].output[-3000:]
     assert "Reusing layer 'dependencies': metadata matches" in second.step("create").output
     assert layer_shas(pulled(image), "funcpacks/python")["dependencies"] == shas1["dependencies"]
