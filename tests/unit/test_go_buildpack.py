@@ -61,9 +61,12 @@ def test_go_mod_parse(tmp_path):
     assert mod.requires == {"github.com/a/b": "v1.2.3", "github.com/c/d": "v0.5.0", "golang.org/x/e": "v0.1.0"}
 
 
+DEFAULT = "default"  # stands for versions.toml's [go] toolchain
+
+
 @pytest.mark.parametrize("go_line, toolchain_line, explicit, want", [
-    ("1.17", "", "", "1.26.8"),        # before 1.21 the go line is no minimum
-    ("1.22", "", "", "1.26.8"),        # a minimum the default satisfies
+    ("1.17", "", "", DEFAULT),         # before 1.21 the go line is no minimum
+    ("1.22", "", "", DEFAULT),         # a minimum the default satisfies
     ("1.30", "", "", "1.30.0"),        # newer than the default: its first release
     ("1.22", "1.31.2", "", "1.31.2"),  # the toolchain line
     ("1.30", "", "1.27.3", "1.27.3"),  # an explicit version wins
@@ -71,7 +74,9 @@ def test_go_mod_parse(tmp_path):
 def test_toolchain_choice(go_line, toolchain_line, explicit, want):
     from go_buildpack import gomod, toolchain
     mod = gomod.GoMod(module="m", go=go_line, toolchain=toolchain_line)
-    assert toolchain.resolve(explicit, "FUNC_RUNTIME_VERSION", mod, "1.26.8").version == want
+    import versions
+    default = versions.get("go.toolchain")
+    assert toolchain.resolve(explicit, "FUNC_RUNTIME_VERSION", mod, default).version == (default if want == DEFAULT else want)
 
 
 def test_toolchain_h1_matches_go_sum_algorithm(tmp_path):

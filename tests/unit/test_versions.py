@@ -23,6 +23,7 @@ def test_pins_appear_only_in_versions_toml():
         "lifecycle": data["lifecycle"]["version"],
         "functions-framework default": data["python"]["functions-framework"],
         "source-date-epoch": str(data["debian"]["source-date-epoch"]),
+        "Go toolchain default": data["go"]["toolchain"],
     }
     offenders = []
     for path in tracked_files():

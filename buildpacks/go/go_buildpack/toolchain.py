@@ -43,7 +43,7 @@ def resolve(explicit: str, explicit_origin: str, mod: gomod.GoMod | None, defaul
             gomod.version_key(v)
         except ValueError:
             raise UserError(f"cannot read the Go version {explicit!r}", where=explicit_origin,
-                            fix="give a version such as 1.26.8") from None
+                            fix="give a released version such as 1.22.5") from None
         return Request(v, f"{explicit_origin}={explicit}")
     need, why = default, f"default {default}"
     if mod is not None:
