@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import tomlw
+from .log import Logger
 
 RESERVED = {"build", "launch", "store"}
 _ENV_SCOPES = {None: "env", "build": "env.build", "launch": "env.launch"}
@@ -50,6 +51,18 @@ class Layer:
             parts = [f"{k} {old.get(k, '(none)')!s:.40} -> {expected.get(k, '(none)')!s:.40}" for k in changed]
             return False, "changed: " + "; ".join(parts)
         return True, "metadata matches (" + ", ".join(f"{k}={str(v):.24}" for k, v in sorted(expected.items())) + ")"
+
+    def reuse_or_reset(self, expected: dict[str, Any], log: Logger, context: str = "") -> bool:
+        """Keeps the restored layer when its metadata equals `expected`, else empties it
+        for a rebuild; logs which and why. Either way `expected` becomes the metadata."""
+        reusable, why = self.compare(expected)
+        if reusable:
+            log.reused(self.name, why)
+        else:
+            log.rebuilding(self.name, f"{context}; {why}" if context else why)
+            self.reset()
+        self.metadata = dict(expected)
+        return reusable
 
     # -- writing -----------------------------------------------------------------------
     def reset(self) -> "Layer":

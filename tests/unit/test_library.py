@@ -125,3 +125,16 @@ def test_bindings_found_by_type(tmp_path):
 def test_user_error_renders_what_where_fix():
     text = UserError("it broke", where="main.py:3", fix="do this", detail="line").render("bp")
     assert text.splitlines() == ["[bp] ERROR: it broke", "  where: main.py:3", "  | line", "  fix:   do this"]
+
+
+def test_reuse_or_reset_keeps_matching_layers_and_empties_others(tmp_path, capsys):
+    layer = Layer(tmp_path, "deps")
+    (tmp_path / "deps").mkdir()
+    (tmp_path / "deps" / "kept").write_text("x")
+    (tmp_path / "deps.toml").write_text('[metadata]\nv = "1"\n')
+    assert layer.reuse_or_reset({"v": "1"}, Logger("t")) is True
+    assert (tmp_path / "deps" / "kept").exists() and layer.metadata == {"v": "1"}
+    assert layer.reuse_or_reset({"v": "2"}, Logger("t"), "asked for 2") is False
+    assert list((tmp_path / "deps").iterdir()) == [] and layer.metadata == {"v": "2"}
+    out = capsys.readouterr().out
+    assert "Reusing layer 'deps': metadata matches" in out and "Building layer 'deps': asked for 2; changed: v 1 -> 2" in out

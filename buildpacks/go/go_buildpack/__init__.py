@@ -51,15 +51,8 @@ def _go_run(go: Path, args: list[str], cwd: Path, env: dict[str, str], what: str
 
 def _cache_layer(layers: Layers, name: str, expected: dict, log: Logger) -> Layer:
     layer = layers.get(name)
-    reusable, why = layer.compare(expected)
-    if reusable:
-        log.reused(name, why)
-    else:
-        log.rebuilding(name, why)
-        layer.reset()
-    layer.metadata = expected
-    layer.set_types(cache=True)
-    layer.write()
+    layer.reuse_or_reset(expected, log)
+    layer.set_types(cache=True).write()
     return layer
 
 
@@ -82,14 +75,7 @@ def build(ctx: BuildContext) -> None:
                             defaults["toolchain"])
     go_layer = layers.get("go")
     expected = {"version": req.version, "arch": ctx.target.arch, "layout": toolchain.LAYOUT}
-    old = go_layer.restored_metadata() or {}
-    reusable, why = go_layer.compare({**expected, "h1": old.get("h1", "")})
-    if reusable:
-        log.reused("go", why)
-        go_layer.metadata = old
-    else:
-        log.rebuilding("go", f"Go {req.version} ({req.why}); {why}")
-        go_layer.reset()
+    if not go_layer.reuse_or_reset(expected, log, f"Go {req.version} ({req.why})"):
         try:
             toolchain.install(go_layer, req, ctx.target.arch, goenv, log)
         except BaseException:

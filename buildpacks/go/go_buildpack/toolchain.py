@@ -25,7 +25,7 @@ from .proxy import GoEnv
 
 MODULE = "golang.org/toolchain"
 # Bump when what is unpacked changes, so older cached toolchains are replaced.
-LAYOUT = "2"
+LAYOUT = "3"
 
 
 @dataclass(frozen=True)
@@ -144,4 +144,3 @@ def install(layer: Layer, req: Request, arch: str, goenv: GoEnv, log: Logger) ->
         else:
             log.info(f"verified {got} against the {how}")
         _unzip(zip_path, layer.path, f"{MODULE}@{mv}/")
-        layer.metadata = {"version": req.version, "arch": arch, "h1": got, "layout": LAYOUT}

@@ -142,19 +142,13 @@ def build_layer(ctx: BuildContext, cfg: Config, interp: Interpreter, decl: Decla
         "arch": ctx.target.arch,
         "layout": LAYOUT,
     }
-    reusable, why = layer.compare(expected)
-    if reusable:
-        log.reused(layer.name, why)
-    else:
-        log.rebuilding(layer.name, why)
-        layer.reset()
+    if not layer.reuse_or_reset(expected, log):
         try:
             _install(ctx, cfg, interp, decl, extra, layer, cache, log)
         except BaseException:
             # Nothing half-written may be cached or exported.
             layer.remove()
             raise
-    layer.metadata = expected
     layer.set_types(launch=True, cache=True)
     layer.env_default("VIRTUAL_ENV", str(layer.path), scope="launch")
     layer.env_default("PYTHONUNBUFFERED", "1", scope="launch")
