@@ -19,13 +19,19 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Protocol
 
 from . import bindings
 from .errors import UserError
 
 TIMEOUT_SECONDS = 60
 CHUNK = 1 << 20
+
+
+class UrlMapping(Protocol):
+    """Anything that says which URL to read for an original one (Mirrors does)."""
+
+    def map(self, url: str) -> str: ...
 
 
 def _host_key(host: str) -> str:
@@ -95,7 +101,7 @@ def open_url(url: str, timeout: float = TIMEOUT_SECONDS):
     raise UserError(f"unsupported URL scheme {parts.scheme!r}", where=url, fix="use an https, http or file URL")
 
 
-def fetch_bytes(url: str, mirrors: Mirrors | None = None) -> bytes:
+def fetch_bytes(url: str, mirrors: UrlMapping | None = None) -> bytes:
     """Small documents (metadata); not verified: the caller knows what to trust."""
     final = mirrors.map(url) if mirrors else url
     with open_url(final) as resp:
@@ -103,7 +109,7 @@ def fetch_bytes(url: str, mirrors: Mirrors | None = None) -> bytes:
 
 
 def fetch(url: str, dest: Path, *, checksum: str, algorithm: str = "sha256",
-          mirrors: Mirrors | None = None) -> str:
+          mirrors: UrlMapping | None = None) -> str:
     """Downloads url (after mirror mapping) to dest, verifying it. Returns the URL used."""
     final = mirrors.map(url) if mirrors else url
     dest.parent.mkdir(parents=True, exist_ok=True)

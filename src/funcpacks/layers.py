@@ -38,13 +38,15 @@ class Layer:
         with self.toml_path.open("rb") as f:
             return dict(tomllib.load(f).get("metadata", {}))
 
-    def compare(self, expected: dict[str, Any]) -> tuple[bool, str]:
+    def compare(self, expected: dict[str, Any], contents_needed: bool = True) -> tuple[bool, str]:
         """(reusable, reason). Reusable when the restored metadata equals `expected`
-        and the contents were restored too."""
+        and the contents were restored too, or, for a launch-only layer
+        (contents_needed=False), when the previous image still has it: the exporter then
+        reuses that image's layer as it is."""
         old = self.restored_metadata()
         if old is None:
             return False, "no cached copy"
-        if not self.path.is_dir():
+        if contents_needed and not self.path.is_dir():
             return False, "only the metadata was restored (contents not cached)"
         changed = sorted(k for k in set(old) | set(expected) if old.get(k) != expected.get(k))
         if changed:
@@ -52,10 +54,11 @@ class Layer:
             return False, "changed: " + "; ".join(parts)
         return True, "metadata matches (" + ", ".join(f"{k}={str(v):.24}" for k, v in sorted(expected.items())) + ")"
 
-    def reuse_or_reset(self, expected: dict[str, Any], log: Logger, context: str = "") -> bool:
+    def reuse_or_reset(self, expected: dict[str, Any], log: Logger, context: str = "",
+                       contents_needed: bool = True) -> bool:
         """Keeps the restored layer when its metadata equals `expected`, else empties it
         for a rebuild; logs which and why. Either way `expected` becomes the metadata."""
-        reusable, why = self.compare(expected)
+        reusable, why = self.compare(expected, contents_needed)
         if reusable:
             log.reused(self.name, why)
         else:
