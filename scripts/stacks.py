@@ -9,7 +9,7 @@ An image is rebuilt only when its inputs change: the stack's files, this script,
 relevant parts of versions.toml and any extra CA certificates to bake in.
 Their hash is stored in the image label io.funcpacks.stack.inputs.
 
-    python3 scripts/stacks.py [--rootfs-only DIR] [--extra-ca-dir DIR] [--only build|run|run-static] [--force]
+    python3 scripts/stacks.py [--rootfs-only DIR] [--extra-ca-dir DIR] [--only build|run|run-static|run-cc] [--force]
 """
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ class StackError(Exception):
 
 @dataclass(frozen=True)
 class Stack:
-    name: str  # "build", "run" or "run-static"
+    name: str  # "build", "run", "run-static" or "run-cc"
     image: str
     derived_from: str | None = None  # cut from another stack's rootfs instead of mmdebstrap
 
@@ -80,7 +80,8 @@ class Stack:
 def stacks(data: dict) -> list[Stack]:
     images = data["images"]
     return [Stack("build", images["build"]), Stack("run", images["run"]),
-            Stack("run-static", images["run-static"], derived_from="run")]
+            Stack("run-static", images["run-static"], derived_from="run"),
+            Stack("run-cc", images["run-cc"], derived_from="run")]
 
 
 def _matches(name: str, pattern: str) -> bool:
@@ -268,7 +269,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--extra-ca-dir", type=Path, metavar="DIR",
                         help="bake the .crt/.pem files of DIR into both images (off by default)")
     parser.add_argument("--force", action="store_true", help="rebuild even when the inputs are unchanged")
-    parser.add_argument("--only", choices=["build", "run", "run-static"], help="only this stack")
+    parser.add_argument("--only", choices=["build", "run", "run-static", "run-cc"], help="only this stack")
     opts = parser.parse_args(argv)
     data = versions.load()
     try:

@@ -80,6 +80,12 @@ def test_stack_images_labels_user_env():
     static_files = image_file_names(static)
     assert {"etc/passwd", "etc/ssl/certs/ca-certificates.crt", "usr/share/zoneinfo/Europe/Berlin"} <= static_files
     assert not any(n.endswith(("bin/sh", "bin/bash", "bin/python3")) for n in static_files)
+    # run-cc: the static image's files plus the C/C++ runtime and OpenSSL, still no shell
+    cc_files = image_file_names(DATA["images"]["run-cc"])
+    assert {"etc/passwd", "etc/ssl/certs/ca-certificates.crt", "usr/share/zoneinfo/Europe/Berlin"} <= cc_files
+    assert {"usr/lib/x86_64-linux-gnu/libstdc++.so.6", "usr/lib/x86_64-linux-gnu/libgcc_s.so.1",
+            "usr/lib/x86_64-linux-gnu/libssl.so.3", "usr/lib/x86_64-linux-gnu/libc.so.6", "lib64"} <= cc_files
+    assert not any(n.endswith(("bin/sh", "bin/bash", "bin/python3")) or "libicu" in n for n in cc_files)
     assert f"cnb:x:{st['user-id']}:{st['group-id']}" in run(["docker", "run", "--rm", "--network", "host",
         "--entrypoint", "cat", DATA["images"]["run"], "/etc/passwd"]).stdout
     run_env = dict(e.split("=", 1) for e in inspect(DATA["images"]["run"])["Config"]["Env"])
@@ -93,11 +99,11 @@ def test_stack_images_labels_user_env():
 
 
 def test_unchanged_stack_definitions_reuse_images():
-    before = {k: inspect(DATA["images"][k])["Id"] for k in ("build", "run", "run-static")}
+    before = {k: inspect(DATA["images"][k])["Id"] for k in ("build", "run", "run-static", "run-cc")}
     proc = run(["python3", "scripts/stacks.py"])
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.count("is up to date") == 3
-    assert {k: inspect(DATA["images"][k])["Id"] for k in ("build", "run", "run-static")} == before
+    assert proc.stdout.count("is up to date") == 4
+    assert {k: inspect(DATA["images"][k])["Id"] for k in ("build", "run", "run-static", "run-cc")} == before
 
 
 def _sha256(path: Path) -> str:
@@ -118,7 +124,7 @@ def test_stack_rootfs_is_reproducible(tmp_path):
 
     with ThreadPoolExecutor(2) as pool:
         a, b = pool.map(build, (1, 2))
-    for kind in ("build", "run", "run-static"):
+    for kind in ("build", "run", "run-static", "run-cc"):
         assert _sha256(a / f"{kind}-rootfs.tar") == _sha256(b / f"{kind}-rootfs.tar"), kind
 
 

@@ -11,7 +11,7 @@ import versions
 def test_dockerfiles_carry_cnb_labels_env_and_user_from_versions():
     data = versions.load()
     by_name = {s.name: s for s in stacks.stacks(data)}
-    assert set(by_name) == {"build", "run", "run-static"}
+    assert set(by_name) == {"build", "run", "run-static", "run-cc"}
     build = stacks.dockerfile(by_name["build"], data, "digest")
     run = stacks.dockerfile(by_name["run"], data, "digest")
     uid, gid = data["stack"]["user-id"], data["stack"]["group-id"]
