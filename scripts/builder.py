@@ -34,7 +34,9 @@ TOOLS = ROOT / ".tools"
 
 # Order groups: the CA certificates buildpack is optional and first in every group, so
 # every language buildpack's downloads can trust a user's extra CAs.
-LANGUAGE_BUILDPACKS = ["go", "python"]
+# Go first, .NET before Python: a .NET project rarely carries Python files, while a
+# Python project carrying a .csproj is rarer still.
+LANGUAGE_BUILDPACKS = ["go", "dotnet", "python"]
 OPTIONAL_FIRST = ["ca-certificates"]
 
 
@@ -54,7 +56,7 @@ class Flavor:
 # scripts/lifecycle/dockerfile_applier.go), and a builder name is what OpenFunction's
 # spec.build.builder and pack's --builder already take.
 FLAVORS = (
-    Flavor("builder", "run", tuple(LANGUAGE_BUILDPACKS), "funcpacks: Go and Python functions on Debian 12"),
+    Flavor("builder", "run", tuple(LANGUAGE_BUILDPACKS), "funcpacks: Go, .NET and Python functions on Debian 12"),
     Flavor("builder-go", "run-static", ("go",), "funcpacks for Go: static binaries on a minimal Debian 12 run image"),
 )
 
@@ -98,8 +100,25 @@ def package_buildpacks(dest: Path, data: dict | None = None) -> dict[str, Path]:
             (target / "framework-version").write_text(data["python"]["functions-framework"] + "\n")
         if name == "go":
             (target / "go-defaults.toml").write_text(tomlw.dumps(data["go"]))
+        if name == "dotnet":
+            build_port_env(target)
         out[name] = target
     return out
+
+
+def build_port_env(packaged: Path) -> None:
+    """The .NET buildpack's exec.d helper: a static Go binary, since it runs on run images
+    without a shell (reproducible: -trimpath, no VCS stamp, no cgo)."""
+    src = packaged / "port-env"
+    out = packaged / "libexec" / "port-env"
+    if shutil.which("go") is None:
+        raise BuilderError("go is not installed: it builds the .NET buildpack's port-env helper; run 'make tools'")
+    proc = subprocess.run(["go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", str(out), "."],
+                          cwd=src, capture_output=True, text=True,
+                          env=dict(os.environ, CGO_ENABLED="0", GOFLAGS="-mod=mod"))
+    if proc.returncode != 0:
+        raise BuilderError(f"building {src}/main.go failed: {proc.stderr.strip()}")
+    shutil.rmtree(src)
 
 
 def builder_toml(data: dict, packaged: dict[str, Path], toml_dir: Path, flavor: Flavor = FLAVORS[0]) -> str:
@@ -147,7 +166,7 @@ def inputs_digest(toml_path: Path, packaged: dict[str, Path], data: dict) -> str
         for f in sorted(p for p in path.rglob("*") if p.is_file()):
             h.update(str(f.relative_to(path)).encode() + b"\0" + f.read_bytes())
     h.update((TOOLS / "lifecycle" / versions.lifecycle_archive_name(data)).read_bytes())
-    for image in (data["images"][k] for k in ("build", "run", "run-static")):
+    for image in (data["images"][k] for k in ("build", "run", "run-static", "run-cc")):
         out = subprocess.run(["docker", "image", "inspect", "--format", "{{.Id}}", image],
                              capture_output=True, text=True)
         if out.returncode != 0:

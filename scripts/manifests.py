@@ -27,6 +27,10 @@ FUNCTIONS: dict[str, dict[str, str]] = {
     "python-no-requirements": {"FUNC_NAME": "hello", "FUNC_TYPE": "http"},
     "python-cloudevent": {"FUNC_NAME": "on_event", "FUNC_TYPE": "cloudevent"},
     "python-procfile-app": {},
+    # OpenFunction's .NET walkthrough: exactly its build env.
+    "hello-world-dotnet": {"GOOGLE_FUNCTION_TARGET": "helloworld", "GOOGLE_FUNCTION_SIGNATURE_TYPE": "http"},
+    "dotnet-minimal": {},
+    "dotnet-cloudevents": {},
 }
 
 

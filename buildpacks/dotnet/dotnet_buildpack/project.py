@@ -1,0 +1,136 @@
+"""The user's project: which project file, its target framework, its assembly name,
+and global.json."""
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+from funcpacks.errors import UserError
+
+PROJECT_SUFFIXES = (".csproj", ".fsproj", ".vbproj")
+SOURCE_SUFFIXES = (".cs", ".fs", ".vb")
+GOOGLE_HOSTING = "Google.Cloud.Functions.Hosting"
+_TFM = re.compile(r"^net(?:coreapp)?(\d+)\.(\d+)$")
+
+
+def project_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in PROJECT_SUFFIXES)
+
+
+def looks_like_dotnet(app: Path) -> bool:
+    """Detect: a project file, or .NET sources / global.json that build will explain."""
+    return bool(project_files(app)) or (app / "global.json").is_file() or any(
+        p.suffix.lower() in SOURCE_SUFFIXES for p in app.iterdir() if p.is_file())
+
+
+def find_project(app: Path, buildable: str) -> Path:
+    """The one project to publish: GOOGLE_BUILDABLE / FUNC_BUILDABLE (a project file or a
+    directory holding one), else the single project file at the top of the source."""
+    if buildable:
+        target = (app / buildable).resolve()
+        if not str(target).startswith(str(app.resolve())) or not target.exists():
+            raise UserError(f"the buildable {buildable!r} does not exist in the source",
+                            fix="give a project file or a directory holding one, relative to the source root")
+        if target.is_file():
+            if target.suffix.lower() not in PROJECT_SUFFIXES:
+                raise UserError(f"the buildable {buildable!r} is not a project file (.csproj, .fsproj, .vbproj)")
+            return target
+        app, where = target, buildable
+    else:
+        where = "the top of the source directory"
+    found = project_files(app)
+    if not found:
+        raise UserError(f"no .NET project file (.csproj, .fsproj or .vbproj) at {where}",
+                        fix="add the project file, or set GOOGLE_BUILDABLE / FUNC_BUILDABLE to the project's path")
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found)
+        raise UserError(f"{len(found)} project files at {where}: {names}",
+                        fix="keep one, or set GOOGLE_BUILDABLE / FUNC_BUILDABLE to the one to publish "
+                            f"(e.g. GOOGLE_BUILDABLE={found[0].relative_to(app.parent if buildable else app)})")
+    return found[0]
+
+
+@dataclass(frozen=True)
+class Project:
+    path: Path
+    target_frameworks: tuple[str, ...]
+    assembly_name: str
+    package_references: tuple[str, ...]
+
+    @property
+    def target_framework(self) -> str:
+        """The framework to publish: the newest app framework the project targets."""
+        apps = [t for t in self.target_frameworks if _TFM.match(t)]
+        if not apps:
+            return self.target_frameworks[0]
+        return max(apps, key=lambda t: tuple(int(x) for x in _TFM.match(t).groups()))  # type: ignore[union-attr]
+
+    def references(self, package: str) -> bool:
+        return any(p.lower() == package.lower() for p in self.package_references)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]  # old-style projects carry the msbuild namespace
+
+
+def parse_project(path: Path) -> Project:
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as exc:
+        raise UserError(f"cannot read {path.name}: {exc}", where=str(path), fix="fix the project file's XML") from None
+    props: dict[str, str] = {}
+    refs: list[str] = []
+    for el in root.iter():
+        name = _local(el.tag)
+        if name in ("TargetFramework", "TargetFrameworks", "AssemblyName") and el.text and el.text.strip():
+            props.setdefault(name, el.text.strip())
+        elif name == "PackageReference" and el.get("Include"):
+            refs.append(el.get("Include", ""))
+    tfms = props.get("TargetFramework") or props.get("TargetFrameworks", "")
+    frameworks = tuple(t.strip() for t in tfms.split(";") if t.strip())
+    if not frameworks:
+        raise UserError(f"{path.name} names no TargetFramework", where=str(path),
+                        fix="add <TargetFramework>net10.0</TargetFramework> to its PropertyGroup")
+    if "$(" in frameworks[0]:
+        raise UserError(f"{path.name}: the TargetFramework {frameworks[0]!r} is an MSBuild expression",
+                        fix="set GOOGLE_RUNTIME_VERSION / FUNC_RUNTIME_VERSION to the SDK version or channel to use")
+    assembly = props.get("AssemblyName", path.stem)
+    if "$(" in assembly:
+        assembly = path.stem
+    return Project(path, frameworks, assembly, tuple(refs))
+
+
+def channel_of(tfm: str) -> str | None:
+    """netX.Y / netcoreappX.Y -> "X.Y"; None for frameworks that are not .NET (Core)."""
+    m = _TFM.match(tfm)
+    if not m:
+        return None
+    major, minor = int(m.group(1)), int(m.group(2))
+    if tfm.startswith("net") and not tfm.startswith("netcoreapp") and major < 5:
+        return None  # net48 and friends: .NET Framework
+    return f"{major}.{minor}"
+
+
+@dataclass(frozen=True)
+class GlobalJson:
+    version: str
+    roll_forward: str
+
+
+def read_global_json(app: Path) -> GlobalJson | None:
+    path = app / "global.json"
+    if not path.is_file():
+        return None
+    try:
+        # global.json allows comments; the common // form is stripped.
+        text = re.sub(r"^\s*//.*$", "", path.read_text(), flags=re.M)
+        sdk = json.loads(text).get("sdk") or {}
+    except (ValueError, AttributeError) as exc:
+        raise UserError(f"cannot read global.json: {exc}", where=str(path), fix="make it valid JSON") from None
+    version = str(sdk.get("version", "")).strip()
+    if not version:
+        return None
+    return GlobalJson(version, str(sdk.get("rollForward", "")).strip() or "patch")

@@ -1,0 +1,79 @@
+"""`dotnet publish` of the user's project, and its errors in the user's terms."""
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from funcpacks.errors import UserError
+
+# MSBuild diagnostics: "<file>(line,col): error CODE: text [project]" or "<file> : error CODE: ..."
+_DIAGNOSTIC = re.compile(r"^\s*(?P<where>.*?)\s*:\s*error\s*(?P<code>[A-Z]+\d+)?\s*:\s*(?P<text>.*?)(?:\s+\[[^\]]*\])?\s*$")
+
+
+@dataclass(frozen=True)
+class Options:
+    trimmed: bool
+    rid: str
+    framework: str
+    config_file: Path | None
+    extra_args: list[str]
+
+
+def command(dotnet: Path, project: Path, out: Path, opts: Options) -> list[str]:
+    cmd = [str(dotnet), "publish", str(project), "-c", "Release", "-o", str(out), "--framework", opts.framework,
+           "--nologo", "-p:ContinuousIntegrationBuild=true"]
+    if opts.trimmed:
+        cmd += ["-r", opts.rid, "--self-contained", "true", "-p:PublishTrimmed=true", "-p:InvariantGlobalization=true",
+                "-p:DebugType=none", "-p:GenerateDocumentationFile=false"]
+    else:
+        # Launched as `dotnet app.dll`: no apphost, and no apphost pack to restore.
+        cmd += ["-p:UseAppHost=false"]
+    if opts.config_file is not None:
+        cmd += ["--configfile", str(opts.config_file)]
+    return cmd + opts.extra_args
+
+
+def errors(output: str, work_dir: Path) -> list[str]:
+    """Distinct error diagnostics, with paths relative to the user's source."""
+    found: list[str] = []
+    for line in output.splitlines():
+        m = _DIAGNOSTIC.match(line)
+        if not m:
+            continue
+        where = m.group("where").replace(str(work_dir) + "/", "")
+        code = f" {m.group('code')}" if m.group("code") else ""
+        text = f"{where}: error{code}: {m.group('text')}"
+        if text not in found:
+            found.append(text)
+    return found
+
+
+def warnings(output: str, shorten: dict[str, str]) -> list[str]:
+    """Distinct warning lines (MSBuild repeats them), paths shortened."""
+    found: list[str] = []
+    for line in output.splitlines():
+        if ": warning " not in line:
+            continue
+        text = line.strip()
+        for prefix, short in shorten.items():
+            text = text.replace(prefix, short)
+        if text not in found:
+            found.append(text)
+    return found
+
+
+def run(cmd: list[str], work_dir: Path, env: dict[str, str]) -> str:
+    proc = subprocess.run(cmd, cwd=work_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if proc.returncode == 0:
+        return proc.stdout
+    found = errors(proc.stdout, work_dir)
+    detail = "\n".join(found[:25]) if found else "\n".join(proc.stdout.strip().splitlines()[-25:])
+    codes = {re.search(r"error ([A-Z]+)\d+", e).group(1) for e in found}  # type: ignore[union-attr]
+    if codes and codes <= {"NU"}:
+        raise UserError("restoring the NuGet packages failed", detail=detail,
+                        fix="check the package names and versions, and that the NuGet sources (the app's nuget.config "
+                            "or the nugetconfig binding) serve them")
+    return_fix = "fix the errors above (file(line,column): error CODE)" if found else "see the output above"
+    raise UserError(f"dotnet publish failed (exit {proc.returncode})", detail=detail, fix=return_fix)

@@ -1,0 +1,47 @@
+"""The SDK in a build+cache layer keyed by version, arch and sha512.
+
+The archive is verified against the sha512 of the metadata it was found in before a
+single file is unpacked; on any failure the layer is removed, so nothing half-made is
+cached.
+"""
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from pathlib import Path
+
+from funcpacks.download import fetch
+from funcpacks.errors import UserError
+from funcpacks.layers import Layer
+from funcpacks.log import Logger
+
+from .feed import Feed, SdkFile
+
+
+def expected_metadata(sdk: SdkFile, arch: str) -> dict[str, str]:
+    return {"version": sdk.version, "arch": arch, "sha512": sdk.sha512}
+
+
+def install(layer: Layer, sdk: SdkFile, feed: Feed, log: Logger) -> None:
+    try:
+        with tempfile.TemporaryDirectory(prefix="funcpacks-dotnet-") as tmp:
+            archive = Path(tmp) / Path(sdk.url).name
+            with log.timed(f"download {feed.map(sdk.url)}"):
+                fetch(sdk.url, archive, checksum=sdk.sha512, algorithm="sha512", mirrors=feed)
+            log.info("sha512 verified against the release metadata")
+            with log.timed("unpack"):
+                proc = subprocess.run(["tar", "-xzf", str(archive), "-C", str(layer.path), "--no-same-owner"],
+                                      capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise UserError(f"cannot unpack the SDK archive: {proc.stderr.strip()[-300:]}",
+                                where=feed.map(sdk.url), fix="the archive is damaged; fix the feed's copy")
+        if not (layer.path / "dotnet").is_file():
+            raise UserError("the SDK archive has no 'dotnet' at its top", where=feed.map(sdk.url),
+                            fix="the feed must carry the official archive layout")
+    except BaseException:
+        layer.remove()
+        raise
+
+
+def size_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink()) / 1e6

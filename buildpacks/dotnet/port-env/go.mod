@@ -1,0 +1,3 @@
+module funcpacks/port-env
+
+go 1.22
