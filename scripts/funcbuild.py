@@ -61,12 +61,28 @@ def pack_build_command(path: Path, tag: str, env: dict[str, str], extra: list[st
     return cmd + list(extra or [])
 
 
+def bindings_root(with_host_ca: bool, extra: list[Path]) -> Path | None:
+    """The bindings root for one build: the host's CAs (when wanted and present) and the
+    given binding directories, each copied under its own name."""
+    for old in BINDINGS_DIR.iterdir() if BINDINGS_DIR.is_dir() else []:
+        shutil.rmtree(old)
+    root = host_ca_binding() if with_host_ca else None
+    for binding in extra:
+        if not (binding / "type").is_file():
+            raise builder.BuilderError(f"{binding} is not a service binding: it has no 'type' file")
+        shutil.copytree(binding, BINDINGS_DIR / binding.name)
+        root = BINDINGS_DIR
+    return root
+
+
 def pack_build(path: Path, tag: str, env: dict[str, str], extra: list[str] | None = None,
                capture: bool = False, with_host_ca: bool = True,
-               builder_image: str | None = None) -> subprocess.CompletedProcess:
-    bindings = host_ca_binding() if with_host_ca else None
-    cmd = pack_build_command(path, tag, env, extra, bindings, builder_image)
-    return subprocess.run(cmd, env=builder.pack_env(), text=True,
+               builder_image: str | None = None, bindings: list[Path] | None = None,
+               timeout: float | None = None) -> subprocess.CompletedProcess:
+    """pack build; `bindings` are service binding directories mounted for this build only."""
+    root = bindings_root(with_host_ca, list(bindings or []))
+    cmd = pack_build_command(path, tag, env, extra, root, builder_image)
+    return subprocess.run(cmd, env=builder.pack_env(), text=True, timeout=timeout,
                           stdout=subprocess.PIPE if capture else None,
                           stderr=subprocess.STDOUT if capture else None)
 
@@ -149,6 +165,8 @@ def main(argv: list[str]) -> int:
     b.add_argument("--tag", required=True)
     b.add_argument("--env", action="append", default=[], type=key_value)
     b.add_argument("--builder", help="builder image (default: images.builder of versions.toml)")
+    b.add_argument("--binding", action="append", default=[], type=Path,
+                   help="a service binding directory (a 'type' file and entries) for this build; repeatable")
     b.add_argument("extra", nargs="*")
     r = sub.add_parser("run")
     r.add_argument("image")
@@ -157,7 +175,8 @@ def main(argv: list[str]) -> int:
     opts = parser.parse_args(argv)
     try:
         if opts.cmd == "build":
-            return pack_build(opts.path, opts.tag, dict(opts.env), opts.extra, builder_image=opts.builder).returncode
+            return pack_build(opts.path, opts.tag, dict(opts.env), opts.extra, builder_image=opts.builder,
+                              bindings=opts.binding).returncode
         if opts.cmd == "run":
             with running(opts.image, dict(opts.env)) as (name, port):
                 status, body = wait_http(f"http://127.0.0.1:{port}/")

@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "src")]
 
 import builder  # noqa: E402
+from dotnet_mirrors import DEPS  # noqa: E402
 from funcpacks import tomlw  # noqa: E402
 
 # Variables a developer's shell may carry that would change what pip or the buildpacks
@@ -25,6 +26,21 @@ _HOST_ONLY = ("PIP_", "GOOGLE_", "FUNC_", "BP_", "SERVICE_BINDING_ROOT", "CNB_")
 @pytest.fixture(scope="session")
 def packaged(tmp_path_factory) -> dict[str, Path]:
     return builder.package_buildpacks(tmp_path_factory.mktemp("buildpacks"))
+
+
+@pytest.fixture
+def bp(packaged, request) -> Path:
+    """The packaged buildpack named by the test module's BUILDPACK."""
+    return packaged[request.module.BUILDPACK]
+
+
+@pytest.fixture(scope="module")
+def buildpack_modules(packaged, request):
+    """Makes the module's buildpack package importable, as its bin/ entry points do."""
+    path = str(packaged[request.module.BUILDPACK])
+    sys.path.insert(0, path)
+    yield
+    sys.path.remove(path)
 
 
 @dataclass
@@ -114,3 +130,10 @@ def lifecycle(tmp_path) -> Lifecycle:
     for d in (lc.app, lc.platform, lc.layers_root):
         d.mkdir()
     return lc
+
+
+@pytest.fixture(scope="session")
+def dotnet_deps() -> Path:
+    if not (DEPS / "dotnet" / "release-metadata" / "releases-index.json").is_file() or not (DEPS / "nuget").is_dir():
+        pytest.fail(f"the .NET mirrors are missing: expected {DEPS}/dotnet (feed) and {DEPS}/nuget (NuGet folder feed)")
+    return DEPS

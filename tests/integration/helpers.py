@@ -18,13 +18,16 @@ import versions
 SAMPLES = versions.ROOT / "samples"
 
 
-def build(path: Path, tag: str, env: dict[str, str], extra: list[str] | None = None) -> subprocess.CompletedProcess:
-    """pack build with our builder; output captured (pack's and the buildpacks')."""
-    return funcbuild.pack_build(path, tag, env, extra, capture=True)
+def build(path: Path, tag: str, env: dict[str, str], extra: list[str] | None = None,
+          bindings: list[Path] | None = None) -> subprocess.CompletedProcess:
+    """pack build with our builder; output captured (pack's and the buildpacks'). A build
+    that waits on an unreachable source fails the test instead of hanging it."""
+    return funcbuild.pack_build(path, tag, env, extra, capture=True, bindings=bindings, timeout=900)
 
 
-def must_build(path: Path, tag: str, env: dict[str, str], extra: list[str] | None = None) -> str:
-    proc = build(path, tag, env, extra)
+def must_build(path: Path, tag: str, env: dict[str, str], extra: list[str] | None = None,
+               bindings: list[Path] | None = None) -> str:
+    proc = build(path, tag, env, extra, bindings)
     assert proc.returncode == 0, proc.stdout[-6000:]
     return proc.stdout
 
@@ -74,6 +77,37 @@ def image_file_names(image: str) -> set[str]:
 
 
 @contextlib.contextmanager
+def _serving(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[int]:
+    """Runs a threaded HTTP server on 127.0.0.1 (a free port) while the block runs."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+
+
+@contextlib.contextmanager
+def file_server(directory: Path) -> Iterator[tuple[int, list[str]]]:
+    """Serves directory's files on 127.0.0.1 and records each requested path."""
+    seen: list[str] = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(directory), **kwargs)
+
+        def do_GET(self):  # noqa: N802
+            seen.append(self.path)
+            super().do_GET()
+
+        def log_message(self, *args):
+            pass
+
+    with _serving(Handler) as port:
+        yield port, seen
+
+
+@contextlib.contextmanager
 def recording_server() -> Iterator[tuple[int, list[tuple[str, str]]]]:
     """An HTTP server on 127.0.0.1 that answers 404 to everything (a package index or
     module proxy that has nothing, so clients go on to the next) and records each
@@ -89,9 +123,5 @@ def recording_server() -> Iterator[tuple[int, list[tuple[str, str]]]]:
         def log_message(self, *args):
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield server.server_address[1], seen
-    finally:
-        server.shutdown()
+    with _serving(Handler) as port:
+        yield port, seen

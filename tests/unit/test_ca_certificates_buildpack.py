@@ -8,9 +8,7 @@ from pathlib import Path
 import pytest
 
 
-@pytest.fixture
-def bp(packaged):
-    return packaged["ca-certificates"]
+BUILDPACK = "ca-certificates"  # the `bp` fixture
 
 
 @pytest.fixture(scope="session")

@@ -10,16 +10,8 @@ from funcpacks.errors import UserError
 from funcpacks.log import Logger
 
 
-@pytest.fixture
-def bp(packaged):
-    return packaged["go"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def go_buildpack_on_path(packaged):
-    sys.path.insert(0, str(packaged["go"]))
-    yield
-    sys.path.remove(str(packaged["go"]))
+BUILDPACK = "go"
+pytestmark = pytest.mark.usefixtures("buildpack_modules")
 
 
 def test_detect_go_mod_or_go_files(lifecycle, bp):

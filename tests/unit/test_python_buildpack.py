@@ -11,9 +11,7 @@ from wheels import make_wheel
 HELLO = 'def hello_world(request):\n    return "hello, world"\n'
 
 
-@pytest.fixture
-def bp(packaged):
-    return packaged["python"]
+BUILDPACK = "python"  # the `bp` fixture
 
 
 def write(app, files: dict[str, str]) -> None:

@@ -2,7 +2,6 @@
 the function check."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -10,11 +9,8 @@ import pytest
 from funcpacks.errors import UserError
 
 
-@pytest.fixture(scope="module", autouse=True)
-def python_buildpack_on_path(packaged):
-    sys.path.insert(0, str(packaged["python"]))
-    yield
-    sys.path.remove(str(packaged["python"]))
+BUILDPACK = "python"
+pytestmark = pytest.mark.usefixtures("buildpack_modules")
 
 
 class FakeSource:

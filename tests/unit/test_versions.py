@@ -48,7 +48,9 @@ def test_generated_builder_toml_uses_versions(tmp_path):
     assert doc["build"]["image"] == data["images"]["build"]
     assert doc["run"]["images"] == [{"image": data["images"]["run"]}]
     assert doc["lifecycle"]["uri"].endswith(f"lifecycle-v{data['lifecycle']['version']}+linux.x86-64.tgz")
-    assert {b["id"] for b in doc["buildpacks"]} == {"funcpacks/ca-certificates", "funcpacks/go", "funcpacks/python"}
+    assert {b["id"] for b in doc["buildpacks"]} == {"funcpacks/ca-certificates", "funcpacks/go", "funcpacks/dotnet",
+                                                    "funcpacks/python"}
+    assert [o["group"][1]["id"] for o in doc["order"]] == ["funcpacks/go", "funcpacks/dotnet", "funcpacks/python"]
     for order in doc["order"]:
         first = order["group"][0]
         assert first["id"] == "funcpacks/ca-certificates" and first["optional"] is True

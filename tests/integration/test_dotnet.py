@@ -1,0 +1,225 @@
+"""The .NET buildpack through real pack, lifecycle and Docker, offline: the SDK comes from
+the mirrored .NET feed (../shared/deps/dotnet, served on 127.0.0.1 or mounted with a file
+base) and packages from the NuGet folder feed (../shared/deps/nuget) through a nugetconfig
+binding whose nuget.config allows no other source."""
+from __future__ import annotations
+
+import json
+import subprocess
+import tarfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+import funcbuild
+import versions
+from dotnet_mirrors import DEPS, nuget_config
+from helpers import (SAMPLES, build, copy_sample, file_server, image_file_names, inspect, layer_shas, must_build,
+                     remove_image)
+
+BP = "funcpacks/dotnet"
+BP_LAYERS = "layers/funcpacks_dotnet"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dotnet"
+MOUNT = ["--volume", f"{DEPS}:/deps:ro"]  # the mirrors inside the build container
+FILE_FEED = {"BP_DEPENDENCY_MIRROR": "file:///deps"}
+RUN_CC = versions.get("images.run-cc")
+CE_HEADERS = {"ce-specversion": "1.0", "ce-type": "com.example.order", "ce-source": "/tests", "ce-id": "evt-42",
+              "Content-Type": "application/json"}
+
+
+@pytest.fixture
+def tag():
+    name = f"funcpacks-test/dotnet-{uuid.uuid4().hex[:8]}"
+    yield name
+    remove_image(name)
+
+
+@pytest.fixture
+def nuget_binding(tmp_path, dotnet_deps) -> tuple[Path, str]:
+    """A nugetconfig binding: only the mounted folder feed, with a credential for it."""
+    secret = f"nuget-s3cr3t-{uuid.uuid4().hex}"
+    binding = tmp_path / "nuget-mirror"
+    binding.mkdir()
+    (binding / "type").write_text("nugetconfig\n")
+    credentials = ("  <packageSourceCredentials>\n    <mirror>\n      <add key=\"Username\" value=\"funcuser\" />\n"
+                   f"      <add key=\"ClearTextPassword\" value=\"{secret}\" />\n    </mirror>\n"
+                   "  </packageSourceCredentials>\n")
+    (binding / "nuget.config").write_text(nuget_config("/deps/nuget", credentials))
+    return binding, secret
+
+
+def mirror_binding(tmp_path: Path, base: str) -> Path:
+    """A dependency-mirror binding for the .NET feed's host."""
+    binding = tmp_path / "dotnet-mirror"
+    binding.mkdir()
+    (binding / "type").write_text("dependency-mirror\n")
+    (binding / "builds.dotnet.microsoft.com").write_text(base)
+    return binding
+
+
+def launch_env(image: str) -> dict[str, str]:
+    """The environment the launcher gives the process (launch env files, exec.d)."""
+    out = subprocess.run(["docker", "run", "--rm", "--network", "host", "--entrypoint", "/cnb/lifecycle/launcher",
+                          image, "env"], capture_output=True, text=True, check=True).stdout
+    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+
+def layer_size(image: str, prefix: str) -> int:
+    """Bytes of the regular files under prefix in the image's layers."""
+    save = subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE)
+    total = 0
+    with tarfile.open(fileobj=save.stdout, mode="r|") as outer:
+        for member in outer:
+            if member.isfile() and (member.name.endswith("layer.tar") or member.name.startswith("blobs/")):
+                with tarfile.open(fileobj=outer.extractfile(member), mode="r|") as layer:
+                    total += sum(m.size for m in layer if m.isfile() and m.name.lstrip("./").startswith(prefix))
+    save.wait()
+    return total
+
+
+def sdk_archive_size() -> int:
+    """What the SDK layer holds: every file of the SDK archive, unpacked."""
+    archive = next((DEPS / "dotnet" / "Sdk").glob("*/dotnet-sdk-*-linux-x64.tar.gz"))
+    with tarfile.open(archive) as tar:
+        return sum(m.size for m in tar if m.isfile())
+
+
+def test_hello_world_dotnet_with_the_walkthrough_env(tag, tmp_path, nuget_binding, dotnet_deps):
+    """OpenFunction's netcoreapp3.1 sample, unmodified shape, exactly the walkthrough's
+    env; the feed mirror is served over HTTP and named by a dependency-mirror binding."""
+    binding, secret = nuget_binding
+    with file_server(dotnet_deps) as (port, seen):
+        out = must_build(SAMPLES / "hello-world-dotnet", tag,
+                         {"GOOGLE_FUNCTION_TARGET": "helloworld", "GOOGLE_FUNCTION_SIGNATURE_TYPE": "http"},
+                         MOUNT, [binding, mirror_binding(tmp_path, f"http://127.0.0.1:{port}")])
+    assert "/dotnet/Sdk/10.0.401/dotnet-sdk-10.0.401-linux-x64.tar.gz" in seen
+    assert "netcoreapp3.1 is out of support" in out and "DOTNET_ROLL_FORWARD=Major" in out
+    assert "sha512 verified" in out
+    with funcbuild.running(tag) as (name, port):
+        status, body = funcbuild.wait_http(f"http://127.0.0.1:{port}/", timeout=60)
+        logs = funcbuild.container_logs(name)
+    assert (status, body) == (200, "hello, world"), logs
+    env = launch_env(tag)
+    assert env["FUNCTION_TARGET"] == "helloworld" and env["FUNCTION_SIGNATURE_TYPE"] == "http"
+    assert env["DOTNET_ROLL_FORWARD"] == "Major"
+
+    # the runtime layer: only the host and the two frameworks the app resolves to
+    names = image_file_names(tag)
+    runtime = f"{BP_LAYERS}/runtime/"
+    assert f"{runtime}dotnet" in names
+    assert {n.split("/")[4] for n in names if n.startswith(f"{runtime}shared/") and n.count("/") > 4} == {
+        "Microsoft.AspNetCore.App", "Microsoft.NETCore.App"}
+    assert not any(n.startswith((f"{runtime}sdk/", f"{runtime}packs/", f"{BP_LAYERS}/sdk/")) for n in names)
+    runtime_bytes, sdk_bytes = layer_size(tag, runtime), sdk_archive_size()
+    assert sdk_bytes >= 3 * runtime_bytes, (sdk_bytes, runtime_bytes)
+
+    # the binding's credential is nowhere in the image
+    saved = tmp_path / "image.tar"
+    subprocess.run(["docker", "save", "-o", str(saved), tag], check=True)
+    data = saved.read_bytes()
+    assert secret.encode() not in data and b"ClearTextPassword" not in data
+    assert secret not in json.dumps(inspect(tag))
+
+
+def test_trimmed_minimal_api_on_the_small_run_image(tag, nuget_binding):
+    binding, _ = nuget_binding
+    out = must_build(SAMPLES / "dotnet-minimal", tag, {**FILE_FEED, "FUNC_DOTNET_TRIMMED": "true"},
+                     [*MOUNT, "--run-image", RUN_CC], [binding])
+    assert "self-contained, trimmed for linux-x64" in out
+    size = inspect(tag)["Size"]
+    assert size <= 50_000_000, f"{size / 1e6:.1f} MB"
+    names = image_file_names(tag)
+    assert f"{BP_LAYERS}/app/DotnetMinimal" in names and not any("/runtime/" in n for n in names)
+    assert not any(n.endswith(("bin/sh", "bin/bash")) or "libicu" in n for n in names)
+    # the app reads no PORT: the exec.d helper turns PORT into ASPNETCORE_HTTP_PORTS
+    with funcbuild.running(tag) as (name, port):
+        status, body = funcbuild.wait_http(f"http://127.0.0.1:{port}/", timeout=60)
+        logs = funcbuild.container_logs(name)
+    assert (status, body) == (200, "hello, world"), logs
+    # an explicit ASPNETCORE_URLS wins over PORT
+    explicit = funcbuild.free_port()
+    with funcbuild.running(tag, {"ASPNETCORE_URLS": f"http://127.0.0.1:{explicit}"}) as (name, port):
+        assert funcbuild.wait_http(f"http://127.0.0.1:{explicit}/", timeout=60) == (200, "hello, world")
+        assert f"http://127.0.0.1:{explicit}" in funcbuild.container_logs(name)
+    # a PORT that is not a port stops the container with the reason
+    bad = subprocess.run(["docker", "run", "--rm", "--network", "host", "-e", "PORT=eighty", tag],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode != 0 and 'PORT="eighty" is not a TCP port number' in bad.stderr
+
+
+def test_cloudevents_app_and_warm_rebuild(tag, tmp_path, nuget_binding, dotnet_deps):
+    binding, _ = nuget_binding
+    src = copy_sample("dotnet-cloudevents", tmp_path)
+    with file_server(dotnet_deps / "dotnet") as (port, seen):
+        env = {"FUNC_DOTNET_FEED": f"http://127.0.0.1:{port}"}
+        must_build(src, tag, env, MOUNT, [binding])
+        assert "/Sdk/10.0.401/dotnet-sdk-10.0.401-linux-x64.tar.gz" in seen
+        with funcbuild.running(tag) as (name, cport):
+            status, body = funcbuild.wait_http(f"http://127.0.0.1:{cport}/", data=b'{"qty": 3}', headers=CE_HEADERS,
+                                               timeout=60)
+            logs = funcbuild.container_logs(name)
+        assert (status, body) == (200, "evt-42 com.example.order"), logs
+        first = layer_shas(tag, BP)
+
+        sboms = tmp_path / "sbom"
+        proc = subprocess.run([funcbuild.builder.pack_bin(), "sbom", "download", tag, "--output-dir", str(sboms)],
+                              env=funcbuild.builder.pack_env(), capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        docs = {f.parent.name: json.loads(f.read_text()) for f in sboms.rglob("sbom.cdx.json")
+                if "funcpacks_dotnet" in str(f)}
+        assert {(c["name"], c["version"]) for c in docs["app"]["components"]} >= {
+            ("CloudNative.CloudEvents", "2.9.0"), ("CloudNative.CloudEvents.SystemTextJson", "2.9.0")}
+        assert ("Microsoft.NETCore.App", "10.0.12") in {(c["name"], c["version"]) for c in docs["runtime"]["components"]}
+
+        # one-line change: SDK, packages and runtime are reused, nothing is downloaded
+        program = src / "Program.cs"
+        program.write_text(program.read_text().replace('$"{cloudEvent.Id} {cloudEvent.Type}"',
+                                                       '$"{cloudEvent.Type} {cloudEvent.Id}"'))
+        seen.clear()
+        out = must_build(src, tag, env, MOUNT, [binding])
+    assert seen == [], seen
+    for layer in ("sdk", "nuget-packages", "runtime"):
+        assert f"Reusing layer '{layer}'" in out, out[-4000:]
+    second = layer_shas(tag, BP)
+    assert second["runtime"] == first["runtime"] and second["app"] != first["app"]
+    with funcbuild.running(tag) as (name, cport):
+        status, body = funcbuild.wait_http(f"http://127.0.0.1:{cport}/", data=b"{}", headers=CE_HEADERS, timeout=60)
+    assert (status, body) == (200, "com.example.order evt-42")
+
+
+BAD_INPUTS = [
+    # (source, extra env, what the output must say)
+    (FIXTURES / "compile-error", {}, ["Program.cs(3,38): error CS1002: ; expected", "dotnet publish failed"]),
+    (FIXTURES / "missing-package", {}, ["error NU1101: Unable to find package Funcpacks.NoSuchPackage",
+                                        "source(s): mirror", "restoring the NuGet packages failed"]),
+    (FIXTURES / "two-projects", {}, ["2 project files", "Api.csproj, Worker.csproj", "GOOGLE_BUILDABLE"]),
+    (FIXTURES / "unknown-sdk", {}, ["global.json asks for SDK 9.0.100", "SDKs it has: 10.0.401"]),
+    (FIXTURES / "two-projects", {"FUNC_BUILDABLE": "Missing.csproj"}, ["'Missing.csproj' does not exist"]),
+    (SAMPLES / "dotnet-minimal", {"FUNC_RUNTIME_VERSION": "8.0.100"},
+     ["FUNC_RUNTIME_VERSION=8.0.100: the .NET feed has no such SDK", "SDKs it has: 10.0.401"]),
+    (SAMPLES / "dotnet-minimal", {"BP_DEPENDENCY_MIRROR": "http://127.0.0.1:9"},
+     ["cannot reach", "http://127.0.0.1:9/dotnet/release-metadata/releases-index.json"]),
+]
+
+
+@pytest.mark.parametrize("src, env, needles", BAD_INPUTS, ids=[
+    "compile-error", "missing-package", "two-projects", "unknown-sdk", "missing-buildable", "unknown-version",
+    "unreachable-mirror"])
+def test_bad_input_fails_with_its_message(src, env, needles, tag, nuget_binding):
+    binding, _ = nuget_binding
+    proc = build(src, tag, {**FILE_FEED, **env}, MOUNT, [binding])
+    assert proc.returncode != 0
+    for needle in needles:
+        assert needle in proc.stdout, proc.stdout[-4000:]
+    assert "api.nuget.org" not in proc.stdout  # no source beyond the binding's was tried
+    assert subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode != 0
+
+
+def test_no_project_file(tag, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "Program.cs").write_text('System.Console.WriteLine("hi");\n')
+    proc = build(src, tag, FILE_FEED, MOUNT)
+    assert proc.returncode != 0
+    assert "no .NET project file (.csproj, .fsproj or .vbproj)" in proc.stdout, proc.stdout[-3000:]

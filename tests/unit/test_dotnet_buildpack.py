@@ -1,0 +1,360 @@
+"""funcpacks/dotnet: detect and the build's decisions run as the lifecycle runs them,
+against the mirrored feed in ../shared/deps, and its pure modules against recorded
+release metadata (tests/unit/fixtures/dotnet-feed, in the official schema)."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dotnet_mirrors import nuget_config
+from funcpacks.errors import UserError
+
+FIXTURE_FEED = Path(__file__).parent / "fixtures" / "dotnet-feed"
+OFFICIAL = "https://builds.dotnet.microsoft.com/dotnet"
+# Microsoft's hash for dotnet-sdk-10.0.401-linux-x64.tar.gz; the mirror's archive is a repack.
+OFFICIAL_SHA512 = ("51c8b999af9e8dd9998c9edc5944e19a90788862068acd38694e098889054ce8c23d4f0c5cccfa16bf187d044562359e5e"
+                   "e69a9f8ad0bbe913ba90311fbce25b")
+MIRROR_SHA512 = ("93defcbc1f1a1a74b1b41f3d2ce85c9eafbe1ed1c4e2f8c6ce9c88bfda6e996fd3c0eccedad6224aeea51019325c55f0ba75"
+                 "873ce750fffb9f4c18df57255f98")
+WEB_PROJECT = ('<Project Sdk="Microsoft.NET.Sdk.Web">\n  <PropertyGroup>\n    <TargetFramework>{tfm}</TargetFramework>\n'
+               '  </PropertyGroup>\n</Project>\n')
+
+
+BUILDPACK = "dotnet"
+pytestmark = pytest.mark.usefixtures("buildpack_modules")
+
+
+def fixture_feed():
+    from dotnet_buildpack.feed import Feed
+    return Feed(base=FIXTURE_FEED.as_uri())
+
+
+# -- detect ---------------------------------------------------------------------------
+def test_detect_project_file_or_sources(lifecycle, bp):
+    (lifecycle.app / "App.csproj").write_text(WEB_PROJECT.format(tfm="net10.0"))
+    res, plan = lifecycle.detect(bp)
+    assert res.code == 0, res.output
+    assert plan == {"provides": [{"name": "dotnet"}], "requires": [{"name": "dotnet"}]}
+    (lifecycle.app / "App.csproj").unlink()
+    (lifecycle.app / "Program.cs").write_text("")
+    assert lifecycle.detect(bp)[0].code == 0  # build then says what is missing
+
+
+def test_detect_fails_for_other_languages(lifecycle, bp):
+    (lifecycle.app / "main.py").write_text("")
+    (lifecycle.app / "go.mod").write_text("module x\n")
+    res, _ = lifecycle.detect(bp)
+    assert res.code == 100 and "not a .NET project" in res.output
+
+
+def test_packaged_buildpack_carries_the_static_port_helper(bp):
+    helper = bp / "libexec" / "port-env"
+    assert helper.is_file() and helper.stat().st_mode & 0o111
+    assert helper.read_bytes()[:4] == b"\x7fELF" and not (bp / "port-env").exists()
+
+
+# -- feed: URL mapping and metadata ---------------------------------------------------
+@pytest.mark.parametrize("env, expected", [
+    ({}, OFFICIAL + "/Sdk/1/x.tar.gz"),
+    ({"FUNC_DOTNET_FEED": "http://127.0.0.1:9/mirrors/dotnet/"}, "http://127.0.0.1:9/mirrors/dotnet/Sdk/1/x.tar.gz"),
+    ({"FUNC_DOTNET_FEED": "file:///deps/dotnet"}, "file:///deps/dotnet/Sdk/1/x.tar.gz"),
+    ({"BP_DEPENDENCY_MIRROR": "file:///deps"}, "file:///deps/dotnet/Sdk/1/x.tar.gz"),
+    ({"BP_DEPENDENCY_MIRROR_BUILDS_DOTNET_MICROSOFT_COM": "https://mirror.example/{originalHost}"},
+     "https://mirror.example/builds.dotnet.microsoft.com/dotnet/Sdk/1/x.tar.gz"),
+    # the .NET setting wins over the general mirror
+    ({"FUNC_DOTNET_FEED": "http://a.example/d", "BP_DEPENDENCY_MIRROR": "http://b.example"},
+     "http://a.example/d/Sdk/1/x.tar.gz"),
+])
+def test_feed_maps_the_official_base(env, expected):
+    from dotnet_buildpack.feed import Feed
+    assert Feed.from_env(env).map(OFFICIAL + "/Sdk/1/x.tar.gz") == expected
+
+
+def test_feed_mapping_from_a_dependency_mirror_binding(tmp_path):
+    from dotnet_buildpack.feed import Feed
+    b = tmp_path / "bindings" / "mirror"
+    b.mkdir(parents=True)
+    (b / "type").write_text("dependency-mirror")
+    (b / "builds.dotnet.microsoft.com").write_text("http://127.0.0.1:8000")
+    feed = Feed.from_env({"SERVICE_BINDING_ROOT": str(tmp_path / "bindings")})
+    assert feed.map(OFFICIAL + "/release-metadata/releases-index.json") == \
+        "http://127.0.0.1:8000/dotnet/release-metadata/releases-index.json"
+    assert "dependency mirror" in feed.describe()
+
+
+def test_recorded_metadata_parses_channels_and_sdks():
+    feed = fixture_feed()
+    channels = feed.channels()
+    assert [(c.version, c.eol) for c in channels] == [("10.0", False), ("9.0", False), ("8.0", True)]
+    x64 = feed.sdks(channels[0], "amd64")
+    assert [s.version for s in x64] == ["10.0.401", "10.0.400", "10.0.301", "10.0.300", "10.0.110", "10.0.109",
+                                        "10.0.100"]
+    assert x64[0].url == OFFICIAL + "/Sdk/10.0.401/dotnet-sdk-10.0.401-linux-x64.tar.gz"
+    assert x64[0].runtime_version == "10.0.12" and len(x64[0].sha512) == 128
+    arm = feed.sdks(channels[0], "arm64")
+    assert arm[0].url.endswith("linux-arm64.tar.gz") and arm[0].sha512 != x64[0].sha512
+
+
+def test_the_mirror_metadata_parses(dotnet_deps):
+    from dotnet_buildpack.feed import Feed
+    feed = Feed(base=(dotnet_deps / "dotnet").as_uri())
+    sdks = feed.all_sdks("amd64")
+    assert [s.version for s in sdks] == ["10.0.401"]
+    assert sdks[0].sha512.startswith("93defcbc")
+
+
+# -- which SDK ------------------------------------------------------------------------
+@pytest.mark.parametrize("tfm, version, eol", [
+    ("net10.0", "10.0.401", ""),
+    ("net9.0", "9.0.308", ""),
+    ("net8.0", "10.0.401", "net8.0"),  # the channel is end-of-life
+    ("netcoreapp3.1", "10.0.401", "netcoreapp3.1"),  # the feed no longer lists it
+    ("net5.0", "10.0.401", "net5.0"),
+])
+def test_sdk_from_target_framework(tfm, version, eol):
+    from dotnet_buildpack import sdk_choice
+    choice = sdk_choice.from_target_framework(tfm, fixture_feed(), "amd64")
+    assert (choice.sdk.version, choice.eol_framework) == (version, eol)
+
+
+@pytest.mark.parametrize("tfm", ["net11.0", "net48", "netstandard2.0"])
+def test_sdk_for_an_unknown_framework_fails(tfm):
+    from dotnet_buildpack import sdk_choice
+    with pytest.raises(UserError):
+        sdk_choice.from_target_framework(tfm, fixture_feed(), "amd64")
+
+
+@pytest.mark.parametrize("request_, version", [("10.0", "10.0.401"), ("9", "9.0.308"), ("10.0.300", "10.0.300"),
+                                              ("10.0.11", "10.0.400"), ("v9.0.113", "9.0.113")])
+def test_explicit_sdk_request(request_, version):
+    from dotnet_buildpack import sdk_choice
+    assert sdk_choice.explicit(request_, "FUNC_RUNTIME_VERSION", fixture_feed(), "amd64").sdk.version == version
+
+
+def test_explicit_version_the_feed_lacks_lists_what_it_has():
+    from dotnet_buildpack import sdk_choice
+    with pytest.raises(UserError) as exc:
+        sdk_choice.explicit("7.0.100", "GOOGLE_RUNTIME_VERSION", fixture_feed(), "amd64")
+    text = exc.value.render("t")
+    assert "GOOGLE_RUNTIME_VERSION=7.0.100" in text and "10.0.401, 10.0.400" in text and "9.0.308" in text
+
+
+@pytest.mark.parametrize("requested, policy, chosen", [
+    ("10.0.300", "patch", "10.0.300"),
+    ("10.0.302", "patch", None),
+    ("10.0.101", "patch", "10.0.110"),
+    ("10.0.101", "feature", "10.0.110"),
+    ("10.0.111", "feature", "10.0.301"),
+    ("10.0.111", "latestFeature", "10.0.401"),
+    ("10.0.109", "latestPatch", "10.0.110"),
+    ("9.0.200", "minor", "9.0.308"),
+    ("9.0.200", "major", "9.0.308"),
+    ("9.0.400", "minor", None),
+    ("9.0.400", "major", "10.0.110"),
+    ("9.0.200", "latestMajor", "10.0.401"),
+    ("9.0.100", "latestMinor", "9.0.308"),
+    ("10.0.300", "disable", "10.0.300"),
+    ("10.0.299", "disable", None),
+])
+def test_global_json_roll_forward(requested, policy, chosen):
+    from dotnet_buildpack import sdk_choice
+    versions = [s.version for s in fixture_feed().all_sdks("amd64")]
+    assert sdk_choice.roll_forward(requested, policy, versions) == chosen
+
+
+# -- project, runtime, NuGet, publish -------------------------------------------------
+def test_project_parse(tmp_path):
+    from dotnet_buildpack import project
+    (tmp_path / "fn.fsproj").write_text(
+        '<Project Sdk="Microsoft.NET.Sdk">\n<PropertyGroup><TargetFrameworks>net8.0;net10.0;netstandard2.0'
+        '</TargetFrameworks><AssemblyName>Fn.Api</AssemblyName></PropertyGroup>\n<ItemGroup>'
+        '<PackageReference Include="Google.Cloud.Functions.Hosting" Version="2.2.1" /></ItemGroup></Project>')
+    p = project.parse_project(tmp_path / "fn.fsproj")
+    assert (p.target_framework, p.assembly_name) == ("net10.0", "Fn.Api")
+    assert p.references("google.cloud.functions.hosting")
+
+
+def test_runtime_resolution_follows_the_host_rules(tmp_path):
+    from dotnet_buildpack import runtime_layer
+    assert runtime_layer.pick("10.0.0", ["8.0.31", "10.0.11", "10.0.12", "11.0.1"]) == "10.0.12"
+    assert runtime_layer.pick("8.0.0", ["8.0.31", "10.0.12"]) == "8.0.31"
+    assert runtime_layer.pick("3.1.0", ["10.0.12", "10.0.3", "11.0.0"]) == "10.0.12"
+    assert runtime_layer.pick("11.0.0", ["10.0.12"]) is None
+    sdk = tmp_path / "sdk"
+    for fw in ("Microsoft.NETCore.App", "Microsoft.AspNetCore.App"):
+        (sdk / "shared" / fw / "10.0.12").mkdir(parents=True)
+    (sdk / "shared" / "Microsoft.AspNetCore.App" / "10.0.12" / "Microsoft.AspNetCore.App.runtimeconfig.json").write_text(
+        json.dumps({"runtimeOptions": {"framework": {"name": "Microsoft.NETCore.App", "version": "10.0.12"}}}))
+    # netcoreapp3.1 shape: one framework, which builds on another
+    found = runtime_layer.resolve(sdk, {"runtimeOptions": {"framework": {"name": "Microsoft.AspNetCore.App",
+                                                                          "version": "3.1.0"}}})
+    assert [(f.name, f.version, f.major_roll) for f in found] == [
+        ("Microsoft.AspNetCore.App", "10.0.12", True), ("Microsoft.NETCore.App", "10.0.12", False)]
+    with pytest.raises(UserError, match="Microsoft.WindowsDesktop.App"):
+        runtime_layer.resolve(sdk, {"runtimeOptions": {"frameworks": [
+            {"name": "Microsoft.WindowsDesktop.App", "version": "10.0.0"}]}})
+
+
+def test_nuget_sources_app_config_then_binding_then_default(tmp_path):
+    from dotnet_buildpack import nuget
+    app, platform = tmp_path / "app", tmp_path / "platform"
+    app.mkdir()
+    assert nuget.sources(app, app, {}, platform).config_file is None
+    binding = platform / "bindings" / "feed"
+    binding.mkdir(parents=True)
+    (binding / "type").write_text("nugetconfig\n")
+    (binding / "nuget.config").write_text(nuget_config("/deps/nuget"))
+    got = nuget.sources(app, app, {}, platform)
+    assert got.config_file == binding / "nuget.config" and "binding 'feed'" in got.description
+    (app / "NuGet.Config").write_text(nuget_config("/x"))
+    got = nuget.sources(app, app, {}, platform)
+    assert got.config_file is None and "NuGet.Config" in got.description
+
+
+def test_package_cache_key_follows_project_files_not_sources(tmp_path):
+    from dotnet_buildpack import nuget
+    (tmp_path / "App.csproj").write_text(WEB_PROJECT.format(tfm="net10.0"))
+    (tmp_path / "Program.cs").write_text("// one")
+    (tmp_path / "obj").mkdir()
+    (tmp_path / "obj" / "x.csproj").write_text("build output")
+    key = nuget.inputs_hash(tmp_path)
+    (tmp_path / "Program.cs").write_text("// two")
+    (tmp_path / "obj" / "x.csproj").write_text("other build output")
+    assert nuget.inputs_hash(tmp_path) == key
+    (tmp_path / "Directory.Build.props").write_text("<Project />")
+    assert nuget.inputs_hash(tmp_path) != key
+
+
+def test_packages_for_the_sbom_come_from_the_assets_file(tmp_path):
+    from dotnet_buildpack import nuget
+    (tmp_path / "project.assets.json").write_text(json.dumps({"libraries": {
+        "CloudNative.CloudEvents/2.9.0": {"type": "package"}, "Lib/1.0.0": {"type": "project"}}}))
+    assert [(c.name, c.version, c.purl) for c in nuget.packages(tmp_path / "project.assets.json")] == [
+        ("CloudNative.CloudEvents", "2.9.0", "pkg:nuget/CloudNative.CloudEvents@2.9.0")]
+
+
+def test_publish_errors_are_shown_relative_to_the_source():
+    from dotnet_buildpack import publish
+    work = Path("/tmp/funcpacks-dotnet/src")
+    out = ("  Determining projects to restore...\n"
+           "/tmp/funcpacks-dotnet/src/Program.cs(7,20): error CS1002: ; expected [/tmp/funcpacks-dotnet/src/App.csproj]\n"
+           "/tmp/funcpacks-dotnet/src/Program.cs(7,20): error CS1002: ; expected [/tmp/funcpacks-dotnet/src/App.csproj]\n"
+           "/tmp/funcpacks-dotnet/src/App.csproj : error NU1101: Unable to find package Nope. No packages exist with "
+           "this id in source(s): mirror [/tmp/funcpacks-dotnet/src/App.csproj]\n")
+    assert publish.errors(out, work) == [
+        "Program.cs(7,20): error CS1002: ; expected",
+        "App.csproj: error NU1101: Unable to find package Nope. No packages exist with this id in source(s): mirror"]
+
+
+# -- build: bad input, with the mirrored feed -----------------------------------------
+def _mirror_env(deps: Path) -> dict[str, str]:
+    return {"FUNC_DOTNET_FEED": (deps / "dotnet").as_uri()}
+
+
+def test_build_without_a_project_file(lifecycle, bp, dotnet_deps):
+    (lifecycle.app / "Program.cs").write_text("")
+    res = lifecycle.build(bp, _mirror_env(dotnet_deps))
+    assert res.code == 1 and "no .NET project file" in res.err and "GOOGLE_BUILDABLE" in res.err
+
+
+def test_build_with_two_projects(lifecycle, bp, dotnet_deps):
+    for name in ("A.csproj", "B.csproj"):
+        (lifecycle.app / name).write_text(WEB_PROJECT.format(tfm="net10.0"))
+    res = lifecycle.build(bp, _mirror_env(dotnet_deps))
+    assert res.code == 1 and "2 project files" in res.err and "A.csproj, B.csproj" in res.err
+    assert "GOOGLE_BUILDABLE=A.csproj" in res.err
+
+
+def test_build_with_global_json_asking_for_an_sdk_the_feed_lacks(lifecycle, bp, dotnet_deps):
+    (lifecycle.app / "App.csproj").write_text(WEB_PROJECT.format(tfm="net10.0"))
+    (lifecycle.app / "global.json").write_text('{"sdk": {"version": "9.0.100", "rollForward": "latestPatch"}}')
+    res = lifecycle.build(bp, _mirror_env(dotnet_deps))
+    assert res.code == 1 and "global.json asks for SDK 9.0.100" in res.err
+    assert "SDKs it has: 10.0.401" in res.err
+
+
+def test_build_with_unreachable_mirror_names_the_url(lifecycle, bp):
+    (lifecycle.app / "App.csproj").write_text(WEB_PROJECT.format(tfm="net10.0"))
+    res = lifecycle.build(bp, {"BP_DEPENDENCY_MIRROR": "http://127.0.0.1:9"})
+    assert res.code == 1 and "cannot reach" in res.err
+    assert "http://127.0.0.1:9/dotnet/release-metadata/releases-index.json" in res.err
+
+
+def test_hash_mismatch_fails_and_caches_nothing(lifecycle, bp, dotnet_deps, tmp_path):
+    """A feed whose metadata carries Microsoft's hash for the mirror's repacked archive."""
+    feed = tmp_path / "feed"
+    shutil.copytree(dotnet_deps / "dotnet" / "release-metadata", feed / "release-metadata")
+    releases = feed / "release-metadata" / "10.0" / "releases.json"
+    releases.write_text(releases.read_text().replace(MIRROR_SHA512, OFFICIAL_SHA512))
+    assert OFFICIAL_SHA512 in releases.read_text()
+    (feed / "Sdk").symlink_to(dotnet_deps / "dotnet" / "Sdk")
+    (lifecycle.app / "App.csproj").write_text(WEB_PROJECT.format(tfm="net10.0"))
+    res = lifecycle.build(bp, {"FUNC_DOTNET_FEED": feed.as_uri()})
+    assert res.code == 1 and "checksum mismatch: sha512" in res.err and "51c8b999af9e8dd9" in res.err
+    assert "dotnet-sdk-10.0.401-linux-x64.tar.gz" in res.err
+    layers = lifecycle.layers(bp)
+    assert not (layers / "sdk").exists() and not (layers / "sdk.toml").exists()
+
+
+# -- build: the whole build with the real SDK (slow: unpacks and runs it) --------------
+def _nuget_binding(platform: Path, feed_dir: str, extra: str = "") -> Path:
+    binding = platform / "bindings" / "nuget"
+    binding.mkdir(parents=True)
+    (binding / "type").write_text("nugetconfig\n")
+    (binding / "nuget.config").write_text(nuget_config(feed_dir, extra))
+    return binding
+
+
+@pytest.mark.slow
+def test_build_publishes_with_a_runtime_layer_that_runs_the_app(lifecycle, bp, dotnet_deps, tmp_path):
+    import subprocess
+    import tomllib
+
+    from funcbuild import free_port, wait_http
+    shutil.copytree(Path(__file__).parents[2] / "samples" / "hello-world-dotnet", lifecycle.app, dirs_exist_ok=True)
+    _nuget_binding(lifecycle.platform, str(dotnet_deps / "nuget"))
+    env = {**_mirror_env(dotnet_deps), "GOOGLE_FUNCTION_TARGET": "helloworld", "GOOGLE_FUNCTION_SIGNATURE_TYPE": "http"}
+    res = lifecycle.build(bp, env)
+    assert res.code == 0, res.output
+    assert "netcoreapp3.1 is out of support" in res.out and "informational" in res.out
+    layers = lifecycle.layers(bp)
+    launch = tomllib.loads((layers / "launch.toml").read_text())
+    proc = launch["processes"][0]
+    runtime, app = layers / "runtime", layers / "app"
+    assert proc["type"] == "web" and proc["command"] == [str(runtime / "dotnet"), str(app / "HelloWorld.dll")]
+    assert proc["working-dir"] == str(app)
+    # only what the app resolves to: no SDK, no packs, one version of each framework
+    assert sorted(p.name for p in runtime.iterdir() if p.is_dir()) == ["env.launch", "host", "shared"]
+    assert sorted(p.name for p in (runtime / "shared").iterdir()) == ["Microsoft.AspNetCore.App", "Microsoft.NETCore.App"]
+    assert (app / "env.launch" / "DOTNET_ROLL_FORWARD.default").read_text() == "Major"
+    assert (app / "env.launch" / "FUNCTION_TARGET.default").read_text() == "helloworld"
+    assert (app / "env.launch" / "FUNCTION_SIGNATURE_TYPE.default").read_text() == "http"
+    assert (app / "exec.d" / "port-env").stat().st_mode & 0o111
+    runtime_sbom = json.loads((layers / "runtime.sbom.cdx.json").read_text())
+    assert {(c["name"], c["version"]) for c in runtime_sbom["components"]} >= {
+        ("Microsoft.AspNetCore.App", "10.0.12"), ("Microsoft.NETCore.App", "10.0.12")}
+    assert not list(lifecycle.app.glob("**/obj")), "build output must not land in the source"
+
+    # the runtime layer alone runs the app (as the launcher would: working dir, env)
+    port = free_port()
+    server = subprocess.Popen(proc["command"], cwd=app, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={
+        "PATH": "/usr/bin:/bin", "PORT": str(port), "DOTNET_ROLL_FORWARD": "Major", "HOME": str(tmp_path)})
+    try:
+        assert wait_http(f"http://127.0.0.1:{port}/", timeout=60) == (200, "hello, world")
+    finally:
+        server.kill()
+        server.wait()
+
+    # warm rebuild after a one-line change: SDK and packages reused, no metadata read
+    lifecycle.restore_as_cache(bp)
+    startup = lifecycle.app / "Startup.cs"
+    startup.write_text(startup.read_text().replace('"hello, world"', '"hello again"'))
+    res = lifecycle.build(bp, {**env, "FUNC_DOTNET_FEED": "http://127.0.0.1:9/unreachable"})
+    assert res.code == 1 and "127.0.0.1:9" in res.err  # another feed: the choice is made again
+    res = lifecycle.build(bp, env)
+    assert res.code == 0, res.output
+    assert "Reusing layer 'sdk'" in res.out and "Reusing layer 'nuget-packages'" in res.out
+    assert "not read again" in res.out and "download" not in res.out
