@@ -2,9 +2,11 @@
 beside the checkout (../shared/deps) and are never copied into it."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-DEPS = Path(__file__).resolve().parents[2] / "shared" / "deps"
+# FUNCPACKS_DEPS points elsewhere when the checkout does not sit beside shared/.
+DEPS = Path(os.environ.get("FUNCPACKS_DEPS") or Path(__file__).resolve().parents[2] / "shared" / "deps")
 
 
 def nuget_config(feed_dir: str, extra: str = "") -> str:

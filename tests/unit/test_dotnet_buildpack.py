@@ -316,9 +316,11 @@ def test_build_publishes_with_a_runtime_layer_that_runs_the_app(lifecycle, bp, d
     from funcbuild import free_port, wait_http
     shutil.copytree(Path(__file__).parents[2] / "samples" / "hello-world-dotnet", lifecycle.app, dirs_exist_ok=True)
     _nuget_binding(lifecycle.platform, str(dotnet_deps / "nuget"))
-    env = {**_mirror_env(dotnet_deps), "GOOGLE_FUNCTION_TARGET": "helloworld", "GOOGLE_FUNCTION_SIGNATURE_TYPE": "http"}
+    env = {**_mirror_env(dotnet_deps), "GOOGLE_FUNCTION_TARGET": "helloworld", "GOOGLE_FUNCTION_SIGNATURE_TYPE": "http",
+           "GOOGLE_BUILD_ARGS": "-p:InformationalVersion=7.7.7-funcpacks"}
     res = lifecycle.build(bp, env)
     assert res.code == 0, res.output
+    assert "--nologo" in res.out and "-p:InformationalVersion=7.7.7-funcpacks\n" in res.out  # appended
     assert "netcoreapp3.1 is out of support" in res.out and "informational" in res.out
     layers = lifecycle.layers(bp)
     launch = tomllib.loads((layers / "launch.toml").read_text())
@@ -333,6 +335,7 @@ def test_build_publishes_with_a_runtime_layer_that_runs_the_app(lifecycle, bp, d
     assert (app / "env.launch" / "FUNCTION_TARGET.default").read_text() == "helloworld"
     assert (app / "env.launch" / "FUNCTION_SIGNATURE_TYPE.default").read_text() == "http"
     assert (app / "exec.d" / "port-env").stat().st_mode & 0o111
+    assert b"7.7.7-funcpacks" in (app / "HelloWorld.dll").read_bytes()  # the build args reached msbuild
     runtime_sbom = json.loads((layers / "runtime.sbom.cdx.json").read_text())
     assert {(c["name"], c["version"]) for c in runtime_sbom["components"]} >= {
         ("Microsoft.AspNetCore.App", "10.0.12"), ("Microsoft.NETCore.App", "10.0.12")}

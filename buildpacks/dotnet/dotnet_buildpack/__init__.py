@@ -138,7 +138,7 @@ def build(ctx: BuildContext) -> None:
     app = layers.get("app").reset()
     extra = shlex.split(settings.value(ctx.env, "build_args", log))
     opts = publish.Options(trimmed, rid, proj.target_framework, srcs.config_file, extra)
-    cmd = publish.command(sdk.path / "dotnet", work_project, app.path, opts) + ["--disable-build-servers"]
+    cmd = publish.command(sdk.path / "dotnet", work_project, app.path, opts)
     log.info("dotnet " + " ".join(shlex.quote(c) for c in cmd[1:]).replace(str(WORK_DIR) + "/", ""))
     with log.timed("dotnet publish"):
         try:

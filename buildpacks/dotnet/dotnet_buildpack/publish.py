@@ -23,7 +23,9 @@ class Options:
 
 def command(dotnet: Path, project: Path, out: Path, opts: Options) -> list[str]:
     cmd = [str(dotnet), "publish", str(project), "-c", "Release", "-o", str(out), "--framework", opts.framework,
-           "--nologo", "-p:ContinuousIntegrationBuild=true"]
+           "--nologo", "-p:ContinuousIntegrationBuild=true",
+           # no build servers: they would outlive the build and hold its container
+           "--disable-build-servers"]
     if opts.trimmed:
         cmd += ["-r", opts.rid, "--self-contained", "true", "-p:PublishTrimmed=true", "-p:InvariantGlobalization=true",
                 "-p:DebugType=none", "-p:GenerateDocumentationFile=false"]
