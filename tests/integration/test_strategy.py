@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 import subprocess
 import urllib.request
 import uuid
@@ -16,7 +17,8 @@ import registry
 import strategy
 import strategy_runner
 import versions
-from helpers import SAMPLES, layer_shas, remove_image
+from dotnet_mirrors import nuget_config
+from helpers import SAMPLES, file_server, layer_shas, remove_image
 
 DATA = versions.load()
 APIS = ["v1alpha1", "v1beta1"]
@@ -108,6 +110,37 @@ def test_strategy_pushes_image_and_writes_exact_digest(api, sample, env_vars, bu
             assert funcbuild.wait_http(f"http://127.0.0.1:{port}{path}") == (200, answer)
     finally:
         remove_image(f"{address}/{repo}@{digest.decode()}")
+
+
+def test_openfunction_dotnet_walkthrough_through_the_strategy(reg, tmp_path, dotnet_deps):
+    """The .NET walkthrough as a cluster runs it: the Function CR's env as ENV_VARS, the
+    feed mirror and a NuGet folder feed given as service bindings in the strategy's
+    platform-bindings volume (the binding carries its packages)."""
+    address, run_image = reg
+    repo = "fn/hello-world-dotnet"
+    nuget = tmp_path / "nuget"
+    (nuget / "packages").mkdir(parents=True)
+    (nuget / "type").write_text("nugetconfig\n")
+    (nuget / "nuget.config").write_text(nuget_config("/platform/bindings/nuget/packages"))
+    for package in ("microsoft.netcore.app.ref.3.1.0.nupkg", "microsoft.aspnetcore.app.ref.3.1.10.nupkg"):
+        shutil.copy(dotnet_deps / "nuget" / package, nuget / "packages" / package)
+    mirror = tmp_path / "dotnet-mirror"
+    mirror.mkdir()
+    (mirror / "type").write_text("dependency-mirror\n")
+    with file_server(dotnet_deps) as (port, _):
+        (mirror / "builds.dotnet.microsoft.com").write_text(f"http://127.0.0.1:{port}")
+        bindings = funcbuild.bindings_root(True, [nuget, mirror])
+        run = run_strategy("v1beta1", "hello-world-dotnet", f"{address}/{repo}:latest", {
+            "ENV_VARS": "GOOGLE_FUNCTION_TARGET=helloworld#GOOGLE_FUNCTION_SIGNATURE_TYPE=http",
+            "RUN_IMAGE": run_image}, tmp_path, volume_dirs={"platform-bindings": bindings})
+    assert run.code == 0, run.steps[-1].output[-3000:]
+    assert "sources: nuget.config of the nugetconfig binding 'nuget'" in run.step("create").output
+    digest = run.result("shp-image-digest").decode()
+    try:
+        with funcbuild.running(pulled(f"{address}/{repo}@{digest}")) as (name, port):
+            assert funcbuild.wait_http(f"http://127.0.0.1:{port}/", timeout=60) == (200, "hello, world")
+    finally:
+        remove_image(f"{address}/{repo}@{digest}")
 
 
 @pytest.mark.parametrize("api, cache", [("v1beta1", "volume"), ("v1alpha1", "image")])

@@ -48,6 +48,8 @@ def test_detect_fails_for_other_languages(lifecycle, bp):
     (lifecycle.app / "go.mod").write_text("module x\n")
     res, _ = lifecycle.detect(bp)
     assert res.code == 100 and "not a .NET project" in res.output
+    (lifecycle.app / "helper.cs").write_text("")  # a stray source beside a Python function
+    assert lifecycle.detect(bp)[0].code == 100
 
 
 def test_packaged_buildpack_carries_the_static_port_helper(bp):

@@ -21,9 +21,13 @@ def project_files(directory: Path) -> list[Path]:
 
 
 def looks_like_dotnet(app: Path) -> bool:
-    """Detect: a project file, or .NET sources / global.json that build will explain."""
-    return bool(project_files(app)) or (app / "global.json").is_file() or any(
-        p.suffix.lower() in SOURCE_SUFFIXES for p in app.iterdir() if p.is_file())
+    """Detect: a project file or global.json; or .NET sources without a project (build
+    then says what is missing) unless Python files sit beside them, since this buildpack
+    is tried before Python's and a stray .cs file must not claim a Python function."""
+    if project_files(app) or (app / "global.json").is_file():
+        return True
+    files = [p for p in app.iterdir() if p.is_file()]
+    return any(p.suffix.lower() in SOURCE_SUFFIXES for p in files) and not any(p.suffix == ".py" for p in files)
 
 
 def find_project(app: Path, buildable: str) -> Path:
