@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "src")]
 
 import builder  # noqa: E402
-from dotnet_mirrors import DEPS  # noqa: E402
+import mirrors  # noqa: E402
 from funcpacks import tomlw  # noqa: E402
 
 # Variables a developer's shell may carry that would change what pip or the buildpacks
@@ -134,6 +134,6 @@ def lifecycle(tmp_path) -> Lifecycle:
 
 @pytest.fixture(scope="session")
 def dotnet_deps() -> Path:
-    if not (DEPS / "dotnet" / "release-metadata" / "releases-index.json").is_file() or not (DEPS / "nuget").is_dir():
-        pytest.fail(f"the .NET mirrors are missing: expected {DEPS}/dotnet (feed) and {DEPS}/nuget (NuGet folder feed)")
-    return DEPS
+    if mirrors.missing():
+        pytest.fail(mirrors.missing())
+    return mirrors.DEPS

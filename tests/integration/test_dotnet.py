@@ -14,14 +14,15 @@ import pytest
 
 import funcbuild
 import versions
-from dotnet_mirrors import DEPS, nuget_config
+import mirrors
+from mirrors import DEPS
 from helpers import (SAMPLES, build, copy_sample, file_server, image_file_names, inspect, layer_shas, must_build,
                      remove_image)
 
 BP = "funcpacks/dotnet"
 BP_LAYERS = "layers/funcpacks_dotnet"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dotnet"
-MOUNT = ["--volume", f"{DEPS}:/deps:ro"]  # the mirrors inside the build container
+MOUNT = mirrors.PACK_MOUNT  # the mirrors inside the build container, at /deps
 FILE_FEED = {"BP_DEPENDENCY_MIRROR": "file:///deps"}
 RUN_CC = versions.get("images.run-cc")
 CE_HEADERS = {"ce-specversion": "1.0", "ce-type": "com.example.order", "ce-source": "/tests", "ce-id": "evt-42",
@@ -39,23 +40,10 @@ def tag():
 def nuget_binding(tmp_path, dotnet_deps) -> tuple[Path, str]:
     """A nugetconfig binding: only the mounted folder feed, with a credential for it."""
     secret = f"nuget-s3cr3t-{uuid.uuid4().hex}"
-    binding = tmp_path / "nuget-mirror"
-    binding.mkdir()
-    (binding / "type").write_text("nugetconfig\n")
     credentials = ("  <packageSourceCredentials>\n    <mirror>\n      <add key=\"Username\" value=\"funcuser\" />\n"
                    f"      <add key=\"ClearTextPassword\" value=\"{secret}\" />\n    </mirror>\n"
                    "  </packageSourceCredentials>\n")
-    (binding / "nuget.config").write_text(nuget_config("/deps/nuget", credentials))
-    return binding, secret
-
-
-def mirror_binding(tmp_path: Path, base: str) -> Path:
-    """A dependency-mirror binding for the .NET feed's host."""
-    binding = tmp_path / "dotnet-mirror"
-    binding.mkdir()
-    (binding / "type").write_text("dependency-mirror\n")
-    (binding / "builds.dotnet.microsoft.com").write_text(base)
-    return binding
+    return mirrors.nuget_binding(tmp_path / "nuget-mirror", extra=credentials), secret
 
 
 def launch_env(image: str) -> dict[str, str]:
@@ -92,7 +80,7 @@ def test_hello_world_dotnet_with_the_walkthrough_env(tag, tmp_path, nuget_bindin
     with file_server(dotnet_deps) as (port, seen):
         out = must_build(SAMPLES / "hello-world-dotnet", tag,
                          {"GOOGLE_FUNCTION_TARGET": "helloworld", "GOOGLE_FUNCTION_SIGNATURE_TYPE": "http"},
-                         MOUNT, [binding, mirror_binding(tmp_path, f"http://127.0.0.1:{port}")])
+                         MOUNT, [binding, mirrors.dotnet_feed_binding(tmp_path / "dotnet-mirror", f"http://127.0.0.1:{port}")])
     assert "/dotnet/Sdk/10.0.401/dotnet-sdk-10.0.401-linux-x64.tar.gz" in seen
     assert "netcoreapp3.1 is out of support" in out and "DOTNET_ROLL_FORWARD=Major" in out
     assert "sha512 verified" in out

@@ -17,7 +17,7 @@ import registry
 import strategy
 import strategy_runner
 import versions
-from dotnet_mirrors import nuget_config
+import mirrors
 from helpers import SAMPLES, file_server, layer_shas, remove_image
 
 DATA = versions.load()
@@ -118,17 +118,12 @@ def test_openfunction_dotnet_walkthrough_through_the_strategy(reg, tmp_path, dot
     platform-bindings volume (the binding carries its packages)."""
     address, run_image = reg
     repo = "fn/hello-world-dotnet"
-    nuget = tmp_path / "nuget"
-    (nuget / "packages").mkdir(parents=True)
-    (nuget / "type").write_text("nugetconfig\n")
-    (nuget / "nuget.config").write_text(nuget_config("/platform/bindings/nuget/packages"))
+    nuget = mirrors.nuget_binding(tmp_path / "nuget", "/platform/bindings/nuget/packages")
+    (nuget / "packages").mkdir()
     for package in ("microsoft.netcore.app.ref.3.1.0.nupkg", "microsoft.aspnetcore.app.ref.3.1.10.nupkg"):
         shutil.copy(dotnet_deps / "nuget" / package, nuget / "packages" / package)
-    mirror = tmp_path / "dotnet-mirror"
-    mirror.mkdir()
-    (mirror / "type").write_text("dependency-mirror\n")
     with file_server(dotnet_deps) as (port, _):
-        (mirror / "builds.dotnet.microsoft.com").write_text(f"http://127.0.0.1:{port}")
+        mirror = mirrors.dotnet_feed_binding(tmp_path / "dotnet-mirror", f"http://127.0.0.1:{port}")
         bindings = funcbuild.bindings_root(True, [nuget, mirror])
         run = run_strategy("v1beta1", "hello-world-dotnet", f"{address}/{repo}:latest", {
             "ENV_VARS": "GOOGLE_FUNCTION_TARGET=helloworld#GOOGLE_FUNCTION_SIGNATURE_TYPE=http",

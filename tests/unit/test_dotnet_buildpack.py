@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dotnet_mirrors import nuget_config
+from mirrors import dotnet_feed_binding, nuget_binding
 from funcpacks.errors import UserError
 
 FIXTURE_FEED = Path(__file__).parent / "fixtures" / "dotnet-feed"
@@ -77,10 +77,7 @@ def test_feed_maps_the_official_base(env, expected):
 
 def test_feed_mapping_from_a_dependency_mirror_binding(tmp_path):
     from dotnet_buildpack.feed import Feed
-    b = tmp_path / "bindings" / "mirror"
-    b.mkdir(parents=True)
-    (b / "type").write_text("dependency-mirror")
-    (b / "builds.dotnet.microsoft.com").write_text("http://127.0.0.1:8000")
+    dotnet_feed_binding(tmp_path / "bindings" / "mirror", "http://127.0.0.1:8000")
     feed = Feed.from_env({"SERVICE_BINDING_ROOT": str(tmp_path / "bindings")})
     assert feed.map(OFFICIAL + "/release-metadata/releases-index.json") == \
         "http://127.0.0.1:8000/dotnet/release-metadata/releases-index.json"
@@ -205,13 +202,10 @@ def test_nuget_sources_app_config_then_binding_then_default(tmp_path):
     app, platform = tmp_path / "app", tmp_path / "platform"
     app.mkdir()
     assert nuget.sources(app, app, {}, platform).config_file is None
-    binding = platform / "bindings" / "feed"
-    binding.mkdir(parents=True)
-    (binding / "type").write_text("nugetconfig\n")
-    (binding / "nuget.config").write_text(nuget_config("/deps/nuget"))
+    binding = nuget_binding(platform / "bindings" / "feed")
     got = nuget.sources(app, app, {}, platform)
     assert got.config_file == binding / "nuget.config" and "binding 'feed'" in got.description
-    (app / "NuGet.Config").write_text(nuget_config("/x"))
+    (app / "NuGet.Config").write_text((binding / "nuget.config").read_text())
     got = nuget.sources(app, app, {}, platform)
     assert got.config_file is None and "NuGet.Config" in got.description
 
@@ -302,14 +296,6 @@ def test_hash_mismatch_fails_and_caches_nothing(lifecycle, bp, dotnet_deps, tmp_
 
 
 # -- build: the whole build with the real SDK (slow: unpacks and runs it) --------------
-def _nuget_binding(platform: Path, feed_dir: str, extra: str = "") -> Path:
-    binding = platform / "bindings" / "nuget"
-    binding.mkdir(parents=True)
-    (binding / "type").write_text("nugetconfig\n")
-    (binding / "nuget.config").write_text(nuget_config(feed_dir, extra))
-    return binding
-
-
 @pytest.mark.slow
 def test_build_publishes_with_a_runtime_layer_that_runs_the_app(lifecycle, bp, dotnet_deps, tmp_path):
     import subprocess
@@ -317,7 +303,7 @@ def test_build_publishes_with_a_runtime_layer_that_runs_the_app(lifecycle, bp, d
 
     from funcbuild import free_port, wait_http
     shutil.copytree(Path(__file__).parents[2] / "samples" / "hello-world-dotnet", lifecycle.app, dirs_exist_ok=True)
-    _nuget_binding(lifecycle.platform, str(dotnet_deps / "nuget"))
+    nuget_binding(lifecycle.platform / "bindings" / "nuget", str(dotnet_deps / "nuget"))
     env = {**_mirror_env(dotnet_deps), "GOOGLE_FUNCTION_TARGET": "helloworld", "GOOGLE_FUNCTION_SIGNATURE_TYPE": "http",
            "GOOGLE_BUILD_ARGS": "-p:InformationalVersion=7.7.7-funcpacks"}
     res = lifecycle.build(bp, env)

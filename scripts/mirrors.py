@@ -1,0 +1,44 @@
+"""The mirrored .NET release feed and NuGet folder feed that .NET builds use on machines
+without access to Microsoft's feed or nuget.org (tests and benchmarks), and the service
+bindings that point a build at them. The mirrors live beside the checkout
+(../shared/deps, or $FUNCPACKS_DEPS) and are never copied into it.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPS = Path(os.environ.get("FUNCPACKS_DEPS") or ROOT.parent / "shared" / "deps")
+# Where builds see DEPS: mounted read-only with `pack build --volume`.
+CONTAINER_DEPS = "/deps"
+PACK_MOUNT = ["--volume", f"{DEPS}:{CONTAINER_DEPS}:ro"]
+
+
+def missing() -> str | None:
+    """Why the mirrors cannot be used, or None."""
+    if not (DEPS / "dotnet" / "release-metadata" / "releases-index.json").is_file() or not (DEPS / "nuget").is_dir():
+        return f"the .NET mirrors are missing: expected {DEPS}/dotnet (feed) and {DEPS}/nuget (NuGet folder feed)"
+    return None
+
+
+def nuget_config(feed_dir: str, extra: str = "") -> str:
+    """A nuget.config that allows exactly one source, the NuGet folder feed at feed_dir."""
+    return ('<?xml version="1.0" encoding="utf-8"?>\n<configuration>\n  <packageSources>\n    <clear />\n'
+            f'    <add key="mirror" value="{feed_dir}" />\n  </packageSources>\n{extra}</configuration>\n')
+
+
+def nuget_binding(directory: Path, feed_dir: str = f"{CONTAINER_DEPS}/nuget", extra: str = "") -> Path:
+    """A service binding of type nugetconfig named after `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "type").write_text("nugetconfig\n")
+    (directory / "nuget.config").write_text(nuget_config(feed_dir, extra))
+    return directory
+
+
+def dotnet_feed_binding(directory: Path, base: str) -> Path:
+    """A dependency-mirror binding that maps the .NET feed's host onto base."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "type").write_text("dependency-mirror\n")
+    (directory / "builds.dotnet.microsoft.com").write_text(base)
+    return directory
