@@ -34,8 +34,10 @@ from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import funcbuild  # noqa: E402
+import mirrors  # noqa: E402
 import registry  # noqa: E402
 import versions  # noqa: E402
+from http_servers import file_server  # noqa: E402
 
 ROOT = versions.ROOT
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -69,6 +71,9 @@ class Sample:
     path: str = "/"  # what the HTTP measurements request
     builder_key: str = "builder"  # [images] key of the funcpacks builder
     run_key: str = "run"  # [images] key of the run image both contenders use
+    # .NET: the NuGet packages (files of the mirrored folder feed) the app restores; the
+    # SDK comes from the mirrored .NET feed, served on 127.0.0.1 for both contenders.
+    nuget_packages: tuple[str, ...] = ()
 
 
 SAMPLES = [
@@ -76,6 +81,8 @@ SAMPLES = [
     Sample("python-no-requirements", "python", {"FUNC_NAME": "hello"}, "hello", "main.py"),
     Sample("hello-world-go", "go", {"FUNC_NAME": "HelloWorld"}, "HelloWorld", "hello.go", "/bench",
            "builder-go", "run-static"),
+    Sample("hello-world-dotnet", "dotnet", {"GOOGLE_FUNCTION_TARGET": "helloworld"}, "HelloWorld", "Startup.cs",
+           nuget_packages=("microsoft.netcore.app.ref.3.1.0.nupkg", "microsoft.aspnetcore.app.ref.3.1.10.nupkg")),
 ]
 QUICK_SAMPLE = "python-no-requirements"
 
@@ -108,8 +115,9 @@ def edit_source(src: Path, sample: Sample, n: int) -> None:
 class Contender:
     name = ""
 
-    def __init__(self, sample: Sample, work: Path) -> None:
+    def __init__(self, sample: Sample, work: Path, feed: str = "") -> None:
         self.sample = sample
+        self.feed = feed  # base URL of the .NET feed mirror, for .NET samples
         self.warm_phases: list[dict[str, float]] = []
         self.tag = f"funcpacks-bench/{sample.name}-{self.name}"
         self.work = work / self.name
@@ -152,8 +160,13 @@ class Funcpacks(Contender):
 
     def _build(self, extra: list[str]) -> None:
         started = time.time()
-        proc = funcbuild.pack_build(self.src, self.tag, self.sample.pack_env, ["--timestamps", *extra], capture=True,
-                                    builder_image=versions.get(f"images.{self.sample.builder_key}"))
+        env, bindings = dict(self.sample.pack_env), []
+        if self.sample.lang == "dotnet":
+            env["FUNC_DOTNET_FEED"] = self.feed
+            extra = [*mirrors.PACK_MOUNT, *extra]
+            bindings.append(mirrors.nuget_binding(self.work / "bindings" / "nuget"))
+        proc = funcbuild.pack_build(self.src, self.tag, env, ["--timestamps", *extra], capture=True,
+                                    builder_image=versions.get(f"images.{self.sample.builder_key}"), bindings=bindings)
         if proc.returncode != 0:
             raise RuntimeError(f"pack build failed:\n{proc.stdout[-3000:]}")
         self.phases = lifecycle_phases(proc.stdout, started)
@@ -168,8 +181,8 @@ class Funcpacks(Contender):
 class Dockerfile(Contender):
     name = "dockerfile"
 
-    def __init__(self, sample: Sample, work: Path) -> None:
-        super().__init__(sample, work)
+    def __init__(self, sample: Sample, work: Path, feed: str = "") -> None:
+        super().__init__(sample, work, feed)
         contender_dir = ROOT / "bench" / "dockerfiles" / sample.lang
         shutil.copy(contender_dir / "Dockerfile", self.work / "Dockerfile")
         cas = sorted(funcbuild.HOST_CA_DIR.glob("**/*.crt")) if funcbuild.HOST_CA_DIR.is_dir() else []
@@ -187,6 +200,14 @@ class Dockerfile(Contender):
             shutil.copy(contender_dir / "main.go", self.work / "main.go")
             self.args["GO_VERSION"] = data["go"]["toolchain"]
             self.args["GOPROXY"] = data["go"]["goproxy"].split(",")[0]
+        elif sample.lang == "dotnet":
+            (self.work / "nuget").mkdir()
+            for package in sample.nuget_packages:
+                shutil.copy(mirrors.DEPS / "nuget" / package, self.work / "nuget" / package)
+            (self.work / "nuget.config").write_text(mirrors.nuget_config("/nuget-feed"))
+            url, sha512 = newest_sdk(mirrors.DEPS / "dotnet")
+            self.args.update({"SDK_URL": url.replace(DOTNET_FEED, feed), "SDK_SHA512": sha512,
+                              "ASSEMBLY": sample.target})
 
     def _build(self, extra: list[str]) -> None:
         cmd = ["docker", "build", "--network", "host", "--quiet", "--tag", self.tag, *extra]
@@ -202,6 +223,18 @@ class Dockerfile(Contender):
 
 
 CONTENDERS = [Funcpacks, Dockerfile]
+DOTNET_FEED = "https://builds.dotnet.microsoft.com/dotnet"
+
+
+def newest_sdk(feed_dir: Path) -> tuple[str, str]:
+    """(official URL, sha512) of the newest linux-x64 SDK in a mirrored feed's metadata:
+    what the Dockerfile contender downloads (the buildpack reads the same metadata)."""
+    index = json.loads((feed_dir / "release-metadata" / "releases-index.json").read_text())
+    channel = max(index["releases-index"], key=lambda c: [int(x) for x in c["channel-version"].split(".")])
+    releases = json.loads((feed_dir / "release-metadata" / channel["channel-version"] / "releases.json").read_text())
+    sdk = next(s for s in releases["releases"][0]["sdks"] if s["version"] == releases["latest-sdk"])
+    f = next(f for f in sdk["files"] if f["rid"] == "linux-x64" and f["name"].endswith(".tar.gz"))
+    return f["url"], f["hash"]
 
 
 def pushed_size_mb(tag: str, address: str) -> float:
@@ -392,15 +425,19 @@ def main(argv: list[str]) -> int:
     if shutil.which("wrk") is None:
         print("bench: wrk is not installed: run 'make tools'", file=sys.stderr)
         return 1
+    if any(s.lang == "dotnet" for s in samples) and mirrors.missing():
+        print(f"bench: {mirrors.missing()}", file=sys.stderr)
+        return 1
     opts.out.mkdir(parents=True, exist_ok=True)
     started = dt.datetime.now(dt.timezone.utc)
     raw: dict[str, dict[str, dict[str, list[float]]]] = {}
-    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp, file_server(mirrors.DEPS / "dotnet") as (feed_port, _):
+        feed = f"http://127.0.0.1:{feed_port}"
         reg_dir = Path(tmp) / "registry"
         address = registry.start(reg_dir, f"127.0.0.1:{funcbuild.free_port()}")
         try:
             for sample in samples:
-                contenders = [cls(sample, Path(tmp) / sample.name) for cls in CONTENDERS]
+                contenders = [cls(sample, Path(tmp) / sample.name, feed) for cls in CONTENDERS]
                 raw[sample.name] = {c.name: {m: [] for m in METRICS} for c in contenders}
                 for rep in range(reps):
                     # alternate who goes first, so drift does not always favour one side

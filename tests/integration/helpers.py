@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import http.server
 import json
-import threading
 import shutil
 import subprocess
 import tarfile
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Iterator
 
 import funcbuild
+from http_servers import serving
 import versions
 
 SAMPLES = versions.ROOT / "samples"
@@ -77,37 +77,6 @@ def image_file_names(image: str) -> set[str]:
 
 
 @contextlib.contextmanager
-def _serving(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[int]:
-    """Runs a threaded HTTP server on 127.0.0.1 (a free port) while the block runs."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-
-
-@contextlib.contextmanager
-def file_server(directory: Path) -> Iterator[tuple[int, list[str]]]:
-    """Serves directory's files on 127.0.0.1 and records each requested path."""
-    seen: list[str] = []
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=str(directory), **kwargs)
-
-        def do_GET(self):  # noqa: N802
-            seen.append(self.path)
-            super().do_GET()
-
-        def log_message(self, *args):
-            pass
-
-    with _serving(Handler) as port:
-        yield port, seen
-
-
-@contextlib.contextmanager
 def recording_server() -> Iterator[tuple[int, list[tuple[str, str]]]]:
     """An HTTP server on 127.0.0.1 that answers 404 to everything (a package index or
     module proxy that has nothing, so clients go on to the next) and records each
@@ -123,5 +92,5 @@ def recording_server() -> Iterator[tuple[int, list[tuple[str, str]]]]:
         def log_message(self, *args):
             pass
 
-    with _serving(Handler) as port:
+    with serving(Handler) as port:
         yield port, seen

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 import funcbuild
-import versions
 import mirrors
+import versions
+from helpers import SAMPLES, build, copy_sample, image_file_names, inspect, layer_shas, must_build, remove_image
+from http_servers import file_server
 from mirrors import DEPS
-from helpers import (SAMPLES, build, copy_sample, file_server, image_file_names, inspect, layer_shas, must_build,
-                     remove_image)
 
 BP = "funcpacks/dotnet"
 BP_LAYERS = "layers/funcpacks_dotnet"

@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 
 import funcbuild
+import mirrors
 import registry
 import strategy
 import strategy_runner
 import versions
-import mirrors
-from helpers import SAMPLES, file_server, layer_shas, remove_image
+from helpers import SAMPLES, layer_shas, remove_image
+from http_servers import file_server
 
 DATA = versions.load()
 APIS = ["v1alpha1", "v1beta1"]
