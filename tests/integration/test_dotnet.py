@@ -5,6 +5,7 @@ binding whose nuget.config allows no other source."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import tarfile
 import uuid
@@ -112,13 +113,15 @@ def test_hello_world_dotnet_with_the_walkthrough_env(tag, tmp_path, nuget_bindin
 
 def test_trimmed_minimal_api_on_the_small_run_image(tag, nuget_binding):
     binding, _ = nuget_binding
-    out = must_build(SAMPLES / "dotnet-minimal", tag, {**FILE_FEED, "FUNC_DOTNET_TRIMMED": "true"},
+    out = must_build(SAMPLES / "dotnet-minimal", tag, {**FILE_FEED, "FUNC_DOTNET_TRIMMED": "true",
+                                                       "FUNC_CLEAR_SOURCE": "true"},
                      [*MOUNT, "--run-image", RUN_CC], [binding])
     assert "self-contained, trimmed for linux-x64" in out
     size = inspect(tag)["Size"]
     assert size <= 50_000_000, f"{size / 1e6:.1f} MB"
     names = image_file_names(tag)
     assert f"{BP_LAYERS}/app/DotnetMinimal" in names and not any("/runtime/" in n for n in names)
+    assert not any(n.startswith("workspace/") and n.endswith((".cs", ".csproj")) for n in names)  # FUNC_CLEAR_SOURCE
     assert not any(n.endswith(("bin/sh", "bin/bash")) or "libicu" in n for n in names)
     # the app reads no PORT: the exec.d helper turns PORT into ASPNETCORE_HTTP_PORTS
     with funcbuild.running(tag) as (name, port):
@@ -211,3 +214,20 @@ def test_no_project_file(tag, tmp_path):
     proc = build(src, tag, FILE_FEED, MOUNT)
     assert proc.returncode != 0
     assert "no .NET project file (.csproj, .fsproj or .vbproj)" in proc.stdout, proc.stdout[-3000:]
+
+
+def test_hash_mismatch_stops_the_build(tag, tmp_path, nuget_binding, dotnet_deps):
+    """A feed whose metadata carries Microsoft's sha512 for the mirror's repacked archive."""
+    binding, _ = nuget_binding
+    feed = tmp_path / "feed"
+    shutil.copytree(dotnet_deps / "dotnet" / "release-metadata", feed / "release-metadata")
+    (feed / "Sdk").symlink_to(dotnet_deps / "dotnet" / "Sdk")
+    releases = feed / "release-metadata" / "10.0" / "releases.json"
+    mirror_hash = mirrors.newest_sdk(dotnet_deps / "dotnet")[1]
+    releases.write_text(releases.read_text().replace(mirror_hash, mirrors.OFFICIAL_SDK_SHA512))
+    with file_server(feed) as (port, seen):
+        proc = build(SAMPLES / "dotnet-minimal", tag, {"FUNC_DOTNET_FEED": f"http://127.0.0.1:{port}"}, MOUNT, [binding])
+    assert "/Sdk/10.0.401/dotnet-sdk-10.0.401-linux-x64.tar.gz" in seen
+    assert proc.returncode != 0
+    assert "checksum mismatch: sha512 of the download is 93defcbc1f1a1a74..., expected 51c8b999af9e8dd9..." in proc.stdout
+    assert "nothing was kept" in proc.stdout and "unpack" not in proc.stdout

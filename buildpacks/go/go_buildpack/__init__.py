@@ -9,7 +9,7 @@ import subprocess
 import tomllib
 from pathlib import Path
 
-from funcpacks import sbom, settings
+from funcpacks import sbom, settings, source
 from funcpacks.context import BuildContext, BuildPlan, DetectContext
 from funcpacks.errors import DetectFailed, UserError
 from funcpacks.launch import Launch, Process
@@ -135,10 +135,7 @@ def build(ctx: BuildContext) -> None:
     log.info(f"web: {out} ({out.stat().st_size / 1e6:.1f} MB)")
     shutil.rmtree(WORK_DIR, ignore_errors=True)
 
-    if settings.truthy(settings.value(ctx.env, "clear_source", log)):
-        for item in ctx.app_dir.iterdir():
-            shutil.rmtree(item) if item.is_dir() and not item.is_symlink() else item.unlink()
-        log.info("source removed from the image (FUNC_CLEAR_SOURCE / GOOGLE_CLEAR_SOURCE)")
+    source.clear_if_asked(ctx.app_dir, ctx.env, log)
 
 
 def _write_sbom(ctx: BuildContext, go: Path, binary: Path, env: dict[str, str]) -> None:
