@@ -205,8 +205,8 @@ class Dockerfile(Contender):
             for package in sample.nuget_packages:
                 shutil.copy(mirrors.DEPS / "nuget" / package, self.work / "nuget" / package)
             (self.work / "nuget.config").write_text(mirrors.nuget_config("/nuget-feed"))
-            url, sha512 = newest_sdk(mirrors.DEPS / "dotnet")
-            self.args.update({"SDK_URL": url.replace(DOTNET_FEED, feed), "SDK_SHA512": sha512,
+            url, sha512 = mirrors.newest_sdk(mirrors.DEPS / "dotnet")
+            self.args.update({"SDK_URL": url.replace(mirrors.DOTNET_FEED, feed), "SDK_SHA512": sha512,
                               "ASSEMBLY": sample.target})
 
     def _build(self, extra: list[str]) -> None:
@@ -223,20 +223,6 @@ class Dockerfile(Contender):
 
 
 CONTENDERS = [Funcpacks, Dockerfile]
-DOTNET_FEED = "https://builds.dotnet.microsoft.com/dotnet"
-
-
-def newest_sdk(feed_dir: Path) -> tuple[str, str]:
-    """(official URL, sha512) of the newest linux-x64 SDK in a mirrored feed's metadata:
-    what the Dockerfile contender downloads (the buildpack reads the same metadata)."""
-    index = json.loads((feed_dir / "release-metadata" / "releases-index.json").read_text())
-    channel = max(index["releases-index"], key=lambda c: [int(x) for x in c["channel-version"].split(".")])
-    releases = json.loads((feed_dir / "release-metadata" / channel["channel-version"] / "releases.json").read_text())
-    sdk = next(s for s in releases["releases"][0]["sdks"] if s["version"] == releases["latest-sdk"])
-    f = next(f for f in sdk["files"] if f["rid"] == "linux-x64" and f["name"].endswith(".tar.gz"))
-    return f["url"], f["hash"]
-
-
 def pushed_size_mb(tag: str, address: str) -> float:
     """Compressed size as pushed: the manifest's layer sizes plus the config."""
     repo = tag.replace("funcpacks-bench/", "bench/")

@@ -5,6 +5,7 @@ bindings that point a build at them. The mirrors live beside the checkout
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -13,6 +14,12 @@ DEPS = Path(os.environ.get("FUNCPACKS_DEPS") or ROOT.parent / "shared" / "deps")
 # Where builds see DEPS: mounted read-only with `pack build --volume`.
 CONTAINER_DEPS = "/deps"
 PACK_MOUNT = ["--volume", f"{DEPS}:{CONTAINER_DEPS}:ro"]
+# Microsoft's sha512 of the SDK archive the mirror carries (deps/README.md): the mirror's
+# copy is a repack, so metadata carrying this hash must fail verification.
+OFFICIAL_SDK_SHA512 = ("51c8b999af9e8dd9998c9edc5944e19a90788862068acd38694e098889054ce8c23d4f0c5cccfa16bf187d044562359e5e"
+                       "e69a9f8ad0bbe913ba90311fbce25b")
+# The official base that the feed's metadata URLs start with.
+DOTNET_FEED = "https://builds.dotnet.microsoft.com/dotnet"
 
 
 def missing() -> str | None:
@@ -42,3 +49,13 @@ def dotnet_feed_binding(directory: Path, base: str) -> Path:
     (directory / "type").write_text("dependency-mirror\n")
     (directory / "builds.dotnet.microsoft.com").write_text(base)
     return directory
+
+
+def newest_sdk(feed_dir: Path) -> tuple[str, str]:
+    """(official URL, sha512) of the newest linux-x64 SDK in a mirrored feed's metadata."""
+    index = json.loads((feed_dir / "release-metadata" / "releases-index.json").read_text())
+    channel = max(index["releases-index"], key=lambda c: [int(x) for x in c["channel-version"].split(".")])
+    releases = json.loads((feed_dir / "release-metadata" / channel["channel-version"] / "releases.json").read_text())
+    sdk = next(s for s in releases["releases"][0]["sdks"] if s["version"] == releases["latest-sdk"])
+    f = next(f for f in sdk["files"] if f["rid"] == "linux-x64" and f["name"].endswith(".tar.gz"))
+    return f["url"], f["hash"]

@@ -9,16 +9,12 @@ from pathlib import Path
 
 import pytest
 
+import mirrors
 from mirrors import dotnet_feed_binding, nuget_binding
 from funcpacks.errors import UserError
 
 FIXTURE_FEED = Path(__file__).parent / "fixtures" / "dotnet-feed"
 OFFICIAL = "https://builds.dotnet.microsoft.com/dotnet"
-# Microsoft's hash for dotnet-sdk-10.0.401-linux-x64.tar.gz; the mirror's archive is a repack.
-OFFICIAL_SHA512 = ("51c8b999af9e8dd9998c9edc5944e19a90788862068acd38694e098889054ce8c23d4f0c5cccfa16bf187d044562359e5e"
-                   "e69a9f8ad0bbe913ba90311fbce25b")
-MIRROR_SHA512 = ("93defcbc1f1a1a74b1b41f3d2ce85c9eafbe1ed1c4e2f8c6ce9c88bfda6e996fd3c0eccedad6224aeea51019325c55f0ba75"
-                 "873ce750fffb9f4c18df57255f98")
 WEB_PROJECT = ('<Project Sdk="Microsoft.NET.Sdk.Web">\n  <PropertyGroup>\n    <TargetFramework>{tfm}</TargetFramework>\n'
                '  </PropertyGroup>\n</Project>\n')
 
@@ -102,7 +98,7 @@ def test_the_mirror_metadata_parses(dotnet_deps):
     feed = Feed(base=(dotnet_deps / "dotnet").as_uri())
     sdks = feed.all_sdks("amd64")
     assert [s.version for s in sdks] == ["10.0.401"]
-    assert sdks[0].sha512.startswith("93defcbc")
+    assert sdks[0].sha512.startswith("93defcbc1f1a1a74")  # deps/README.md
 
 
 # -- which SDK ------------------------------------------------------------------------
@@ -284,8 +280,9 @@ def test_hash_mismatch_fails_and_caches_nothing(lifecycle, bp, dotnet_deps, tmp_
     feed = tmp_path / "feed"
     shutil.copytree(dotnet_deps / "dotnet" / "release-metadata", feed / "release-metadata")
     releases = feed / "release-metadata" / "10.0" / "releases.json"
-    releases.write_text(releases.read_text().replace(MIRROR_SHA512, OFFICIAL_SHA512))
-    assert OFFICIAL_SHA512 in releases.read_text()
+    mirror_hash = mirrors.newest_sdk(dotnet_deps / "dotnet")[1]
+    releases.write_text(releases.read_text().replace(mirror_hash, mirrors.OFFICIAL_SDK_SHA512))
+    assert mirrors.OFFICIAL_SDK_SHA512 in releases.read_text()
     (feed / "Sdk").symlink_to(dotnet_deps / "dotnet" / "Sdk")
     (lifecycle.app / "App.csproj").write_text(WEB_PROJECT.format(tfm="net10.0"))
     res = lifecycle.build(bp, {"FUNC_DOTNET_FEED": feed.as_uri()})
