@@ -252,6 +252,17 @@ def test_build_without_a_project_file(lifecycle, bp, dotnet_deps):
     assert res.code == 1 and "no .NET project file" in res.err and "GOOGLE_BUILDABLE" in res.err
 
 
+def test_solution_layout_names_the_projects_to_choose_from(lifecycle, bp, dotnet_deps):
+    (lifecycle.app / "Shop.sln").write_text("")
+    for rel in ("src/Api/Api.csproj", "tests/Api.Tests/Api.Tests.csproj"):
+        (lifecycle.app / rel).parent.mkdir(parents=True)
+        (lifecycle.app / rel).write_text(WEB_PROJECT.format(tfm="net10.0"))
+    assert lifecycle.detect(bp)[0].code == 0
+    res = lifecycle.build(bp, _mirror_env(dotnet_deps))
+    assert res.code == 1 and "projects below it: src/Api/Api.csproj, tests/Api.Tests/Api.Tests.csproj" in res.err
+    assert "GOOGLE_BUILDABLE=src/Api/Api.csproj" in res.err
+
+
 def test_build_with_two_projects(lifecycle, bp, dotnet_deps):
     for name in ("A.csproj", "B.csproj"):
         (lifecycle.app / name).write_text(WEB_PROJECT.format(tfm="net10.0"))
@@ -346,3 +357,15 @@ def test_build_publishes_with_a_runtime_layer_that_runs_the_app(lifecycle, bp, d
     assert res.code == 0, res.output
     assert "Reusing layer 'sdk'" in res.out and "Reusing layer 'nuget-packages'" in res.out
     assert "not read again" in res.out and "download" not in res.out
+
+
+@pytest.mark.slow
+def test_explicit_version_wins_over_global_json(lifecycle, bp, dotnet_deps):
+    shutil.copytree(Path(__file__).parents[2] / "samples" / "dotnet-minimal", lifecycle.app, dirs_exist_ok=True)
+    (lifecycle.app / "global.json").write_text('{"sdk": {"version": "9.0.100", "rollForward": "disable"}}')
+    nuget_binding(lifecycle.platform / "bindings" / "nuget", str(dotnet_deps / "nuget"))
+    res = lifecycle.build(bp, {**_mirror_env(dotnet_deps), "FUNC_RUNTIME_VERSION": "10.0"})
+    assert res.code == 0, res.output
+    assert "SDK 10.0.401 (FUNC_RUNTIME_VERSION=10.0: newest SDK of channel 10.0)" in res.out
+    assert "global.json's sdk.version is overridden by FUNC_RUNTIME_VERSION=10.0" in res.out
+    assert (lifecycle.app / "global.json").is_file()  # the user's file is untouched

@@ -134,6 +134,11 @@ def build(ctx: BuildContext) -> None:
 
     log.header("Publish")
     _copy_source(ctx.app_dir)
+    explicit = settings.lookup(ctx.env, "runtime_version")
+    if explicit and project.read_global_json(ctx.app_dir):
+        # The dotnet host would insist on global.json's SDK; the explicit setting wins.
+        (WORK_DIR / "global.json").unlink()
+        log.info(f"global.json's sdk.version is overridden by {explicit.source}={explicit.value}")
     work_project = WORK_DIR / proj_path.relative_to(ctx.app_dir)
     app = layers.get("app").reset()
     extra = shlex.split(settings.value(ctx.env, "build_args", log))

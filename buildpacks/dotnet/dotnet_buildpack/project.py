@@ -21,10 +21,11 @@ def project_files(directory: Path) -> list[Path]:
 
 
 def looks_like_dotnet(app: Path) -> bool:
-    """Detect: a project file or global.json; or .NET sources without a project (build
-    then says what is missing) unless Python files sit beside them, since this buildpack
-    is tried before Python's and a stray .cs file must not claim a Python function."""
-    if project_files(app) or (app / "global.json").is_file():
+    """Detect: a project file, a solution or global.json; or .NET sources without a
+    project (build then says what is missing) unless Python files sit beside them, since
+    this buildpack is tried before Python's and a stray .cs file must not claim a Python
+    function."""
+    if project_files(app) or (app / "global.json").is_file() or any(app.glob("*.sln")):
         return True
     files = [p for p in app.iterdir() if p.is_file()]
     return any(p.suffix.lower() in SOURCE_SUFFIXES for p in files) and not any(p.suffix == ".py" for p in files)
@@ -47,14 +48,25 @@ def find_project(app: Path, buildable: str) -> Path:
         where = "the top of the source directory"
     found = project_files(app)
     if not found:
+        nested = nested_projects(app)
+        hint = (f"; projects below it: {', '.join(str(p) for p in nested[:5])}"
+                f" (e.g. GOOGLE_BUILDABLE={nested[0]})" if nested else "")
         raise UserError(f"no .NET project file (.csproj, .fsproj or .vbproj) at {where}",
-                        fix="add the project file, or set GOOGLE_BUILDABLE / FUNC_BUILDABLE to the project's path")
+                        fix="add the project file, or set GOOGLE_BUILDABLE / FUNC_BUILDABLE to the project's path"
+                            + hint)
     if len(found) > 1:
         names = ", ".join(p.name for p in found)
         raise UserError(f"{len(found)} project files at {where}: {names}",
                         fix="keep one, or set GOOGLE_BUILDABLE / FUNC_BUILDABLE to the one to publish "
                             f"(e.g. GOOGLE_BUILDABLE={found[0].relative_to(app.parent if buildable else app)})")
     return found[0]
+
+
+def nested_projects(app: Path, depth: int = 3) -> list[Path]:
+    """Project files below the top (a solution's layout), relative to app, shallowest first."""
+    found = [p.relative_to(app) for p in app.rglob("*") if p.suffix.lower() in PROJECT_SUFFIXES and p.is_file()
+             and len(p.relative_to(app).parts) <= depth + 1 and not {"bin", "obj", ".git"} & set(p.parts)]
+    return sorted(found, key=lambda p: (len(p.parts), str(p)))
 
 
 @dataclass(frozen=True)
