@@ -231,3 +231,17 @@ def test_hash_mismatch_stops_the_build(tag, tmp_path, nuget_binding, dotnet_deps
     assert proc.returncode != 0
     assert "checksum mismatch: sha512 of the download is 93defcbc1f1a1a74..., expected 51c8b999af9e8dd9..." in proc.stdout
     assert "nothing was kept" in proc.stdout and "unpack" not in proc.stdout
+
+
+def test_two_clean_builds_give_the_same_image(tag, nuget_binding):
+    """Reproducible: the same source and SDK, two cache-less builds, one image ID."""
+    binding, _ = nuget_binding
+    other = f"{tag}-again"
+    try:
+        ids = []
+        for name in (tag, other):
+            must_build(SAMPLES / "dotnet-minimal", name, FILE_FEED, [*MOUNT, "--clear-cache"], [binding])
+            ids.append(inspect(name)["Id"])
+        assert ids[0] == ids[1]
+    finally:
+        remove_image(other)
