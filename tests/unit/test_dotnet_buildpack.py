@@ -241,6 +241,40 @@ def test_publish_errors_are_shown_relative_to_the_source():
         "App.csproj: error NU1101: Unable to find package Nope. No packages exist with this id in source(s): mirror"]
 
 
+GOOGLE_PROJECT = ('<Project Sdk="Microsoft.NET.Sdk">\n  <PropertyGroup><OutputType>Exe</OutputType>'
+                  '<TargetFramework>net10.0</TargetFramework></PropertyGroup>\n  <ItemGroup>'
+                  '<PackageReference Include="Google.Cloud.Functions.Hosting" Version="2.2.1" /></ItemGroup>\n'
+                  '</Project>\n')
+GOOGLE_FUNCTION = ("using Google.Cloud.Functions.Framework;\nusing Microsoft.AspNetCore.Http;\n\n"
+                   "namespace HelloWorld;\n\npublic class Function : IHttpFunction\n{\n"
+                   "    public async Task HandleAsync(HttpContext context) =>\n"
+                   "        await context.Response.WriteAsync(\"hello, world\");\n}\n\n"
+                   "internal class Helper { }\n")
+
+
+def test_google_function_target_is_checked_against_the_sources(tmp_path):
+    from dotnet_buildpack import function_check
+    (tmp_path / "Fn.csproj").write_text(GOOGLE_PROJECT)
+    (tmp_path / "Function.cs").write_text(GOOGLE_FUNCTION)
+    (tmp_path / "obj").mkdir()
+    (tmp_path / "obj" / "Generated.cs").write_text("namespace X { class Function : IHttpFunction {} }")
+    assert function_check.check("HelloWorld.Function", "FUNC_NAME", tmp_path / "Fn.csproj", tmp_path)
+    assert function_check.check("Function", "FUNC_NAME", tmp_path / "Fn.csproj", tmp_path)
+    with pytest.raises(UserError) as exc:
+        function_check.check("HelloWorld.Missing", "GOOGLE_FUNCTION_TARGET", tmp_path / "Fn.csproj", tmp_path)
+    text = exc.value.render("t")
+    assert "'HelloWorld.Missing' (GOOGLE_FUNCTION_TARGET) is not a class" in text
+    assert "HelloWorld.Function (Function.cs)" in text and "X.Function" not in text and "Helper" not in text
+
+
+def test_build_stops_at_a_google_function_target_that_does_not_exist(lifecycle, bp):
+    (lifecycle.app / "Fn.csproj").write_text(GOOGLE_PROJECT)
+    (lifecycle.app / "Function.cs").write_text(GOOGLE_FUNCTION)
+    res = lifecycle.build(bp, {"GOOGLE_FUNCTION_TARGET": "HelloWorld.Fucntion", "BP_DEPENDENCY_MIRROR": "http://127.0.0.1:9"})
+    assert res.code == 1 and "'HelloWorld.Fucntion' (GOOGLE_FUNCTION_TARGET) is not a class" in res.err
+    assert "127.0.0.1:9" not in res.output  # checked before anything is downloaded
+
+
 # -- build: bad input, with the mirrored feed -----------------------------------------
 def _mirror_env(deps: Path) -> dict[str, str]:
     return {"FUNC_DOTNET_FEED": (deps / "dotnet").as_uri()}

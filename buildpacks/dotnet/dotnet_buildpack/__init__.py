@@ -15,7 +15,7 @@ from funcpacks.launch import Launch, Process
 from funcpacks.layers import Layer, Layers
 from funcpacks.log import Logger
 
-from . import choice_cache, nuget, project, publish, runtime_layer, sdk_choice, sdk_layer
+from . import choice_cache, function_check, nuget, project, publish, runtime_layer, sdk_choice, sdk_layer
 from .feed import Feed, RIDS
 
 BUILDPACK = "funcpacks/dotnet"
@@ -108,6 +108,9 @@ def build(ctx: BuildContext) -> None:
              + (f"; {TRIMMED_VAR}: self-contained, trimmed for {rid}" if trimmed else ""))
     target = settings.lookup(ctx.env, "function_target", log)
     signature = settings.lookup(ctx.env, "signature_type", log)
+    if target and proj.references(project.GOOGLE_HOSTING):
+        found = function_check.check(target.value, target.source, proj_path, proj_path.parent)
+        log.info(f"function {target.value!r} ({target.source}): {found}")
     feed = Feed.from_env(ctx.env, ctx.platform_dir)
 
     log.header(".NET SDK")
