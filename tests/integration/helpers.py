@@ -63,17 +63,20 @@ def remove_image(*images: str) -> None:
             subprocess.run(["docker", "volume", "rm", "-f", *names], capture_output=True)
 
 
-def image_file_names(image: str) -> set[str]:
-    """Every path in the image's layers, read from `docker save`."""
+def image_entries(image: str) -> Iterator[tarfile.TarInfo]:
+    """Every entry of the image's layers, read from `docker save`."""
     save = subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE)
-    names: set[str] = set()
     with tarfile.open(fileobj=save.stdout, mode="r|") as outer:
         for member in outer:
             if member.isfile() and (member.name.endswith("layer.tar") or member.name.startswith("blobs/")):
                 with tarfile.open(fileobj=outer.extractfile(member), mode="r|") as layer:
-                    names.update(m.name.lstrip("./") for m in layer)
+                    yield from layer
     save.wait()
-    return names
+
+
+def image_file_names(image: str) -> set[str]:
+    """Every path in the image's layers."""
+    return {m.name.lstrip("./") for m in image_entries(image)}
 
 
 @contextlib.contextmanager

@@ -16,7 +16,8 @@ import pytest
 import funcbuild
 import mirrors
 import versions
-from helpers import SAMPLES, build, copy_sample, image_file_names, inspect, layer_shas, must_build, remove_image
+from helpers import (SAMPLES, build, copy_sample, image_entries, image_file_names, inspect, layer_shas, must_build,
+                     remove_image)
 from http_servers import file_server
 from mirrors import DEPS
 
@@ -56,15 +57,7 @@ def launch_env(image: str) -> dict[str, str]:
 
 def layer_size(image: str, prefix: str) -> int:
     """Bytes of the regular files under prefix in the image's layers."""
-    save = subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE)
-    total = 0
-    with tarfile.open(fileobj=save.stdout, mode="r|") as outer:
-        for member in outer:
-            if member.isfile() and (member.name.endswith("layer.tar") or member.name.startswith("blobs/")):
-                with tarfile.open(fileobj=outer.extractfile(member), mode="r|") as layer:
-                    total += sum(m.size for m in layer if m.isfile() and m.name.lstrip("./").startswith(prefix))
-    save.wait()
-    return total
+    return sum(m.size for m in image_entries(image) if m.isfile() and m.name.lstrip("./").startswith(prefix))
 
 
 def sdk_archive_size() -> int:

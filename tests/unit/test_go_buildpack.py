@@ -2,8 +2,6 @@
 and its pure modules (go.mod, toolchain choice, proxy settings, function plan)."""
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 from funcpacks.errors import UserError

@@ -38,11 +38,9 @@ def detect(ctx: DetectContext) -> None:
     plan.write(ctx.plan_path)
 
 
-def _choose_sdk(ctx: BuildContext, proj: project.Project, feed: Feed, layers: Layers, log: Logger
-                ) -> sdk_choice.Choice:
+def _choose_sdk(ctx: BuildContext, proj: project.Project, explicit: settings.Setting | None,
+                gj: project.GlobalJson | None, feed: Feed, layers: Layers, log: Logger) -> sdk_choice.Choice:
     arch = ctx.target.arch
-    explicit = settings.lookup(ctx.env, "runtime_version", log)
-    gj = project.read_global_json(ctx.app_dir)
     if explicit:
         key = f"explicit {explicit.value}"
     elif gj:
@@ -110,11 +108,13 @@ def build(ctx: BuildContext) -> None:
     signature = settings.lookup(ctx.env, "signature_type", log)
     if target and proj.references(project.GOOGLE_HOSTING):
         found = function_check.check(target.value, target.source, proj_path, proj_path.parent)
-        log.info(f"function {target.value!r} ({target.source}): {found}")
+        log.info(f"function {target.value!r} ({target.source}): {found}; FUNCTION_TARGET for {project.GOOGLE_HOSTING}")
     feed = Feed.from_env(ctx.env, ctx.platform_dir)
 
     log.header(".NET SDK")
-    choice = _choose_sdk(ctx, proj, feed, layers, log)
+    explicit = settings.lookup(ctx.env, "runtime_version", log)
+    gj = project.read_global_json(ctx.app_dir)
+    choice = _choose_sdk(ctx, proj, explicit, gj, feed, layers, log)
     if choice.eol_framework:
         log.warn(f"{choice.eol_framework} is out of support and its runtime is unpatched: building with SDK "
                  f"{choice.sdk.version} and running on its runtime {choice.sdk.runtime_version} "
@@ -137,8 +137,7 @@ def build(ctx: BuildContext) -> None:
 
     log.header("Publish")
     _copy_source(ctx.app_dir)
-    explicit = settings.lookup(ctx.env, "runtime_version")
-    if explicit and project.read_global_json(ctx.app_dir):
+    if explicit and gj:
         # The dotnet host would insist on global.json's SDK; the explicit setting wins.
         (WORK_DIR / "global.json").unlink()
         log.info(f"global.json's sdk.version is overridden by {explicit.source}={explicit.value}")
@@ -188,9 +187,7 @@ def build(ctx: BuildContext) -> None:
         app.env_default("FUNCTION_TARGET", target.value, scope="launch")
         if signature:
             app.env_default("FUNCTION_SIGNATURE_TYPE", signature.value, scope="launch")
-        if proj.references(project.GOOGLE_HOSTING):
-            log.info(f"function {target.value!r}: FUNCTION_TARGET for {project.GOOGLE_HOSTING}")
-        else:
+        if not proj.references(project.GOOGLE_HOSTING):  # else checked and logged above
             log.info(f"function target {target.value!r} ({target.source}) is informational: {proj_path.name} does not "
                      f"reference {project.GOOGLE_HOSTING}, so the app serves requests itself")
     exec_d = app.path / "exec.d"
@@ -230,7 +227,7 @@ def _runtime_layer(layers: Layers, sdk: Layer, choice: sdk_choice.Choice, framew
                 "frameworks": ", ".join(f"{f.name} {f.version}" for f in frameworks),
                 "fxr": runtime_layer.newest_fxr(sdk.path)}
     if not runtime.reuse_or_reset(expected, log, contents_needed=False):
-        runtime_layer.install(runtime.path, sdk.path, frameworks)
+        runtime_layer.install(runtime.path, sdk.path, expected["fxr"], frameworks)
         runtime.env_override("DOTNET_ROOT", str(runtime.path), scope="launch")
         runtime.env_override("DOTNET_CLI_TELEMETRY_OPTOUT", "1", scope="launch")
     runtime.set_types(launch=True).write()
@@ -239,5 +236,3 @@ def _runtime_layer(layers: Layers, sdk: Layer, choice: sdk_choice.Choice, framew
                           [sbom.Component("Microsoft.NETCore.DotNetHostResolver", expected["fxr"], "generic")],
                           BUILDPACK)
     return runtime
-
-

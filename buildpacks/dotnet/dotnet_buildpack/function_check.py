@@ -13,6 +13,8 @@ from pathlib import Path
 
 from funcpacks.errors import UserError
 
+from . import project
+
 _NAMESPACE = re.compile(r"^\s*namespace\s+([\w.]+)\s*(;|\{|$)", re.M)
 _CLASS = re.compile(r"\bclass\s+(\w+)(?:\s*<[^>]*>)?\s*(?::\s*([^{\n]*))?")
 _FUNCTION_INTERFACES = ("IHttpFunction", "ICloudEventFunction", "ITypedFunction")
@@ -27,17 +29,15 @@ class FunctionType:
 def function_types(source_root: Path) -> tuple[list[FunctionType], set[str]]:
     """(classes implementing a functions interface, every class's full name) in *.cs."""
     functions, names = [], set()
-    for path in sorted(source_root.rglob("*.cs")):
-        if {"bin", "obj"} & set(path.relative_to(source_root).parts):
-            continue
-        text = path.read_text(errors="replace")
+    for path in project.source_files(source_root, "*.cs"):
+        text = (source_root / path).read_text(errors="replace")
         ns = _NAMESPACE.search(text)
         prefix = f"{ns.group(1)}." if ns else ""
         for m in _CLASS.finditer(text):
             full = prefix + m.group(1)
             names.add(full)
             if m.group(2) and any(i in m.group(2) for i in _FUNCTION_INTERFACES):
-                functions.append(FunctionType(full, path.relative_to(source_root)))
+                functions.append(FunctionType(full, path))
     return functions, names
 
 

@@ -16,6 +16,8 @@ from typing import Mapping
 from funcpacks import bindings, sbom
 from funcpacks.errors import UserError
 
+from . import project
+
 BINDING_TYPE = "nugetconfig"
 CONFIG_NAMES = ("nuget.config", "NuGet.Config", "NuGet.config")
 KEY_PATTERNS = ("*.csproj", "*.fsproj", "*.vbproj", "Directory.*.props", "Directory.*.targets", "packages.lock.json",
@@ -57,10 +59,8 @@ def sources(app: Path, project_dir: Path, env: Mapping[str, str], platform_dir: 
 def inputs_hash(app: Path) -> str:
     """What decides the restored packages: the project files and NuGet settings."""
     h = hashlib.sha256()
-    files = sorted({p for pattern in KEY_PATTERNS for p in app.rglob(pattern)
-                    if p.is_file() and not {"bin", "obj", ".git"} & set(p.relative_to(app).parts[:-1])})
-    for f in files:
-        h.update(str(f.relative_to(app)).encode() + b"\0" + f.read_bytes() + b"\0")
+    for rel in sorted({f for pattern in KEY_PATTERNS for f in project.source_files(app, pattern)}):
+        h.update(str(rel).encode() + b"\0" + (app / rel).read_bytes() + b"\0")
     return h.hexdigest()[:24]
 
 

@@ -62,10 +62,19 @@ def find_project(app: Path, buildable: str) -> Path:
     return found[0]
 
 
+# Directories that hold build output or history, never sources.
+NOT_SOURCES = {"bin", "obj", ".git"}
+
+
+def source_files(root: Path, pattern: str) -> list[Path]:
+    """Files under root matching pattern, outside bin/, obj/ and .git/; relative to root, sorted."""
+    return sorted(p.relative_to(root) for p in root.rglob(pattern)
+                  if p.is_file() and not NOT_SOURCES & set(p.relative_to(root).parts[:-1]))
+
+
 def nested_projects(app: Path, depth: int = 3) -> list[Path]:
     """Project files below the top (a solution's layout), relative to app, shallowest first."""
-    found = [p.relative_to(app) for p in app.rglob("*") if p.suffix.lower() in PROJECT_SUFFIXES and p.is_file()
-             and len(p.relative_to(app).parts) <= depth + 1 and not {"bin", "obj", ".git"} & set(p.parts)]
+    found = [p for p in source_files(app, "*") if p.suffix.lower() in PROJECT_SUFFIXES and len(p.parts) <= depth + 1]
     return sorted(found, key=lambda p: (len(p.parts), str(p)))
 
 

@@ -88,8 +88,7 @@ def newest_fxr(sdk_root: Path) -> str:
     return versions[-1]
 
 
-def install(dest: Path, sdk_root: Path, frameworks: list[Framework]) -> None:
-    fxr = newest_fxr(sdk_root)
+def install(dest: Path, sdk_root: Path, fxr: str, frameworks: list[Framework]) -> None:
     shutil.copy2(sdk_root / "dotnet", dest / "dotnet")
     shutil.copytree(sdk_root / "host" / "fxr" / fxr, dest / "host" / "fxr" / fxr, symlinks=True)
     for fw in frameworks:
