@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `make tools`: installs and starts what the project needs, idempotently.
 #   - Debian packages (Docker engine, mmdebstrap, skopeo, registry, htpasswd, wrk)
-#   - the Python modules of the scripts, tests and benchmarks (pytest, PyYAML, matplotlib)
+#   - the Python modules of the scripts, tests and benchmarks (pytest, PyYAML, matplotlib, requests)
 #   - a Docker daemon (started here if none answers)
 #   - pack and the lifecycle, built from the Go module proxy at the pinned versions
+#   - the Shipwright harness (tools/shipwright-harness), built against the pinned Shipwright releases
 # A second run with everything present rebuilds nothing.
 set -euo pipefail
 
@@ -40,8 +41,9 @@ ensure_python_modules() {
   python3 -c 'import pytest' 2>/dev/null || missing+=(pytest)
   python3 -c 'import yaml' 2>/dev/null || missing+=(pyyaml)
   python3 -c 'import matplotlib' 2>/dev/null || missing+=(matplotlib)
+  python3 -c 'import requests' 2>/dev/null || missing+=(requests)
   if [ ${#missing[@]} -eq 0 ]; then
-    say "Python modules present (pytest, yaml, matplotlib)"
+    say "Python modules present (pytest, yaml, matplotlib, requests)"
     return
   fi
   say "installing Python modules: ${missing[*]}"
@@ -127,9 +129,31 @@ ensure_lifecycle() {
   rm -rf "$src" "$TOOLS/src/lifecycle-out"
 }
 
+# The Shipwright harness (tools/shipwright-harness): one binary per Shipwright release,
+# each its own Go module linking that release and its Tekton. Rebuilt when a source changes.
+ensure_shipwright_harness() {
+  local dir="$ROOT/tools/shipwright-harness" stamp="$TOOLS/shipwright-harness.sum" sum name want
+  sum=$(cd "$dir" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) | sort | xargs sha256sum | sha256sum)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && [ -x "$TOOLS/bin/shp-openfunction" ] && [ -x "$TOOLS/bin/shp-current" ]; then
+    say "Shipwright harness present (shp-openfunction, shp-current)"
+    return
+  fi
+  for name in openfunction current; do
+    want=$(pin "shipwright.$name")
+    grep -q "github.com/shipwright-io/build v$want\$" "$dir/shp-$name/go.mod" \
+      || die "tools/shipwright-harness/shp-$name/go.mod does not require shipwright-io/build v$want (versions.toml shipwright.$name)"
+    say "building the Shipwright harness for Shipwright $want (shp-$name)"
+    (cd "$dir/shp-$name" && CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/shp-$name.tmp" .) >"$TOOLS/harness-build.log" 2>&1 \
+      || die "go build of shp-$name failed (see $TOOLS/harness-build.log: $(tail -n 1 "$TOOLS/harness-build.log"))"
+    mv "$TOOLS/bin/shp-$name.tmp" "$TOOLS/bin/shp-$name"
+  done
+  echo "$sum" >"$stamp"
+}
+
 ensure_apt_packages
 ensure_python_modules
 "$ROOT/scripts/dockerd.sh"
 ensure_pack
 ensure_lifecycle
+ensure_shipwright_harness
 say "ready: $("$TOOLS/bin/pack" version | sed 's/^/pack /'), lifecycle $(pin lifecycle.version), docker $(docker version -f '{{.Server.Version}}' 2>/dev/null)"
