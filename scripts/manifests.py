@@ -20,7 +20,8 @@ OUT_DIR = versions.ROOT / "deploy" / "openfunction"
 # sample directory -> the build env its users write (gcp-builder or OpenFunction spelling)
 FUNCTIONS: dict[str, dict[str, str]] = {
     "hello-world-go": {"FUNC_NAME": "HelloWorld", "FUNC_CLEAR_SOURCE": "true"},
-    "go-google-function": {"GOOGLE_FUNCTION_TARGET": "Hello", "GOOGLE_FUNCTION_SIGNATURE_TYPE": "http"},
+    # The Go buildpack serves an http function; it reads no signature type.
+    "go-google-function": {"GOOGLE_FUNCTION_TARGET": "Hello"},
     "go-two-handlers": {"FUNC_NAME": "Greet", "FUNC_CLEAR_SOURCE": "true"},
     "go-app": {},
     "hello-world-python": {"GOOGLE_FUNCTION_TARGET": "hello_world", "GOOGLE_FUNCTION_SIGNATURE_TYPE": "http"},

@@ -4,12 +4,23 @@ OpenFunction 1.x installs) and shipwright.io/v1beta1, generated from one definit
     python3 scripts/strategy.py write    # (re)write deploy/shipwright/*.yaml
     python3 scripts/strategy.py check    # exit 1 if a committed file differs
 
-Volumes: cache-dir, layers-dir, platform-dir (empty by default) and platform-bindings,
-mounted read-only at /platform/bindings in the create step: override it with a Secret or
-ConfigMap holding service bindings (a `ca-certificates` binding, for instance).
+Volumes (declared, as Shipwright >= 0.10 requires of every mounted volume): cache-dir,
+layers-dir, platform-dir (empty by default) and platform-bindings, mounted read-only at
+/platform/bindings in the create step: override it with a Secret or ConfigMap holding
+service bindings (a `ca-certificates` binding, for instance).
 
-Parameters are those of OpenFunction's `openfunction` strategy (a Function that only
-changes the strategy name keeps working) plus:
+The builder image is the Build's builder (a Function's spec.build.builder), taken from
+where each Shipwright version puts it: on the release OpenFunction 1.x installs (v1alpha1)
+Shipwright declares BUILDER_IMAGE itself from the Build's builder, so a Function must name
+one (Tekton refuses the TaskRun otherwise); on current releases (v1beta1) it is the
+`builder-image` parameter, with the funcpacks builder as default. The v1alpha1 file is for
+Shipwright up to 0.12: newer releases convert it, but not a parameter in a step's image.
+The source directory is Shipwright's `$(params.shp-source-context)` (the Build's
+contextDir, a Function's srcRepo.sourceSubPath). Names Shipwright reserves
+(BUILDER_IMAGE, CONTEXT_DIR, DOCKERFILE, shp-*) are never declared.
+
+Parameters, besides those, are those of OpenFunction's `openfunction` strategy (a Function
+that only changes the strategy name keeps working) plus:
   BUILD_ENV            platform env, one KEY=VALUE per line, split at the first '=':
                        values may hold '=', '#' and spaces (ENV_VARS cannot carry '#')
   INSECURE_REGISTRIES  comma-separated registries the creator may reach over plain http
@@ -57,7 +68,7 @@ chown -R "${USER_ID}:${GROUP_ID}" /platform
 
 CREATE = r"""set -euo pipefail
 args=(
-  "-app=/workspace/source/${CONTEXT_DIR}"
+  "-app=${SOURCE_CONTEXT}"
   -layers=/layers
   -platform=/platform
   -report=/layers/report.toml
@@ -89,17 +100,21 @@ echo "results: shp-image-digest ${digest}"
 """
 
 
-def parameters(data: dict) -> list[dict[str, Any]]:
+# Where the create step finds the builder image, per API version (see the docstring).
+BUILDER_REF = {"v1alpha1": "$(params.BUILDER_IMAGE)", "v1beta1": "$(params.builder-image)"}
+
+
+def parameters(api: str, data: dict) -> list[dict[str, Any]]:
     builder = data["images"]["builder"]
     uid, gid = str(data["stack"]["user-id"]), str(data["stack"]["group-id"])
-    return [
-        {"name": "BUILDER_IMAGE", "description": "The funcpacks builder image", "default": builder},
+    own = [{"name": "builder-image", "description": "The funcpacks builder image (a Build's spec.builder)",
+            "default": builder}] if api == "v1beta1" else []
+    return own + [
         {"name": "BASH_IMAGE", "description": "Image of the prepare and results steps (needs bash, sed, chown)",
          "default": builder},
         {"name": "ENV_VARS", "description": "Platform env in OpenFunction's format KEY=VALUE#KEY=VALUE", "default": ""},
         {"name": "BUILD_ENV", "description": "Platform env, one KEY=VALUE per line (values may hold '=', '#', spaces)",
          "default": ""},
-        {"name": "CONTEXT_DIR", "description": "Directory of the function inside the source", "default": "."},
         {"name": "RUN_IMAGE", "description": "Run image (default: the builder's)", "default": ""},
         {"name": "CACHE_IMAGE", "description": "Cache image (default: the cache volume)", "default": ""},
         {"name": "PROCESS_TYPE", "description": "Default process type", "default": "web"},
@@ -118,7 +133,7 @@ def _env(*names: str) -> list[dict[str, str]]:
     return [{"name": n, "value": f"$(params.{n})"} for n in names]
 
 
-def steps(data: dict) -> list[dict[str, Any]]:
+def steps(api: str, data: dict) -> list[dict[str, Any]]:
     uid, gid = data["stack"]["user-id"], data["stack"]["group-id"]
     mounts = [{"name": "cache-dir", "mountPath": "/cache"}, {"name": "layers-dir", "mountPath": "/layers"},
               {"name": "platform-dir", "mountPath": "/platform"}]
@@ -128,12 +143,13 @@ def steps(data: dict) -> list[dict[str, Any]]:
          "command": ["/bin/bash"], "args": ["-c", PREPARE],
          "env": _env("ENV_VARS", "BUILD_ENV", "USER_ID", "GROUP_ID"),
          "volumeMounts": mounts},
-        {"name": "create", "image": "$(params.BUILDER_IMAGE)", "imagePullPolicy": "IfNotPresent",
+        {"name": "create", "image": BUILDER_REF[api], "imagePullPolicy": "IfNotPresent",
          "securityContext": {"runAsUser": uid, "runAsGroup": gid},
          "command": ["/bin/bash"], "args": ["-c", CREATE],
-         "env": _env("CONTEXT_DIR", "RUN_IMAGE", "CACHE_IMAGE", "PROCESS_TYPE", "SKIP_RESTORE", "USER_ID",
+         "env": _env("RUN_IMAGE", "CACHE_IMAGE", "PROCESS_TYPE", "SKIP_RESTORE", "USER_ID",
                      "GROUP_ID", "INSECURE_REGISTRIES", "PLATFORM_API", "LOG_LEVEL")
-                + [{"name": "OUTPUT_IMAGE", "value": "$(params.shp-output-image)"}],
+                + [{"name": "OUTPUT_IMAGE", "value": "$(params.shp-output-image)"},
+                   {"name": "SOURCE_CONTEXT", "value": "$(params.shp-source-context)"}],
          # Service bindings (e.g. type ca-certificates) at the lifecycle's default root.
          "volumeMounts": mounts + [{"name": "platform-bindings", "mountPath": "/platform/bindings", "readOnly": True}]},
         {"name": "results", "image": "$(params.BASH_IMAGE)", "imagePullPolicy": "IfNotPresent",
@@ -147,13 +163,10 @@ def strategy(api: str, data: dict) -> dict[str, Any]:
     doc: dict[str, Any] = {"apiVersion": f"shipwright.io/{api}", "kind": "ClusterBuildStrategy",
                            "metadata": {"name": NAME}, "spec": {}}
     spec = doc["spec"]
-    spec["parameters"] = parameters(data)
-    if api == "v1beta1":
-        spec["volumes"] = [{"name": n, "overridable": True, "emptyDir": {}}
-                           for n in ("cache-dir", "layers-dir", "platform-dir", "platform-bindings")]
-        spec["steps"] = steps(data)
-    else:  # v1alpha1: volumes are implied by the steps' mounts
-        spec["buildSteps"] = steps(data)
+    spec["parameters"] = parameters(api, data)
+    spec["volumes"] = [{"name": n, "overridable": True, "emptyDir": {}}
+                       for n in ("cache-dir", "layers-dir", "platform-dir", "platform-bindings")]
+    spec["steps" if api == "v1beta1" else "buildSteps"] = steps(api, data)
     return doc
 
 
@@ -161,7 +174,8 @@ def render(api: str, data: dict) -> str:
     import yaml  # PyYAML: installed by make tools; imported here so other scripts need not
 
     class Dumper(yaml.SafeDumper):
-        pass
+        def ignore_aliases(self, data: Any) -> bool:  # every mount written out, no &id001 anchors
+            return True
 
     def scripts_as_blocks(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
