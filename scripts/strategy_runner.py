@@ -1,25 +1,32 @@
-"""Run a Shipwright BuildStrategy's steps locally with Docker, without a cluster.
+"""Run an OpenFunction Function's build the way a cluster runs it, without a cluster.
 
-    python3 scripts/strategy_runner.py STRATEGY.yaml --source DIR --output-image REF \\
-        [--context-dir D] [--param K=V ...] [--volume-dir NAME=DIR ...] [--home DIR] [--work DIR]
+    python3 scripts/strategy_runner.py --function deploy/openfunction/hello-world-go.yaml \\
+        --shipwright current --repository . --image 127.0.0.1:5000/fn/hello:latest \\
+        [--param NAME=VALUE ...] [--volume-dir NAME=DIR ...] [--home DIR] [--work DIR]
+    python3 scripts/strategy_runner.py --function F --shipwright openfunction --print-taskrun
 
-It executes what the YAML says, in order, with Tekton/Shipwright semantics:
-  - `$(params.X)` from --param, else the parameter's default; the system parameters
-    shp-output-image, shp-source-root and shp-source-context are set as Shipwright sets them;
-  - `$(results.X.path)` is /tekton/results/X (a directory kept in the work dir);
-  - every declared volume (v1beta1 `spec.volumes`, or the steps' volumeMounts) is an empty
-    directory unless --volume-dir gives one to keep (e.g. a cache across runs);
-  - /workspace/source holds a copy of --source (standing in for step-source-default);
-    /tekton/home is the steps' HOME (put a .docker/config.json there for registry auth);
-  - securityContext runAsUser/runAsGroup become `docker run --user`; env, command and
-    args are passed exactly as written; containers use --network host.
+Two halves:
+  1. The Shipwright harness (tools/shipwright-harness, built by `make tools`) makes the
+     Build and BuildRun OpenFunction makes for the Function, and runs Shipwright's own
+     validation and TaskRun generation and Tekton's own validation and substitutions, for
+     the Shipwright release OpenFunction installs (`openfunction`, v1alpha1 strategy) or
+     the current one (`current`, v1beta1 strategy). A refusal ends here with the
+     component's own message.
+  2. This runner executes the resolved TaskSpec's steps, in order, with Docker: each
+     step's image, command, args, env, working dir, user, read-only root and dropped
+     capabilities as resolved; each volume a directory (kept with --volume-dir NAME=DIR);
+     /tekton/results for results and /tekton/home as the steps' HOME (put a
+     .docker/config.json there for registry credentials, as Tekton's credential
+     initialisation does with the service account's secrets). Shipwright's git step is
+     the one step not run: --repository is copied into the source workspace in its place,
+     so the Function's srcRepo.sourceSubPath is resolved inside that directory.
 Each step prints its container name (step-<name>) and exit code; the first failing step
 ends the run with its code.
 """
 from __future__ import annotations
 
 import argparse
-import re
+import json
 import shutil
 import subprocess
 import sys
@@ -29,17 +36,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from funcbuild import key_value  # noqa: E402
+import versions  # noqa: E402
 
-SOURCE_ROOT = "/workspace/source"
-_REF = re.compile(r"\$\((params|results)\.([A-Za-z0-9_.-]+?)(\.path)?\)")
+HARNESS_DIR = versions.ROOT / ".tools" / "bin"
+# --shipwright NAME -> (harness binary, strategy API version it reads)
+SHIPWRIGHT = {"openfunction": ("shp-openfunction", "v1alpha1"), "current": ("shp-current", "v1beta1")}
+STRATEGY_DIR = versions.ROOT / "deploy" / "shipwright"
 
 
 class StrategyError(Exception):
     pass
+
+
+class HarnessRefused(StrategyError):
+    """Shipwright or Tekton refused the Function; the message is theirs."""
 
 
 @dataclass
@@ -52,6 +63,7 @@ class StepResult:
 
 @dataclass
 class Run:
+    taskrun: dict[str, Any]
     steps: list[StepResult] = field(default_factory=list)
     results_dir: Path | None = None
 
@@ -67,76 +79,62 @@ class Run:
     def step(self, name: str) -> StepResult:
         return next(s for s in self.steps if s.name == name)
 
-
-def load(path: Path) -> dict[str, Any]:
-    doc = yaml.safe_load(path.read_text())
-    if not isinstance(doc, dict) or doc.get("kind") not in ("ClusterBuildStrategy", "BuildStrategy"):
-        raise StrategyError(f"{path} is not a Shipwright (Cluster)BuildStrategy")
-    return doc
+    def resolved_step(self, name: str) -> dict[str, Any]:
+        return next(s for s in self.taskrun["resolvedTaskSpec"]["steps"] if s["name"] == name)
 
 
-def strategy_steps(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    spec = doc.get("spec", {})
-    steps = spec.get("steps") if doc["apiVersion"].endswith("v1beta1") else spec.get("buildSteps")
-    if not steps:
-        raise StrategyError(f"{doc['apiVersion']} strategy has no steps")
-    return steps
+def strategy_file(shipwright: str) -> Path:
+    return STRATEGY_DIR / f"funcpacks-{SHIPWRIGHT[shipwright][1]}.yaml"
 
 
-def resolve_params(doc: dict[str, Any], overrides: dict[str, str], system: dict[str, str]) -> dict[str, str]:
-    declared = {p["name"]: p for p in doc.get("spec", {}).get("parameters", [])}
-    unknown = sorted(set(overrides) - set(declared))
-    if unknown:
-        raise StrategyError(f"unknown parameter(s) {', '.join(unknown)}; the strategy declares {', '.join(declared)}")
-    values = dict(system)
-    for name, p in declared.items():
-        if name in overrides:
-            values[name] = overrides[name]
-        elif "default" in p:
-            values[name] = str(p["default"])
-        else:
-            raise StrategyError(f"parameter {name} has no default and was not given (--param {name}=...)")
-    return values
+def resolve(function: Path, shipwright: str, image: str | None = None, params: dict[str, str] | None = None,
+            strategy: Path | None = None, source_sub_path: str | None = None) -> dict[str, Any]:
+    """The harness's report: Build, BuildRun, TaskRun and the resolved TaskSpec."""
+    binary = HARNESS_DIR / SHIPWRIGHT[shipwright][0]
+    if not binary.is_file():
+        raise StrategyError(f"{binary} is missing: run 'make tools' to build the Shipwright harness")
+    cmd = [str(binary), "--function", str(function), "--strategy", str(strategy or strategy_file(shipwright))]
+    if image:
+        cmd += ["--image", image]
+    if source_sub_path:
+        cmd += ["--source-sub-path", source_sub_path]
+    for key, value in (params or {}).items():
+        cmd += ["--param", f"{key}={value}"]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise HarnessRefused(proc.stderr.strip() or f"{binary.name} exited {proc.returncode}")
+    return json.loads(proc.stdout)
 
 
-def substitute(value: Any, params: dict[str, str]) -> Any:
-    if isinstance(value, str):
-        def repl(m: re.Match) -> str:
-            kind, name, path = m.group(1), m.group(2), m.group(3)
-            if kind == "results":
-                if not path:
-                    raise StrategyError(f"$(results.{name}) must be $(results.{name}.path)")
-                return f"/tekton/results/{name}"
-            if name not in params:
-                raise StrategyError(f"$(params.{name}) is not a parameter of the strategy")
-            return params[name]
-        return _REF.sub(repl, value)
-    if isinstance(value, list):
-        return [substitute(v, params) for v in value]
-    if isinstance(value, dict):
-        return {k: substitute(v, params) for k, v in value.items()}
-    return value
-
-
-def volume_names(doc: dict[str, Any]) -> list[str]:
-    names = [v["name"] for v in doc.get("spec", {}).get("volumes", [])]
-    for step in strategy_steps(doc):
-        names += [m["name"] for m in step.get("volumeMounts", []) if m["name"] not in names]
-    return names
+def _security_options(sc: dict[str, Any]) -> list[str]:
+    opts = []
+    if "runAsUser" in sc:
+        opts += ["--user", f"{sc['runAsUser']}:{sc.get('runAsGroup', sc['runAsUser'])}"]
+    if sc.get("privileged"):
+        opts.append("--privileged")
+    if sc.get("readOnlyRootFilesystem"):
+        opts.append("--read-only")
+    if sc.get("allowPrivilegeEscalation") is False:
+        opts += ["--security-opt", "no-new-privileges"]
+    for cap in (sc.get("capabilities") or {}).get("drop", []):
+        opts += ["--cap-drop", cap]
+    for cap in (sc.get("capabilities") or {}).get("add", []):
+        opts += ["--cap-add", cap]
+    return opts
 
 
 def docker_command(step: dict[str, Any], container: str, mounts: dict[str, Path], work: Path) -> list[str]:
     cmd = ["docker", "run", "--name", container, "--network", "host",
-           "-v", f"{work / 'source'}:{SOURCE_ROOT}", "-v", f"{work / 'home'}:/tekton/home",
-           "-v", f"{work / 'results'}:/tekton/results", "-e", "HOME=/tekton/home"]
-    sc = step.get("securityContext") or {}
-    if "runAsUser" in sc:
-        cmd += ["--user", f"{sc['runAsUser']}:{sc.get('runAsGroup', sc['runAsUser'])}"]
-    if sc.get("privileged"):
-        cmd += ["--privileged"]
+           "-v", f"{work / 'home'}:/tekton/home", "-v", f"{work / 'results'}:/tekton/results",
+           "-e", "HOME=/tekton/home"]
+    cmd += _security_options(step.get("securityContext") or {})
     for m in step.get("volumeMounts", []):
+        if m["name"] not in mounts:
+            raise StrategyError(f"step {step['name']} mounts volume {m['name']!r}, which the TaskSpec does not declare")
         cmd += ["-v", f"{mounts[m['name']]}:{m['mountPath']}{':ro' if m.get('readOnly') else ''}"]
     for e in step.get("env", []):
+        if "valueFrom" in e:
+            raise StrategyError(f"step {step['name']}: env {e['name']} takes its value from a cluster object")
         cmd += ["-e", f"{e['name']}={e.get('value', '')}"]
     if step.get("workingDir"):
         cmd += ["-w", step["workingDir"]]
@@ -146,56 +144,80 @@ def docker_command(step: dict[str, Any], container: str, mounts: dict[str, Path]
     return cmd + [step["image"]] + command[1:] + list(step.get("args") or [])
 
 
-def run(strategy: Path, source: Path, output_image: str, params: dict[str, str] | None = None,
-        context_dir: str = ".", volume_dirs: dict[str, Path] | None = None, home: Path | None = None,
-        work: Path | None = None, echo: bool = True) -> Run:
-    doc = load(strategy)
-    system = {"shp-output-image": output_image, "shp-source-root": SOURCE_ROOT,
-              "shp-source-context": f"{SOURCE_ROOT}/{context_dir}".rstrip("/.") or SOURCE_ROOT}
-    values = resolve_params(doc, params or {}, system)
+def execute(taskrun: dict[str, Any], repository: Path, volume_dirs: dict[str, Path] | None = None,
+            home: Path | None = None, work: Path | None = None, echo: bool = True) -> Run:
+    spec = taskrun["resolvedTaskSpec"]
     work = Path(work or tempfile.mkdtemp(prefix="strategy-run-")).resolve()
-    for d in ("source", "results", "home", "volumes"):
+    for d in ("results", "home", "volumes"):
         (work / d).mkdir(parents=True, exist_ok=True)
-    (work / "results").chmod(0o777)  # as in Tekton: any step user may write its results
-    shutil.copytree(source, work / "source", dirs_exist_ok=True)
+    # As in a pod: emptyDir volumes and the results directory are writable by any step user.
+    (work / "results").chmod(0o777)
     if home is not None:
         shutil.copytree(home, work / "home", dirs_exist_ok=True)
     mounts = {}
-    for name in volume_names(doc):
+    for volume in spec.get("volumes", []):
+        name = volume["name"]
         mounts[name] = Path((volume_dirs or {}).get(name) or work / "volumes" / name).resolve()
         mounts[name].mkdir(parents=True, exist_ok=True)
+        mounts[name].chmod(0o777)
     run_id = uuid.uuid4().hex[:8]
-    result = Run(results_dir=work / "results")
-    for step in strategy_steps(doc):
-        step = substitute(step, values)
+    result = Run(taskrun=taskrun, results_dir=work / "results")
+    for step in spec["steps"]:
         tekton_name = f"step-{step['name']}"
         container = f"{tekton_name}-{run_id}"
-        proc = subprocess.run(docker_command(step, container, mounts, work), stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
-        subprocess.run(["docker", "rm", "-f", container], capture_output=True)
+        if step["name"] == taskrun["sourceStep"]:
+            # Shipwright's git step: the repository directory stands in for the clone.
+            shutil.copytree(repository, mounts[taskrun["sourceVolume"]], dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns(".git"))
+            code, output = 0, f"copied {repository} in place of {' '.join(step.get('args', [])[:2])}\n"
+        else:
+            proc = subprocess.run(docker_command(step, container, mounts, work), stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
+            subprocess.run(["docker", "rm", "-f", container], capture_output=True)
+            code, output = proc.returncode, proc.stdout
         if echo:
-            sys.stdout.write(proc.stdout)
-            print(f"==> {tekton_name} (container {container}) exited {proc.returncode}", flush=True)
-        result.steps.append(StepResult(step["name"], tekton_name, proc.returncode, proc.stdout))
-        if proc.returncode != 0:
+            sys.stdout.write(output)
+            print(f"==> {tekton_name} (container {container}) exited {code}", flush=True)
+        result.steps.append(StepResult(step["name"], tekton_name, code, output))
+        if code != 0:
             break
     return result
 
 
+def run(function: Path, shipwright: str, repository: Path, image: str, params: dict[str, str] | None = None,
+        volume_dirs: dict[str, Path] | None = None, home: Path | None = None, work: Path | None = None,
+        echo: bool = True) -> Run:
+    return execute(resolve(function, shipwright, image, params), repository, volume_dirs, home, work, echo)
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=VALUE")
+    return key, value
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("strategy", type=Path)
-    parser.add_argument("--source", type=Path, required=True)
-    parser.add_argument("--output-image", required=True)
-    parser.add_argument("--context-dir", default=".")
-    parser.add_argument("--param", action="append", default=[], type=key_value)
-    parser.add_argument("--volume-dir", action="append", default=[], type=key_value)
+    parser.add_argument("--function", type=Path, required=True, help="an OpenFunction Function manifest")
+    parser.add_argument("--shipwright", choices=sorted(SHIPWRIGHT), default="current")
+    parser.add_argument("--repository", type=Path, default=versions.ROOT,
+                        help="the directory that stands in for the Function's srcRepo (default: this repository)")
+    parser.add_argument("--image", help="the output image (default: the Function's spec.image)")
+    parser.add_argument("--param", action="append", default=[], type=_key_value,
+                        help="a value added to the Function's spec.build.shipwright.params")
+    parser.add_argument("--volume-dir", action="append", default=[], type=_key_value)
     parser.add_argument("--home", type=Path, help="directory copied into /tekton/home (e.g. with .docker/config.json)")
     parser.add_argument("--work", type=Path, help="work directory (default: a new temporary one)")
+    parser.add_argument("--print-taskrun", action="store_true", help="print the harness's report and run nothing")
     opts = parser.parse_args(argv)
     try:
-        result = run(opts.strategy, opts.source, opts.output_image, dict(opts.param), opts.context_dir,
-                     {k: Path(v) for k, v in opts.volume_dir}, opts.home, opts.work)
+        report = resolve(opts.function, opts.shipwright, opts.image, dict(opts.param))
+        if opts.print_taskrun:
+            json.dump(report, sys.stdout, indent=2)
+            print()
+            return 0
+        result = execute(report, opts.repository, {k: Path(v) for k, v in opts.volume_dir}, opts.home, opts.work)
     except StrategyError as exc:
         print(f"strategy-runner: {exc}", file=sys.stderr)
         return 2
