@@ -6,7 +6,7 @@ PYTEST ?= $(PYTHON) -m pytest
 # Optional: a directory of extra .crt/.pem CA certificates to bake into the stack images.
 EXTRA_CA_DIR ?=
 
-.PHONY: tools stacks builder demo test test-fast test-integration bench registry-start registry-stop clean
+.PHONY: tools stacks builder demo test test-fast test-integration bench registry-start registry-stop publish deploy-manifests clean
 
 tools:
 	@bash scripts/tools.sh
@@ -35,6 +35,23 @@ test-integration: builder
 QUICK ?=
 bench: builder
 	@$(PYTHON) scripts/bench.py $(if $(QUICK),--quick)
+
+# Publish the builders and stacks: make publish REGISTRY=<host>[:port]/<namespace>
+#   TAG=<tag> (default: versions.toml's), MIRRORS="<registry> ..." (run-image mirrors),
+#   REGISTRY_CA=<ca.pem>, INSECURE=1 (plain HTTP, e.g. a local registry).
+REGISTRY ?=
+TAG ?=
+MIRRORS ?=
+REGISTRY_CA ?=
+INSECURE ?=
+publish: builder
+	@test -n "$(REGISTRY)" || { echo "publish: set REGISTRY=<host>[:port]/<namespace>" >&2; exit 2; }
+	@$(PYTHON) scripts/publish.py push "$(REGISTRY)" $(if $(TAG),--tag "$(TAG)") \
+		$(foreach m,$(MIRRORS),--mirror "$(m)") $(if $(REGISTRY_CA),--ca-cert "$(REGISTRY_CA)") $(if $(INSECURE),--insecure)
+
+# deploy/ rendered for the last publish (builders pinned by digest) into build/deploy/.
+deploy-manifests:
+	@$(PYTHON) scripts/publish.py manifests
 
 registry-start: tools
 	@$(PYTHON) scripts/registry.py start

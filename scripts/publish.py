@@ -1,0 +1,254 @@
+"""Publish the builders and stacks to an OCI registry a cluster can reach.
+
+    python3 scripts/publish.py push REGISTRY [--tag TAG] [--mirror REGISTRY ...]
+                                             [--insecure] [--ca-cert FILE]
+    python3 scripts/publish.py manifests [--out DIR]     # deploy/ rendered for the last push
+
+REGISTRY is <host>[:port][/<namespace>...]. `push` copies the build image, every run image
+and both builders there as REGISTRY/<name>:<tag> (names and the default tag from
+versions.toml). The builders are made again for that registry: their build image and run
+image references (and run-image mirrors, one per --mirror registry, which receives the same
+images) name the registry copies, never a name that exists only on this machine. An image
+the registry already holds with the same content (config digest) is not pushed again.
+Every reference is printed with its digest and written to build/published.json, which
+`manifests` reads to render the Function CRs and the strategies with the builder pinned by
+digest (REGISTRY/builder:<tag>@sha256:...).
+
+Credentials and TLS come the way docker and skopeo take them: `docker login` /
+~/.docker/config.json (or $DOCKER_CONFIG/config.json), a registry CA in
+/etc/docker/certs.d/<host:port>/ or given with --ca-cert. Plain HTTP only with --insecure.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import builder  # noqa: E402
+import manifests  # noqa: E402
+import strategy  # noqa: E402
+import versions  # noqa: E402
+
+PUBLISHED = versions.ROOT / "build" / "published.json"
+STACK_KEYS = ("build", "run", "run-static", "run-cc")
+BUILDER_KEYS = tuple(f.image_key for f in builder.FLAVORS)
+# <host>[:port] then path components as the distribution spec allows them
+_REGISTRY = re.compile(r"^(?P<host>[a-zA-Z0-9.-]+(:[0-9]+)?)(?P<path>(/[a-z0-9]+([._-][a-z0-9]+)*)*)$")
+_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
+
+
+class PublishError(Exception):
+    pass
+
+
+def check_registry(registry: str) -> str:
+    registry = registry.rstrip("/")
+    host = registry.split("/")[0]
+    # Docker reads a first component without '.' or ':' (other than localhost) as a Docker Hub namespace.
+    if not _REGISTRY.match(registry) or not ("." in host or ":" in host or host == "localhost"):
+        raise PublishError(
+            f"REGISTRY={registry!r} is not <host>[:port][/<namespace>]: the host needs a dot or a port "
+            "(else it is read as a Docker Hub namespace) and a namespace is lower-case letters, digits and "
+            "'.', '_', '-' between them; e.g. REGISTRY=registry.example.com/funcpacks or 127.0.0.1:5000/funcpacks")
+    return registry
+
+
+def default_tag(data: dict) -> str:
+    return data["images"]["builder"].rsplit(":", 1)[1]
+
+
+def registry_refs(registry: str, tag: str, data: dict) -> dict[str, str]:
+    """versions.toml image key -> REGISTRY/<repository's last name>:<tag>."""
+    return {key: f"{registry}/{data['images'][key].rsplit(':', 1)[0].rsplit('/', 1)[-1]}:{tag}"
+            for key in STACK_KEYS + BUILDER_KEYS}
+
+
+@dataclass
+class Skopeo:
+    insecure: bool = False
+    cert_dir: Path | None = None
+
+    def _tls(self, flag: str) -> list[str]:
+        opts = [f"--{flag}tls-verify=false"] if self.insecure else []
+        if self.cert_dir is not None:
+            opts += [f"--{flag}cert-dir", str(self.cert_dir)]
+        config = Path(os.environ.get("DOCKER_CONFIG", Path.home() / ".docker")) / "config.json"
+        if config.is_file():
+            opts += [f"--{flag}authfile", str(config)]
+        return opts
+
+    def config_digest(self, ref: str) -> str | None:
+        """The config digest of the image the registry holds at ref, None when it holds none."""
+        proc = subprocess.run(["skopeo", "inspect", "--raw", *self._tls(""), f"docker://{ref}"],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            if re.search(r"manifest unknown|not found|name unknown", proc.stderr, re.I):
+                return None
+            raise PublishError(explain(ref, proc.stderr))
+        manifest = json.loads(proc.stdout)
+        return (manifest.get("config") or {}).get("digest")
+
+    def manifest_digest(self, ref: str) -> str:
+        proc = subprocess.run(["skopeo", "inspect", "--format", "{{.Digest}}", *self._tls(""), f"docker://{ref}"],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise PublishError(explain(ref, proc.stderr))
+        return proc.stdout.strip()
+
+    def push(self, local: str, ref: str) -> str:
+        with tempfile.TemporaryDirectory() as tmp:
+            digest_file = Path(tmp) / "digest"
+            proc = subprocess.run(["skopeo", "copy", "--quiet", "--digestfile", str(digest_file), *self._tls("dest-"),
+                                   f"docker-daemon:{local}", f"docker://{ref}"], capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise PublishError(explain(ref, proc.stderr))
+            return digest_file.read_text().strip()
+
+
+def explain(ref: str, stderr: str) -> str:
+    """skopeo's error as one line naming the registry, the image and what to do."""
+    host = ref.split("/")[0]
+    last = " ".join(stderr.strip().splitlines()[-1:])
+    quoted = re.search(r'msg="((?:[^"\\]|\\.)*)"', last)  # skopeo logs: time=... level=fatal msg="..."
+    detail = (json.loads(f'"{quoted.group(1)}"') if quoted else last) or "no output"
+    if re.search(r"connection refused|no such host|i/o timeout|network is unreachable", stderr, re.I):
+        hint = f"registry {host} is not reachable: is it running, and is the address right?"
+    elif re.search(r"unauthorized|authentication required|401", stderr, re.I):
+        hint = f"registry {host} refused the credentials: run 'docker login {host}' (or fix ~/.docker/config.json)"
+    elif re.search(r"denied|forbidden|403", stderr, re.I):
+        hint = f"registry {host} refused to store {ref}: may these credentials push to that namespace?"
+    elif re.search(r"x509|certificate|tls", stderr, re.I):
+        hint = (f"TLS with {host} failed: give its CA with REGISTRY_CA=<file> (or /etc/docker/certs.d/{host}/ca.crt); "
+                "INSECURE=1 only for a plain-HTTP registry")
+    elif re.search(r"server gave HTTP response to HTTPS client", stderr, re.I):
+        hint = f"registry {host} speaks plain HTTP: publish to it with INSECURE=1 if that is what you mean"
+    else:
+        hint = f"registry {host} refused {ref}"
+    return f"{ref}: {hint} (skopeo: {detail})"
+
+
+def local_id(image: str) -> str:
+    proc = subprocess.run(["docker", "image", "inspect", "--format", "{{.Id}}", image], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise PublishError(f"image {image} is not in the local Docker daemon: run 'make builder' first")
+    return proc.stdout.strip()
+
+
+def make_builders(refs: dict[str, str], mirrors: list[dict[str, str]], data: dict) -> None:
+    """The builders again, naming the registry's build and run images (reproducible: the
+    same inputs give the same image)."""
+    out = builder.BUILD_DIR / "publish"
+    packaged = builder.package_buildpacks(out / "buildpacks", data)
+    for flavor in builder.FLAVORS:
+        run_key = flavor.run_image_key
+        toml = out / f"{flavor.image_key}.toml"
+        toml.write_text(builder.builder_toml(data, packaged, out, flavor, build_image=refs["build"],
+                                             run_image=refs[run_key], run_mirrors=[m[run_key] for m in mirrors]))
+        proc = subprocess.run([builder.pack_bin(), "builder", "create", refs[flavor.image_key], "--config", str(toml),
+                               "--pull-policy", "never"], capture_output=True, text=True, env=builder.pack_env())
+        if proc.returncode != 0:
+            raise PublishError(f"pack builder create {refs[flavor.image_key]} failed: "
+                               f"{(proc.stderr or proc.stdout).strip().splitlines()[-1:]}")
+
+
+def push(registry: str, tag: str, mirror_registries: list[str], skopeo: Skopeo, data: dict) -> dict:
+    refs = registry_refs(registry, tag, data)
+    mirrors = [registry_refs(m, tag, data) for m in mirror_registries]
+    for key in STACK_KEYS:
+        local_id(data["images"][key])
+        for target in [refs] + mirrors:
+            subprocess.run(["docker", "tag", data["images"][key], target[key]], check=True)
+    make_builders(refs, mirrors, data)
+    for key in BUILDER_KEYS:  # a mirror holds the same builder: pack picks the closest run image
+        for target in mirrors:
+            subprocess.run(["docker", "tag", refs[key], target[key]], check=True)
+    report: dict = {"registry": registry, "tag": tag, "mirrors": mirror_registries, "images": {}}
+    for key in STACK_KEYS + BUILDER_KEYS:
+        for target in [refs] + mirrors:
+            ref = target[key]
+            image_id = local_id(ref)
+            if skopeo.config_digest(ref) == image_id:
+                digest, action = skopeo.manifest_digest(ref), "unchanged"
+            else:
+                digest, action = skopeo.push(ref, ref), "pushed"
+            print(f"publish: {action:9} {ref}@{digest}", flush=True)
+            if target is refs:
+                report["images"][key] = {"ref": ref, "digest": digest, "action": action}
+    PUBLISHED.parent.mkdir(parents=True, exist_ok=True)
+    PUBLISHED.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"publish: references written to {PUBLISHED.relative_to(versions.ROOT)}")
+    return report
+
+
+def render_manifests(report: dict, out: Path, data: dict) -> list[Path]:
+    """deploy/ for the published images: builders pinned by digest, the Functions' images
+    in the same registry."""
+    pinned = copy.deepcopy(data)
+    for key, entry in report["images"].items():
+        pinned["images"][key] = f"{entry['ref']}@{entry['digest']}"
+    written = []
+    for api, text in ((api, strategy.render(api, pinned)) for api in ("v1alpha1", "v1beta1")):
+        written.append(_write(out / "shipwright" / f"funcpacks-{api}.yaml", text))
+    for sample, env in manifests.FUNCTIONS.items():
+        text = manifests.render(sample, env, pinned, image=f"{report['registry']}/functions/{sample}:latest")
+        written.append(_write(out / "openfunction" / f"{sample}.yaml", text))
+    return written
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="action", required=True)
+    p = sub.add_parser("push")
+    p.add_argument("registry")
+    p.add_argument("--tag", default="")
+    p.add_argument("--mirror", action="append", default=[])
+    p.add_argument("--insecure", action="store_true", help="plain HTTP / no TLS verification (a local registry)")
+    p.add_argument("--ca-cert", type=Path, help="the registry's CA certificate (PEM)")
+    m = sub.add_parser("manifests")
+    m.add_argument("--out", type=Path, default=versions.ROOT / "build" / "deploy")
+    opts = parser.parse_args(argv)
+    data = versions.load()
+    try:
+        if opts.action == "push":
+            if shutil.which("skopeo") is None:
+                raise PublishError("skopeo is not installed: run 'make tools'")
+            tag = opts.tag or default_tag(data)
+            if not _TAG.match(tag):
+                raise PublishError(f"TAG={tag!r} is not a valid image tag (letters, digits, '_', '.', '-'; at most 128)")
+            registry = check_registry(opts.registry)
+            with tempfile.TemporaryDirectory() as certs:
+                cert_dir = None
+                if opts.ca_cert is not None:
+                    if not opts.ca_cert.is_file():
+                        raise PublishError(f"REGISTRY_CA={opts.ca_cert}: no such file")
+                    cert_dir = Path(certs)
+                    shutil.copy(opts.ca_cert, cert_dir / "ca.crt")
+                push(registry, tag, [check_registry(r) for r in opts.mirror], Skopeo(opts.insecure, cert_dir), data)
+        else:
+            if not PUBLISHED.is_file():
+                raise PublishError(f"{PUBLISHED.relative_to(versions.ROOT)} is missing: run 'make publish REGISTRY=...' first")
+            for path in render_manifests(json.loads(PUBLISHED.read_text()), opts.out, data):
+                print(f"manifests: {path.relative_to(versions.ROOT) if path.is_relative_to(versions.ROOT) else path}")
+    except PublishError as exc:
+        print(f"publish: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,190 @@
+"""`make publish` into a real registry, then a build that takes its builder and run image
+from there and only from there; a second publish pushes nothing; the manifests rendered
+for the registry pin the builder by digest and pass Shipwright's and Tekton's checks."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tomllib
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+import builder
+import funcbuild
+import publish
+import registry
+import strategy_runner
+import versions
+from helpers import SAMPLES, inspect, remove_image
+
+DATA = versions.load()
+ROOT = versions.ROOT
+TAG = publish.default_tag(DATA)
+KEYS = publish.STACK_KEYS + publish.BUILDER_KEYS
+ACCEPT = "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json"
+
+
+def make(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(["make", "--no-print-directory", *args], cwd=ROOT, capture_output=True, text=True,
+                          env=env, timeout=1200)
+
+
+def report_lines(output: str) -> dict[str, str]:
+    """ref -> pushed | unchanged, from the command's report."""
+    lines = [line.split() for line in output.splitlines() if line.startswith("publish: ") and "@sha256:" in line]
+    return {words[2].split("@")[0]: words[1] for words in lines}
+
+
+@pytest.fixture(scope="module")
+def registries(tmp_path_factory):
+    """The registry to publish to, and a second one that gets the same images as a mirror."""
+    dirs = [tmp_path_factory.mktemp("publish-registry"), tmp_path_factory.mktemp("mirror-registry")]
+    addresses = [registry.start(d, f"127.0.0.1:{funcbuild.free_port()}") for d in dirs]
+    ns = f"team-{uuid.uuid4().hex[:6]}"
+    yield [f"{a}/{ns}" for a in addresses]
+    for reg in addresses:
+        for ref in publish.registry_refs(f"{reg}/{ns}", TAG, DATA).values():
+            remove_image(ref)
+    for d in dirs:
+        registry.stop(d)
+
+
+def publish_to(reg: str, mirror: str) -> subprocess.CompletedProcess:
+    return make("publish", f"REGISTRY={reg}", f"MIRRORS={mirror}", "INSECURE=1")
+
+
+@pytest.fixture(scope="module")
+def published(registries):
+    reg, mirror = registries
+    proc = publish_to(reg, mirror)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return reg, proc.stdout
+
+
+def every_ref(registries: list[str], action: str, overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """The report expected for every registry: each image with action unless overridden."""
+    return {ref: (overrides or {}).get(ref, action) for target in registries
+            for ref in (publish.registry_refs(target, TAG, DATA)[k] for k in KEYS)}
+
+
+def test_publish_pushes_every_image_and_reports_digests(published, registries):
+    reg, output = published
+    assert report_lines(output) == every_ref(registries, "pushed")
+    recorded = json.loads(publish.PUBLISHED.read_text())
+    address, repo_ns = reg.split("/", 1)
+    for key in KEYS:
+        entry = recorded["images"][key]
+        repo, tag = entry["ref"].removeprefix(f"{address}/").rsplit(":", 1)
+        resp = requests.head(f"http://{address}/v2/{repo}/manifests/{tag}", headers={"Accept": ACCEPT}, timeout=10)
+        assert resp.status_code == 200 and resp.headers["Docker-Content-Digest"] == entry["digest"]
+        assert f"{entry['ref']}@{entry['digest']}" in output
+
+
+def test_builders_name_the_registry_run_images(published, registries):
+    reg, mirror = registries
+    refs = publish.registry_refs(reg, TAG, DATA)
+    mirror_refs = publish.registry_refs(mirror, TAG, DATA)
+    for flavor in builder.FLAVORS:
+        run, run_mirror = refs[flavor.run_image_key], mirror_refs[flavor.run_image_key]
+        meta = json.loads(inspect(refs[flavor.image_key])["Config"]["Labels"]["io.buildpacks.builder.metadata"])
+        assert meta["stack"]["runImage"] == {"image": run, "mirrors": [run_mirror]}
+        assert meta["images"] == [{"image": run, "mirrors": [run_mirror]}]
+        assert DATA["images"][flavor.run_image_key] not in json.dumps(meta)  # no unpublished name
+        # what the lifecycle itself reads in a cluster
+        run_toml = subprocess.run(["docker", "run", "--rm", "--entrypoint", "cat", refs[flavor.image_key],
+                                   "/cnb/run.toml"], capture_output=True, text=True, check=True).stdout
+        assert tomllib.loads(run_toml) == {"images": [{"image": run, "mirrors": [run_mirror]}]}
+
+
+def test_pack_builds_from_the_registry_alone(published, tmp_path):
+    """No registry-tagged image left in the daemon: pack pulls the builder, the lifecycle
+    reads the run image from the registry and pushes the app there."""
+    reg, _ = published
+    refs = publish.registry_refs(reg, TAG, DATA)
+    for ref in refs.values():
+        subprocess.run(["docker", "rmi", "-f", ref], capture_output=True)
+    address = reg.split("/")[0]
+    app = f"{reg}/functions/hello:latest"
+    cmd = [builder.pack_bin(), "build", app, "--builder", refs["builder"], "--path", str(SAMPLES / "hello-world-python"),
+           "--pull-policy", "always", "--publish", "--insecure-registry", address, "--trust-builder",
+           "--network", "host", "--env", "GOOGLE_FUNCTION_TARGET=hello_world"]
+    bindings = funcbuild.host_ca_binding()
+    if bindings is not None:
+        cmd += ["--volume", f"{bindings}:/platform/bindings:ro", "--env", "SERVICE_BINDING_ROOT=/platform/bindings"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=builder.pack_env(), timeout=900)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    # the daemon had no such image: the builder came from the registry
+    assert f"{TAG}: Pulling from {refs['builder'].split('/', 1)[1].rsplit(':', 1)[0]}" in proc.stdout
+    try:
+        subprocess.run(["docker", "pull", app], check=True, capture_output=True)
+        meta = json.loads(inspect(app)["Config"]["Labels"]["io.buildpacks.lifecycle.metadata"])
+        run_digest = json.loads(publish.PUBLISHED.read_text())["images"]["run"]["digest"]
+        assert meta["runImage"]["image"] == refs["run"]
+        assert meta["runImage"]["reference"] == f"{refs['run'].rsplit(':', 1)[0]}@{run_digest}"
+        with funcbuild.running(app) as (name, port):
+            assert funcbuild.wait_http(f"http://127.0.0.1:{port}/") == (200, "hello, world")
+    finally:
+        remove_image(app)
+
+
+def test_second_publish_pushes_nothing_and_a_rerun_pushes_only_what_is_missing(published, registries):
+    reg, mirror = registries
+    refs = publish.registry_refs(reg, TAG, DATA)
+    again = publish_to(reg, mirror)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert report_lines(again.stdout) == every_ref(registries, "unchanged")
+    # the registry loses one image: the next publish pushes that one only
+    address = reg.split("/")[0]
+    repo, tag = refs["run-static"].removeprefix(f"{address}/").rsplit(":", 1)
+    digest = json.loads(publish.PUBLISHED.read_text())["images"]["run-static"]["digest"]
+    assert requests.delete(f"http://{address}/v2/{repo}/manifests/{digest}", timeout=10).status_code == 202
+    rerun = publish_to(reg, mirror)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert report_lines(rerun.stdout) == every_ref(registries, "unchanged", {refs["run-static"]: "pushed"})
+
+
+def test_rendered_manifests_pin_the_builder_and_pass_shipwright(published):
+    reg, _ = published
+    proc = make("deploy-manifests")
+    assert proc.returncode == 0, proc.stderr
+    recorded = json.loads(publish.PUBLISHED.read_text())["images"]
+    out = ROOT / "build" / "deploy"
+    pinned = {f"{e['ref']}@{e['digest']}" for e in recorded.values()}
+    for fn_file in sorted((out / "openfunction").glob("*.yaml")):
+        fn = yaml.safe_load(fn_file.read_text())
+        assert fn["spec"]["build"]["builder"] in pinned
+        assert fn["spec"]["image"].startswith(f"{reg}/functions/")
+    for shipwright, api in (("openfunction", "v1alpha1"), ("current", "v1beta1")):
+        strategy_file = out / "shipwright" / f"funcpacks-{api}.yaml"
+        report = strategy_runner.resolve(out / "openfunction" / "hello-world-go.yaml", shipwright,
+                                         strategy=strategy_file)
+        create = next(s for s in report["resolvedTaskSpec"]["steps"] if s["name"] == "create")
+        assert create["image"] == f"{recorded['builder-go']['ref']}@{recorded['builder-go']['digest']}"
+    beta = yaml.safe_load((out / "shipwright" / "funcpacks-v1beta1.yaml").read_text())
+    defaults = {p["name"]: p.get("default") for p in beta["spec"]["parameters"]}
+    assert defaults["builder-image"] == f"{recorded['builder']['ref']}@{recorded['builder']['digest']}"
+
+
+def test_wrong_credentials_and_a_registry_that_is_down(tmp_path):
+    directory = tmp_path / "auth-registry"
+    address = registry.start(directory, f"127.0.0.1:{funcbuild.free_port()}",
+                             htpasswd=registry.htpasswd_file(directory, "ci", "right"))
+    try:
+        config = tmp_path / "docker"
+        config.mkdir()
+        (config / "config.json").write_text(json.dumps({"auths": {address: {"auth": "Y2k6d3Jvbmc="}}}))  # ci:wrong
+        env = dict(os.environ, DOCKER_CONFIG=str(config))
+        denied = make("publish", f"REGISTRY={address}/ns", "INSECURE=1", env=env)
+        assert denied.returncode != 0
+        assert f"{address}/ns/build:{TAG}: registry {address} refused the credentials" in denied.stderr
+    finally:
+        registry.stop(directory)
+    down = make("publish", f"REGISTRY={address}/ns", "INSECURE=1")
+    assert down.returncode != 0 and f"registry {address} is not reachable" in down.stderr
+    plain = make("publish", "REGISTRY=not a registry")
+    assert plain.returncode != 0 and "is not <host>[:port][/<namespace>]" in plain.stderr
