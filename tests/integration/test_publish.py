@@ -184,7 +184,11 @@ def test_wrong_credentials_and_a_registry_that_is_down(tmp_path):
         assert f"{address}/ns/build:{TAG}: registry {address} refused the credentials" in denied.stderr
     finally:
         registry.stop(directory)
-    down = make("publish", f"REGISTRY={address}/ns", "INSECURE=1")
-    assert down.returncode != 0 and f"registry {address} is not reachable" in down.stderr
+    try:
+        down = make("publish", f"REGISTRY={address}/ns", "INSECURE=1")
+        assert down.returncode != 0 and f"registry {address} is not reachable" in down.stderr
+    finally:  # the local names the refused publishes gave the images
+        for ref in publish.registry_refs(f"{address}/ns", TAG, DATA).values():
+            subprocess.run(["docker", "rmi", ref], capture_output=True)
     plain = make("publish", "REGISTRY=not a registry")
     assert plain.returncode != 0 and "is not <host>[:port][/<namespace>]" in plain.stderr
