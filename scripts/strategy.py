@@ -106,7 +106,7 @@ BUILDER_REF = {"v1alpha1": "$(params.BUILDER_IMAGE)", "v1beta1": "$(params.build
 
 def parameters(api: str, data: dict) -> list[dict[str, Any]]:
     builder = data["images"]["builder"]
-    uid, gid = str(data["stack"]["user-id"]), str(data["stack"]["group-id"])
+    uid, gid = str(data["stack"]["build-user-id"]), str(data["stack"]["group-id"])
     own = [{"name": "builder-image", "description": "The funcpacks builder image (a Build's spec.builder)",
             "default": builder}] if api == "v1beta1" else []
     return own + [
@@ -134,7 +134,7 @@ def _env(*names: str) -> list[dict[str, str]]:
 
 
 def steps(api: str, data: dict) -> list[dict[str, Any]]:
-    uid, gid = data["stack"]["user-id"], data["stack"]["group-id"]
+    uid, gid = data["stack"]["build-user-id"], data["stack"]["group-id"]
     mounts = [{"name": "cache-dir", "mountPath": "/cache"}, {"name": "layers-dir", "mountPath": "/layers"},
               {"name": "platform-dir", "mountPath": "/platform"}]
     return [

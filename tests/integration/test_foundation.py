@@ -57,19 +57,19 @@ def test_missing_docker_daemon_stops_stacks_with_one_line():
 
 def test_stack_images_labels_user_env():
     st = DATA["stack"]
-    uid = f"{st['user-id']}:{st['group-id']}"
-    for kind in ("build", "run"):
+    uid = f"{st['run-user-id']}:{st['group-id']}"
+    for kind, kind_uid in (("build", st["build-user-id"]), ("run", st["run-user-id"])):
         cfg = inspect(DATA["images"][kind])["Config"]
         labels = cfg["Labels"]
         assert labels["io.buildpacks.base.distro.name"] == "debian"
         assert labels["io.buildpacks.base.distro.version"] == DATA["debian"]["version"]
         assert labels["io.buildpacks.stack.id"] == st["id"]
-        assert cfg["User"] == uid
+        assert cfg["User"] == f"{kind_uid}:{st['group-id']}"
         env = dict(e.split("=", 1) for e in cfg["Env"])
-        assert env["CNB_USER_ID"] == str(st["user-id"]) and env["CNB_GROUP_ID"] == str(st["group-id"])
+        assert env["CNB_USER_ID"] == str(kind_uid) and env["CNB_GROUP_ID"] == str(st["group-id"])
         # the cnb user exists with that uid/gid
         who = run(["docker", "run", "--rm", "--network", "host", DATA["images"][kind], "id"])
-        assert who.stdout.strip().startswith(f"uid={st['user-id']}({st['user-name']}) gid={st['group-id']}"), who.stdout
+        assert who.stdout.strip().startswith(f"uid={kind_uid}({st['user-name']}) gid={st['group-id']}"), who.stdout
         # no host files leaked into the image's layers
         names = image_file_names(DATA["images"][kind])
         assert "etc/passwd" in names
@@ -86,7 +86,7 @@ def test_stack_images_labels_user_env():
     assert {"usr/lib/x86_64-linux-gnu/libstdc++.so.6", "usr/lib/x86_64-linux-gnu/libgcc_s.so.1",
             "usr/lib/x86_64-linux-gnu/libssl.so.3", "usr/lib/x86_64-linux-gnu/libc.so.6", "lib64"} <= cc_files
     assert not any(n.endswith(("bin/sh", "bin/bash", "bin/python3")) or "libicu" in n for n in cc_files)
-    assert f"cnb:x:{st['user-id']}:{st['group-id']}" in run(["docker", "run", "--rm", "--network", "host",
+    assert f"cnb:x:{st['run-user-id']}:{st['group-id']}" in run(["docker", "run", "--rm", "--network", "host",
         "--entrypoint", "cat", DATA["images"]["run"], "/etc/passwd"]).stdout
     run_env = dict(e.split("=", 1) for e in inspect(DATA["images"]["run"])["Config"]["Env"])
     assert run_env["PORT"] == "8080"

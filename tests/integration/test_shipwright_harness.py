@@ -125,10 +125,11 @@ def test_deploy_manifests_agree_with_versions():
         params = {p["name"]: p.get("default") for p in doc["spec"]["parameters"]}
         assert not {"BUILDER_IMAGE", "CONTEXT_DIR", "DOCKERFILE"} & set(params)
         assert params.get("builder-image") == (DATA["images"]["builder"] if api == "v1beta1" else None)
-        assert params["USER_ID"] == str(DATA["stack"]["user-id"]) and params["GROUP_ID"] == str(DATA["stack"]["group-id"])
+        assert params["USER_ID"] == str(DATA["stack"]["build-user-id"])
+        assert params["GROUP_ID"] == str(DATA["stack"]["group-id"])
         steps = doc["spec"]["steps" if api == "v1beta1" else "buildSteps"]
         assert [s["name"] for s in steps] == ["prepare", "create", "results"]
-        assert steps[1]["securityContext"]["runAsUser"] == DATA["stack"]["user-id"]
+        assert steps[1]["securityContext"]["runAsUser"] == DATA["stack"]["build-user-id"]
 
 
 def test_harness_modules_pin_the_shipwright_versions_of_versions_toml():
