@@ -6,6 +6,7 @@ import importlib
 import tomllib
 from pathlib import Path
 
+from . import app_dir
 from .context import BuildContext, DetectContext
 from .errors import run_build, run_detect
 
@@ -18,5 +19,8 @@ def main(buildpack_dir: Path, phase: str, argv: list[str]) -> None:
     if phase == "detect":
         run_detect(bp_id, lambda: module.detect(DetectContext.from_process(argv)))
     elif phase == "build":
-        run_build(bp_id, lambda: module.build(BuildContext.from_process(argv)))
+        def build() -> None:
+            module.build(BuildContext.from_process(argv))
+            app_dir.seal(Path.cwd())  # the cwd of bin/build is the app directory
+        run_build(bp_id, build)
     raise SystemExit(f"{bp_id}: unknown phase {phase!r} (run as bin/detect or bin/build)")

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import tomllib
 
 import pytest
@@ -138,3 +140,20 @@ def test_reuse_or_reset_keeps_matching_layers_and_empties_others(tmp_path, capsy
     assert list((tmp_path / "deps").iterdir()) == [] and layer.metadata == {"v": "2"}
     out = capsys.readouterr().out
     assert "Reusing layer 'deps': metadata matches" in out and "Building layer 'deps': asked for 2; changed: v 1 -> 2" in out
+
+
+def test_app_dir_seal_removes_group_and_other_write_access(tmp_path):
+    from funcpacks import app_dir
+    app = tmp_path / "app"
+    (app / "pkg").mkdir(parents=True)
+    (app / "main.py").write_text("x")
+    (app / "run.sh").write_text("x")
+    (app / "link").symlink_to("main.py")
+    os.chmod(app, 0o777)
+    os.chmod(app / "pkg", 0o775)
+    os.chmod(app / "main.py", 0o666)
+    os.chmod(app / "run.sh", 0o775)
+    app_dir.seal(app)
+    modes = {p.name: stat.S_IMODE(p.lstat().st_mode) for p in (app, app / "pkg", app / "main.py", app / "run.sh")}
+    assert modes == {"app": 0o755, "pkg": 0o755, "main.py": 0o644, "run.sh": 0o755}
+    assert (app / "link").is_symlink()
