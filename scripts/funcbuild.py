@@ -112,11 +112,13 @@ def wait_http(url: str, timeout: float = 30.0, data: bytes | None = None,
 
 
 @contextlib.contextmanager
-def running(image: str, env: dict[str, str] | None = None, port: int | None = None) -> Iterator[tuple[str, int]]:
-    """Runs image with --network host on a free port; yields (container, port)."""
+def running(image: str, env: dict[str, str] | None = None, port: int | None = None,
+            options: list[str] | None = None) -> Iterator[tuple[str, int]]:
+    """Runs image with --network host on a free port (plus docker run options, e.g.
+    --read-only); yields (container, port)."""
     port = port or free_port()
     name = f"funcpacks-{uuid.uuid4().hex[:10]}"
-    cmd = ["docker", "run", "-d", "--name", name, "--network", "host", "-e", f"PORT={port}"]
+    cmd = ["docker", "run", "-d", "--name", name, "--network", "host", "-e", f"PORT={port}", *(options or [])]
     for key, value in (env or {}).items():
         cmd += ["-e", f"{key}={value}"]
     subprocess.run(cmd + [image], check=True, capture_output=True)
