@@ -43,6 +43,9 @@ NAME = "funcpacks"
 PREPARE = r"""set -euo pipefail
 # The CNB user owns every writable volume.
 chown -R "${USER_ID}:${GROUP_ID}" /cache /tekton/home /layers /workspace/source
+# Volumes start world-writable (emptyDir); the image gets /layers and the source tree as
+# they are, and the function's user must not write there.
+chmod go-w /layers /workspace/source
 mkdir -p /platform/env
 write_env() {
   if [[ ! "$1" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]]; then

@@ -167,8 +167,9 @@ def execute(taskrun: dict[str, Any], repository: Path, volume_dirs: dict[str, Pa
         container = f"{tekton_name}-{run_id}"
         if step["name"] == taskrun["sourceStep"]:
             # Shipwright's git step: the repository directory stands in for the clone.
-            shutil.copytree(repository, mounts[taskrun["sourceVolume"]], dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns(".git"))
+            source = mounts[taskrun["sourceVolume"]]
+            shutil.copytree(repository, source, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".git"))
+            source.chmod(0o777)  # a clone fills the emptyDir; the volume keeps its own mode
             code, output = 0, f"copied {repository} in place of {' '.join(step.get('args', [])[:2])}\n"
         else:
             proc = subprocess.run(docker_command(step, container, mounts, work), stdout=subprocess.PIPE,

@@ -23,7 +23,7 @@ import registry
 import strategy
 import strategy_runner
 import versions
-from helpers import SAMPLES, layer_shas, remove_image
+from helpers import SAMPLES, image_entries, layer_shas, remove_image
 from http_servers import file_server
 
 DATA = versions.load()
@@ -147,8 +147,16 @@ def test_function_cr_to_running_image(shipwright, sample, run_key, path, answer,
     assert digest == manifest_digest(address, repo, "latest").encode()  # no quotes, no newline
     try:
         by_digest = pulled(f"{address}/{repo}@{digest.decode()}")
+        # the volumes were world-writable; nothing the image got of them is
+        assert [m.name for m in image_entries(by_digest) if (m.isdir() or m.isfile()) and m.mode & 0o002
+                and m.name.lstrip("./").startswith(("workspace", "layers"))] == []
         with funcbuild.running(by_digest) as (name, port):
-            assert funcbuild.wait_http(f"http://127.0.0.1:{port}{path}", timeout=60) == (200, answer)
+            try:
+                answered = funcbuild.wait_http(f"http://127.0.0.1:{port}{path}", timeout=60)
+            except TimeoutError as exc:
+                answered = exc
+            logs = funcbuild.container_logs(name)
+        assert answered == (200, answer), logs[-3000:]
     finally:
         remove_image(f"{address}/{repo}@{digest.decode()}")
 
