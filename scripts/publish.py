@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import json
 import os
 import re
@@ -86,23 +87,17 @@ class Skopeo:
             opts += [f"--{flag}authfile", str(config)]
         return opts
 
-    def config_digest(self, ref: str) -> str | None:
-        """The config digest of the image the registry holds at ref, None when it holds none."""
-        proc = subprocess.run(["skopeo", "inspect", "--raw", *self._tls(""), f"docker://{ref}"],
-                              capture_output=True, text=True)
+    def digests(self, ref: str) -> tuple[str, str] | None:
+        """(manifest digest, config digest) of the image the registry holds at ref, None
+        when it holds none. The manifest's digest is the sha256 of its exact bytes."""
+        proc = subprocess.run(["skopeo", "inspect", "--raw", *self._tls(""), f"docker://{ref}"], capture_output=True)
         if proc.returncode != 0:
-            if re.search(r"manifest unknown|not found|name unknown", proc.stderr, re.I):
+            stderr = proc.stderr.decode(errors="replace")
+            if re.search(r"manifest unknown|not found|name unknown", stderr, re.I):
                 return None
-            raise PublishError(explain(ref, proc.stderr))
+            raise PublishError(explain(ref, stderr))
         manifest = json.loads(proc.stdout)
-        return (manifest.get("config") or {}).get("digest")
-
-    def manifest_digest(self, ref: str) -> str:
-        proc = subprocess.run(["skopeo", "inspect", "--format", "{{.Digest}}", *self._tls(""), f"docker://{ref}"],
-                              capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise PublishError(explain(ref, proc.stderr))
-        return proc.stdout.strip()
+        return f"sha256:{hashlib.sha256(proc.stdout).hexdigest()}", (manifest.get("config") or {}).get("digest")
 
     def push(self, local: str, ref: str) -> str:
         with tempfile.TemporaryDirectory() as tmp:
@@ -175,9 +170,9 @@ def push(registry: str, tag: str, mirror_registries: list[str], skopeo: Skopeo, 
     for key in STACK_KEYS + BUILDER_KEYS:
         for target in [refs] + mirrors:
             ref = target[key]
-            image_id = local_id(ref)
-            if skopeo.config_digest(ref) == image_id:
-                digest, action = skopeo.manifest_digest(ref), "unchanged"
+            held = skopeo.digests(ref)
+            if held is not None and held[1] == local_id(ref):
+                digest, action = held[0], "unchanged"
             else:
                 digest, action = skopeo.push(ref, ref), "pushed"
             print(f"publish: {action:9} {ref}@{digest}", flush=True)
@@ -196,8 +191,8 @@ def render_manifests(report: dict, out: Path, data: dict) -> list[Path]:
     for key, entry in report["images"].items():
         pinned["images"][key] = f"{entry['ref']}@{entry['digest']}"
     written = []
-    for api, text in ((api, strategy.render(api, pinned)) for api in ("v1alpha1", "v1beta1")):
-        written.append(_write(out / "shipwright" / f"funcpacks-{api}.yaml", text))
+    for api in ("v1alpha1", "v1beta1"):
+        written.append(_write(out / "shipwright" / f"funcpacks-{api}.yaml", strategy.render(api, pinned)))
     for sample, env in manifests.FUNCTIONS.items():
         text = manifests.render(sample, env, pinned, image=f"{report['registry']}/functions/{sample}:latest")
         written.append(_write(out / "openfunction" / f"{sample}.yaml", text))

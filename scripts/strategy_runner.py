@@ -38,6 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import versions  # noqa: E402
+from funcbuild import key_value  # noqa: E402
 
 HARNESS_DIR = versions.ROOT / ".tools" / "bin"
 # --shipwright NAME -> (harness binary, strategy API version it reads)
@@ -191,13 +192,6 @@ def run(function: Path, shipwright: str, repository: Path, image: str, params: d
     return execute(resolve(function, shipwright, image, params), repository, volume_dirs, home, work, echo)
 
 
-def _key_value(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=VALUE")
-    return key, value
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--function", type=Path, required=True, help="an OpenFunction Function manifest")
@@ -205,9 +199,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--repository", type=Path, default=versions.ROOT,
                         help="the directory that stands in for the Function's srcRepo (default: this repository)")
     parser.add_argument("--image", help="the output image (default: the Function's spec.image)")
-    parser.add_argument("--param", action="append", default=[], type=_key_value,
+    parser.add_argument("--param", action="append", default=[], type=key_value,
                         help="a value added to the Function's spec.build.shipwright.params")
-    parser.add_argument("--volume-dir", action="append", default=[], type=_key_value)
+    parser.add_argument("--volume-dir", action="append", default=[], type=key_value)
     parser.add_argument("--home", type=Path, help="directory copied into /tekton/home (e.g. with .docker/config.json)")
     parser.add_argument("--work", type=Path, help="work directory (default: a new temporary one)")
     parser.add_argument("--print-taskrun", action="store_true", help="print the harness's report and run nothing")

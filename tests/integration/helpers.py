@@ -16,6 +16,12 @@ from http_servers import serving
 import versions
 
 SAMPLES = versions.ROOT / "samples"
+# Every manifest type: with only OCI types the registry rewrites a Docker v2 manifest to
+# schema1 (another digest); with only the Docker type an OCI manifest answers 404.
+MANIFEST_ACCEPT = ", ".join([
+    "application/vnd.oci.image.index.v1+json", "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.docker.distribution.manifest.v2+json"])
 
 
 def build(path: Path, tag: str, env: dict[str, str], extra: list[str] | None = None,
@@ -44,6 +50,16 @@ def layer_shas(image: str, buildpack: str) -> dict[str, str]:
         if bp["key"] == buildpack:
             return {name: layer["sha"] for name, layer in bp.get("layers", {}).items()}
     return {}
+
+
+def manifest_digest(address: str, repo: str, tag: str, creds: str | None = None) -> str:
+    """The digest a plain-HTTP registry gives for repo:tag."""
+    import requests
+    auth = tuple(creds.split(":", 1)) if creds else None
+    resp = requests.head(f"http://{address}/v2/{repo}/manifests/{tag}", headers={"Accept": MANIFEST_ACCEPT},
+                         auth=auth, timeout=10)
+    resp.raise_for_status()
+    return resp.headers["Docker-Content-Digest"]
 
 
 def copy_sample(name: str, dest: Path) -> Path:

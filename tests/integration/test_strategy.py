@@ -23,15 +23,11 @@ import registry
 import strategy
 import strategy_runner
 import versions
-from helpers import SAMPLES, image_entries, layer_shas, remove_image
+from helpers import SAMPLES, image_entries, layer_shas, manifest_digest, remove_image
 from http_servers import file_server
 
 DATA = versions.load()
 SHIPWRIGHTS = ["openfunction", "current"]
-ACCEPT = ", ".join([
-    "application/vnd.oci.image.index.v1+json", "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-    "application/vnd.docker.distribution.manifest.v2+json"])
 USER, PASSWORD = "builder", f"pw-{uuid.uuid4().hex[:12]}"
 
 
@@ -71,15 +67,6 @@ def repository(tmp_path_factory) -> Path:
     repo = tmp_path_factory.mktemp("repository")
     shutil.copytree(SAMPLES, repo / "samples")
     return repo
-
-
-def manifest_digest(address: str, repo: str, tag: str, creds: str | None = None) -> str:
-    import requests
-    auth = tuple(creds.split(":", 1)) if creds else None
-    resp = requests.head(f"http://{address}/v2/{repo}/manifests/{tag}", headers={"Accept": ACCEPT}, auth=auth,
-                         timeout=10)
-    resp.raise_for_status()
-    return resp.headers["Docker-Content-Digest"]
 
 
 def run_function(shipwright: str, sample: str, image: str, params: dict[str, str], tmp: Path, repository: Path,
