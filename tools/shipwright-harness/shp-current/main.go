@@ -28,9 +28,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"funcpacks.dev/shipwright-harness/openfunction"
 )
@@ -58,14 +55,7 @@ func main() {
 	convert(ctx, marshal(alphaBuild), build)
 	convert(ctx, marshal(alphaBuildRun), buildRun)
 
-	scheme := runtime.NewScheme()
-	openfunction.Must(clientgoscheme.AddToScheme(scheme))
-	openfunction.Must(buildv1beta1.AddToScheme(scheme))
-	objects := []client.Object{strategy}
-	for _, s := range openfunction.Secrets(fn) {
-		objects = append(objects, s)
-	}
-	cluster := fake.NewClientBuilder().WithScheme(scheme).WithObjects(objects...).Build()
+	cluster, scheme := openfunction.Cluster(fn, strategy, buildv1beta1.AddToScheme)
 
 	// The Build reconciler: every validation, stopping at the first reason, as it does.
 	succeeded := buildv1beta1.SucceedStatus

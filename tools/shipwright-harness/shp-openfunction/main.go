@@ -16,10 +16,6 @@ import (
 	"github.com/tektoncd/pipeline/pkg/reconciler/taskrun"
 	trresources "github.com/tektoncd/pipeline/pkg/reconciler/taskrun/resources"
 	"github.com/tektoncd/pipeline/pkg/workspace"
-	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"funcpacks.dev/shipwright-harness/openfunction"
 )
@@ -33,14 +29,7 @@ func main() {
 	ctx := context.Background()
 
 	// A cluster that holds the strategy and the Secrets the Function names.
-	scheme := runtime.NewScheme()
-	openfunction.Must(clientgoscheme.AddToScheme(scheme))
-	openfunction.Must(buildv1alpha1.AddToScheme(scheme))
-	objects := []client.Object{strategy}
-	for _, s := range openfunction.Secrets(fn) {
-		objects = append(objects, s)
-	}
-	cluster := fake.NewClientBuilder().WithScheme(scheme).WithObjects(objects...).Build()
+	cluster, scheme := openfunction.Cluster(fn, strategy, buildv1alpha1.AddToScheme)
 
 	// The Build reconciler: every validation, stopping at the first reason, as it does.
 	succeeded := buildv1alpha1.SucceedStatus
