@@ -17,12 +17,14 @@ CDX_MEDIA_TYPE = "application/vnd.cyclonedx+json"
 class Component:
     name: str
     version: str
-    purl_type: str  # "pypi", "golang", "nuget", "generic"
+    purl_type: str  # "pypi", "golang", "nuget", "deb", "generic"
     kind: str = "library"
+    namespace: str = ""  # e.g. "debian" for a deb
 
     @property
     def purl(self) -> str:
-        return f"pkg:{self.purl_type}/{quote(self.name, safe='/')}@{quote(self.version)}"
+        ns = f"{quote(self.namespace)}/" if self.namespace else ""
+        return f"pkg:{self.purl_type}/{ns}{quote(self.name, safe='/')}@{quote(self.version)}"
 
     def to_json(self) -> dict[str, str]:
         return {"type": self.kind, "name": self.name, "version": self.version, "purl": self.purl}

@@ -359,7 +359,11 @@ def test_build_publishes_with_a_runtime_layer_that_runs_the_app(lifecycle, bp, d
     assert proc["type"] == "web" and proc["command"] == [str(runtime / "dotnet"), str(app / "HelloWorld.dll")]
     assert proc["working-dir"] == str(app)
     # only what the app resolves to: no SDK, no packs, one version of each framework
-    assert sorted(p.name for p in runtime.iterdir() if p.is_dir()) == ["env.launch", "host", "shared"]
+    assert sorted(p.name for p in runtime.iterdir() if p.is_dir()) == ["env.launch", "host", "lib", "shared"]
+    # the stack's ICU, which the run image does not carry, with its version links
+    icu = {p.name for p in (runtime / "lib").iterdir()}
+    assert {n.split(".so.")[0] for n in icu} == {"libicudata", "libicuuc", "libicui18n"}
+    assert any((runtime / "lib" / n).is_symlink() for n in icu) and "ICU" in res.out
     assert sorted(p.name for p in (runtime / "shared").iterdir()) == ["Microsoft.AspNetCore.App", "Microsoft.NETCore.App"]
     assert (app / "env.launch" / "DOTNET_ROLL_FORWARD.default").read_text() == "Major"
     assert (app / "env.launch" / "FUNCTION_TARGET.default").read_text() == "helloworld"
@@ -369,12 +373,14 @@ def test_build_publishes_with_a_runtime_layer_that_runs_the_app(lifecycle, bp, d
     runtime_sbom = json.loads((layers / "runtime.sbom.cdx.json").read_text())
     assert {(c["name"], c["version"]) for c in runtime_sbom["components"]} >= {
         ("Microsoft.AspNetCore.App", "10.0.12"), ("Microsoft.NETCore.App", "10.0.12")}
+    assert any(c["purl"].startswith("pkg:deb/debian/libicu") for c in runtime_sbom["components"])
     assert not list(lifecycle.app.glob("**/obj")), "build output must not land in the source"
 
     # the runtime layer alone runs the app (as the launcher would: working dir, env)
     port = free_port()
     server = subprocess.Popen(proc["command"], cwd=app, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={
-        "PATH": "/usr/bin:/bin", "PORT": str(port), "DOTNET_ROLL_FORWARD": "Major", "HOME": str(tmp_path)})
+        "PATH": "/usr/bin:/bin", "PORT": str(port), "DOTNET_ROLL_FORWARD": "Major", "HOME": str(tmp_path),
+        "LD_LIBRARY_PATH": str(runtime / "lib")})
     try:
         assert wait_http(f"http://127.0.0.1:{port}/", timeout=60) == (200, "hello, world")
     finally:

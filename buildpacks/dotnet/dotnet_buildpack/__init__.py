@@ -15,7 +15,7 @@ from funcpacks.launch import Launch, Process
 from funcpacks.layers import Layer, Layers
 from funcpacks.log import Logger
 
-from . import choice_cache, function_check, nuget, project, publish, runtime_layer, sdk_choice, sdk_layer
+from . import choice_cache, function_check, icu, nuget, project, publish, runtime_layer, sdk_choice, sdk_layer
 from .feed import Feed, RIDS
 
 BUILDPACK = "funcpacks/dotnet"
@@ -171,12 +171,17 @@ def build(ctx: BuildContext) -> None:
             raise UserError(f"the publish output has no {entry.name} with a runtimeconfig.json: "
                             f"{proj_path.name} does not build an app",
                             fix="publish an app project (OutputType Exe); for a class library, add an app that uses it")
-        frameworks = runtime_layer.resolve(sdk.path, runtime_layer.read_runtimeconfig(config))
-        runtime = _runtime_layer(layers, sdk, choice, frameworks, log)
+        runtimeconfig = runtime_layer.read_runtimeconfig(config)
+        frameworks = runtime_layer.resolve(sdk.path, runtimeconfig)
+        globalization = icu.find() if icu.needed(runtimeconfig) else None
+        runtime = _runtime_layer(layers, sdk, choice, frameworks, globalization, log)
         runtime_mb = sum(sdk_layer.size_mb(sdk.path / "shared" / f.name / f.version) for f in frameworks) + \
             sdk_layer.size_mb(sdk.path / "host") + (sdk.path / "dotnet").stat().st_size / 1e6
-        log.info(f"runtime layer {runtime_mb:.0f} MB ({', '.join(f'{f.name} {f.version}' for f in frameworks)}); "
-                 f"SDK layer {sdk_mb:.0f} MB, build only: {sdk_mb / runtime_mb:.1f}x the runtime")
+        with_icu = (f" + ICU {globalization.size_mb():.0f} MB ({globalization.package} {globalization.version} "
+                    "from the build image; the run image has none)") if globalization else \
+            " (invariant globalization: no ICU)"
+        log.info(f"runtime layer {runtime_mb:.0f} MB ({', '.join(f'{f.name} {f.version}' for f in frameworks)})"
+                 f"{with_icu}; SDK layer {sdk_mb:.0f} MB, build only: {sdk_mb / runtime_mb:.1f}x the runtime")
         if any(f.major_roll for f in frameworks):
             asked = ", ".join(f"{f.name} {f.requested}" for f in frameworks if f.major_roll)
             log.info(f"the app asks for {asked}: it runs on a newer major version (DOTNET_ROLL_FORWARD=Major)")
@@ -219,20 +224,24 @@ def _drop_unloadable(app_dir: Path, log: Logger) -> None:
 
 
 def _runtime_layer(layers: Layers, sdk: Layer, choice: sdk_choice.Choice, frameworks: list[runtime_layer.Framework],
-                   log: Logger) -> Layer:
+                   globalization: icu.Icu | None, log: Logger) -> Layer:
     """Launch only (not cached): when its metadata matches, the previous image's layer is
     reused as it is, without being restored or exported again."""
     runtime = layers.get("runtime")
     expected = {"sdk": choice.sdk.version, "sdk-sha512": choice.sdk.sha512[:32],
                 "frameworks": ", ".join(f"{f.name} {f.version}" for f in frameworks),
-                "fxr": runtime_layer.newest_fxr(sdk.path)}
+                "fxr": runtime_layer.newest_fxr(sdk.path),
+                "icu": f"{globalization.package} {globalization.version}" if globalization else "none"}
     if not runtime.reuse_or_reset(expected, log, contents_needed=False):
         runtime_layer.install(runtime.path, sdk.path, expected["fxr"], frameworks)
+        if globalization:
+            icu.install(globalization, runtime.path)
         runtime.env_override("DOTNET_ROOT", str(runtime.path), scope="launch")
         runtime.env_override("DOTNET_CLI_TELEMETRY_OPTOUT", "1", scope="launch")
     runtime.set_types(launch=True).write()
     sbom.write_layer_sbom(layers.dir, "runtime", [sbom.Component(f.name, f.version, "generic", "framework")
                                                   for f in frameworks] +
-                          [sbom.Component("Microsoft.NETCore.DotNetHostResolver", expected["fxr"], "generic")],
+                          [sbom.Component("Microsoft.NETCore.DotNetHostResolver", expected["fxr"], "generic")] +
+                          ([globalization.component()] if globalization else []),
                           BUILDPACK)
     return runtime
