@@ -16,6 +16,8 @@ ALIASES: dict[str, tuple[str, str]] = {
     "signature_type": ("GOOGLE_FUNCTION_SIGNATURE_TYPE", "FUNC_TYPE"),
     "function_source": ("GOOGLE_FUNCTION_SOURCE", "FUNC_SRC"),
     "runtime_version": ("GOOGLE_RUNTIME_VERSION", "FUNC_RUNTIME_VERSION"),
+    # gcp-builder's Python-only spelling; it wins over the runtime version, as there.
+    "python_version": ("GOOGLE_PYTHON_VERSION", "FUNC_PYTHON_VERSION"),
     "clear_source": ("GOOGLE_CLEAR_SOURCE", "FUNC_CLEAR_SOURCE"),
     "buildable": ("GOOGLE_BUILDABLE", "FUNC_BUILDABLE"),
     "entrypoint": ("GOOGLE_ENTRYPOINT", "FUNC_ENTRYPOINT"),

@@ -74,6 +74,10 @@ def test_detect_honours_func_src(lifecycle, bp):
      ["Python 3.7 is not available", "GOOGLE_RUNTIME_VERSION", "3.11"]),
     ({"main.py": HELLO, ".python-version": "2.7\n"}, {"FUNC_NAME": "hello_world"}, 1,
      ["Python 2.7 is not available", ".python-version"]),
+    # gcp-builder's Python-only setting wins over the runtime version (and over the file)
+    ({"main.py": HELLO, ".python-version": "3\n"}, {"FUNC_NAME": "hello_world", "FUNC_PYTHON_VERSION": "3.6",
+                                                   "FUNC_RUNTIME_VERSION": "3"}, 1,
+     ["Python 3.6 is not available", "FUNC_PYTHON_VERSION"]),
     ({"main.py": HELLO}, {"FUNC_NAME": "hello_world", "FUNC_TYPE": "grpc"}, 1,
      ["unknown function signature type 'grpc'", "http, event, cloudevent"]),
 ])

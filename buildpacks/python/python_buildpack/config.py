@@ -55,7 +55,12 @@ def is_python_project(app_dir: Path, env: Mapping[str, str]) -> bool:
 
 def runtime_request(app_dir: Path, env: Mapping[str, str], log: Logger | None) -> tuple[str, str]:
     """(requested version, where it came from); ('', '') when nothing asks for one."""
-    s = settings.lookup(env, "runtime_version", log)
+    python = settings.lookup(env, "python_version", log)
+    runtime = settings.lookup(env, "runtime_version", log)
+    if python and runtime and python.value != runtime.value and log is not None:
+        log.warn(f"{python.source}={python.value!r} and {runtime.source}={runtime.value!r} are both set; "
+                 f"using {python.source}")
+    s = python or runtime
     if s:
         return s.value, s.source
     for name in (".python-version", "runtime.txt"):
