@@ -1,9 +1,11 @@
 """`make stacks`: the Debian build and run images, from Debian packages only.
 
 Each stack is a root filesystem made by mmdebstrap (reproducible: a fixed
-SOURCE_DATE_EPOCH gives a bit-identical tarball for the same package set), or cut from
-another stack's (stacks/<name>/keep), and a generated `FROM scratch` Dockerfile that adds
-the CNB labels, env (stacks/<name>/env) and user.
+SOURCE_DATE_EPOCH gives a bit-identical tarball for the same package set), with the
+packages of stacks/<name>/remove purged again, or cut from another stack's
+(stacks/<name>/keep), and a generated `FROM scratch` Dockerfile that adds the CNB labels,
+env (stacks/<name>/env) and user. Every image keeps a dpkg status database listing
+exactly the packages whose files it holds, for scanners and `pack rebase` users.
 
 An image is rebuilt only when its inputs change: the stack's files, this script, the
 relevant parts of versions.toml and any extra CA certificates to bake in.
@@ -16,8 +18,10 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import hashlib
+import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -55,6 +59,31 @@ RUN_IMAGE_HOOKS = [
     'find "$1" -xdev ! -type l -perm -0002 ! -path "$1/tmp" -exec chmod o-w {} +',
 ]
 
+# iconv's character set modules (8 MB): Python, Go and .NET carry their own codecs.
+RUN_IMAGE_DPKG_EXCLUDES = ["path-exclude=/usr/lib/*/gconv/*"]
+
+# What dpkg leaves behind when packages are purged: logs and backups with the build's
+# time in them (the tarball must stay reproducible) and the caches of removed tools.
+# apt's lists, caches and configuration go too (mmdebstrap's own apt cleanup is skipped:
+# it runs apt on them), all but the setup file mmdebstrap itself removes afterwards.
+PURGE_LEFTOVERS = ["var/log/dpkg.log", "var/lib/dpkg/status-old", "var/lib/dpkg/diversions-old",
+                   "var/lib/dpkg/statoverride-old", "var/cache/debconf", "var/log/apt",
+                   "var/cache/apt", "var/lib/apt", "var/log/btmp", "var/log/wtmp", "var/log/lastlog",
+                   # dpkg's real start-stop-daemon, which mmdebstrap set aside while hooks run
+                   # and would put back: dpkg is purged, so is it.
+                   "usr/sbin/start-stop-daemon.REAL"]
+MMDEBSTRAP_SETUP_FILE = "etc/apt/apt.conf.d/00mmdebstrap"
+
+DPKG_STATUS = "var/lib/dpkg/status"
+DPKG_INFO = "var/lib/dpkg/info"
+
+# Files that packages' maintainer scripts generate (so no package lists them): a cut
+# image holding one of them carries that package's entry.
+GENERATED_BY = {
+    "etc/ssl/certs/ca-certificates.crt": "ca-certificates",
+    "etc/localtime": "tzdata",
+}
+
 
 class StackError(Exception):
     """A failure with a one-line reason for the user."""
@@ -65,10 +94,16 @@ class Stack:
     name: str  # "build", "run", "run-static" or "run-cc"
     image: str
     derived_from: str | None = None  # cut from another stack's rootfs instead of mmdebstrap
+    root: Path = STACKS_DIR  # where stacks/<name>/ definitions live
 
     @property
     def definition_dir(self) -> Path:
-        return STACKS_DIR / self.name
+        return self.root / self.name
+
+    def shown(self, file: str) -> str:
+        """A definition file's path as the user would type it."""
+        path = self.definition_dir / file
+        return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
     def _lines(self, file: str) -> list[str]:
         lines = (self.definition_dir / file).read_text().splitlines()
@@ -80,21 +115,29 @@ class Stack:
     def keep(self) -> list[str]:
         return self._lines("keep")
 
+    def removals(self) -> list[str]:
+        if not (self.definition_dir / "remove").exists():
+            return []
+        names = self._lines("remove")
+        if "dpkg" in names[:-1]:
+            raise StackError(f"{self.shown('remove')}: dpkg must be the last package (it removes itself)")
+        return names
+
     def uid(self, data: dict) -> int:
         """The image's user: the build user in the build image, the run user elsewhere."""
         return data["stack"]["build-user-id" if self.name == "build" else "run-user-id"]
 
     def definition_files(self) -> list[Path]:
-        own = [self.definition_dir / f for f in ("packages", "keep", "env") if (self.definition_dir / f).exists()]
-        parent = STACKS_DIR / self.derived_from / "packages" if self.derived_from else None
-        return own + ([parent] if parent else [])
+        own = [self.definition_dir / f for f in ("packages", "keep", "env", "remove") if (self.definition_dir / f).exists()]
+        parent = [self.root / self.derived_from / f for f in ("packages", "remove")] if self.derived_from else []
+        return own + [f for f in parent if f.exists()]
 
 
-def stacks(data: dict) -> list[Stack]:
+def stacks(data: dict, root: Path = STACKS_DIR) -> list[Stack]:
     images = data["images"]
-    return [Stack("build", images["build"]), Stack("run", images["run"]),
-            Stack("run-static", images["run-static"], derived_from="run"),
-            Stack("run-cc", images["run-cc"], derived_from="run")]
+    return [Stack("build", images["build"], root=root), Stack("run", images["run"], root=root),
+            Stack("run-static", images["run-static"], derived_from="run", root=root),
+            Stack("run-cc", images["run-cc"], derived_from="run", root=root)]
 
 
 def _matches(name: str, pattern: str) -> bool:
@@ -112,18 +155,66 @@ def _kept(name: str, patterns: list[str]) -> bool:
     return any(_matches(name, p) for p in patterns if not p.startswith("!"))
 
 
+def _normalized(path: str) -> str:
+    """A path as a tar member name: no leading '/' or './', /bin and /lib as the merged /usr."""
+    name = path.removeprefix("./").strip("/")
+    top = name.split("/", 1)[0]
+    return f"usr/{name}" if top in ("bin", "sbin", "lib", "lib64") and "/" in name else name
+
+
+def _stanzas(status: str) -> dict[str, str]:
+    """dpkg status text -> package name -> its stanza."""
+    out = {}
+    for stanza in status.strip().split("\n\n"):
+        for line in stanza.splitlines():
+            if line.startswith("Package:"):
+                out[line.split(":", 1)[1].strip()] = stanza.strip()
+                break
+    return out
+
+
+def derived_status(src: tarfile.TarFile, members: list[tarfile.TarInfo], kept: set[str]) -> bytes:
+    """The parent's dpkg status cut to the packages that own (or generated) a kept file:
+    a scanner then reports exactly what the cut image holds."""
+    owners: dict[str, str] = {}
+    for m in members:
+        name = m.name.removeprefix("./")
+        if name.startswith(DPKG_INFO + "/") and name.endswith(".list"):
+            package = name.rsplit("/", 1)[1].removesuffix(".list").split(":", 1)[0]
+            for line in src.extractfile(m).read().decode().splitlines():  # type: ignore[union-attr]
+                owners.setdefault(_normalized(line), package)
+    by_name = {m.name.removeprefix("./"): m for m in members}
+    files = {n for n in kept if n in by_name and not by_name[n].isdir()}
+    packages = {owners[n] for n in files if n in owners} | {p for n, p in GENERATED_BY.items() if n in files}
+    status = _stanzas(src.extractfile(by_name[DPKG_STATUS]).read().decode())  # type: ignore[union-attr]
+    missing = packages - status.keys()
+    if missing:
+        raise StackError(f"the parent's dpkg status lacks {', '.join(sorted(missing))}")
+    return ("\n\n".join(status[p] for p in sorted(packages)) + "\n").encode()
+
+
 def derive_rootfs(parent_tar: Path, out: Path, patterns: list[str]) -> None:
     """Copies the kept entries of parent_tar, and the directories above them, in the
-    parent's order and with its (already normalized) metadata: reproducible."""
+    parent's order and with its (already normalized) metadata, and a dpkg status of what
+    they are: reproducible."""
     with tarfile.open(parent_tar) as src:
         members = src.getmembers()
         wanted = {m.name.removeprefix("./").rstrip("/") for m in members if _kept(m.name, patterns)}
+        wanted.discard(DPKG_STATUS)
+        status = derived_status(src, members, wanted)
+        wanted.add(DPKG_STATUS)
         dirs = {"/".join(n.split("/")[:i]) for n in wanted for i in range(1, n.count("/") + 1)}
         tmp = out.with_suffix(".tmp")
         with tarfile.open(tmp, "w", format=tarfile.PAX_FORMAT) as dst:
             for m in members:
                 name = m.name.removeprefix("./").rstrip("/")
-                if name in wanted or (m.isdir() and name in dirs) or name in ("", "."):
+                if name == DPKG_STATUS:
+                    cut = tarfile.TarInfo(m.name)
+                    for attr in ("mode", "uid", "gid", "uname", "gname", "mtime"):
+                        setattr(cut, attr, getattr(m, attr))
+                    cut.size = len(status)
+                    dst.addfile(cut, io.BytesIO(status))
+                elif name in wanted or (m.isdir() and name in dirs) or name in ("", "."):
                     dst.addfile(m, src.extractfile(m) if m.isfile() else None)
         tmp.replace(out)
 
@@ -156,12 +247,13 @@ def mmdebstrap_command(stack: Stack, data: dict, out: Path, cas: list[Path]) -> 
     st = data["stack"]
     user, uid, gid = st["user-name"], stack.uid(data), st["group-id"]
     cmd = [
-        "mmdebstrap", "--variant=minbase", "--mode=root", "--format=tar", "--quiet",
+        "mmdebstrap", "--variant=minbase", "--mode=root", "--format=tar",
         f"--include={','.join(stack.packages())}",
         f"--hook-dir={MERGED_USR_HOOKS}",
         "--aptopt=APT::Install-Recommends \"false\"",
     ]
-    cmd += [f"--dpkgopt={opt}" for opt in DPKG_EXCLUDES]
+    excludes = DPKG_EXCLUDES + (RUN_IMAGE_DPKG_EXCLUDES if stack.name != "build" else [])
+    cmd += [f"--dpkgopt={opt}" for opt in excludes]
     hooks = [
         f'chroot "$1" groupadd --gid {gid} {user}',
         f'chroot "$1" useradd --no-log-init --uid {uid} --gid {gid} --create-home --shell /bin/bash {user}',
@@ -176,6 +268,9 @@ def mmdebstrap_command(stack: Stack, data: dict, out: Path, cas: list[Path]) -> 
             f'for f in {copies}; do b=$(basename "$f"); cp "$f" "$1/usr/local/share/ca-certificates/${{b%.*}}.crt"; done',
             'chroot "$1" update-ca-certificates --fresh >/dev/null',
         ]
+    hooks += purge_hooks(stack)
+    if stack.removals():
+        cmd.append("--skip=cleanup/apt")
     cmd += [f"--customize-hook={h}" for h in hooks]
     cmd += [
         deb["suite"], str(out),
@@ -186,12 +281,34 @@ def mmdebstrap_command(stack: Stack, data: dict, out: Path, cas: list[Path]) -> 
     return cmd
 
 
+def purge_hooks(stack: Stack) -> list[str]:
+    """Purge stacks/<name>/remove one package at a time, in the file's order (a package's
+    purge script may need one listed after it), after every other hook has used them.
+    Files a purge leaves behind (dpkg keeps some of its own) are removed by its list."""
+    removals = stack.removals()
+    if not removals:
+        return []
+    where = stack.shown("remove")
+    loop = (f'for p in {" ".join(removals)}; do '
+            f'chroot "$1" dpkg-query -W -f "\\${{db:Status-Status}}" "$p" 2>/dev/null | grep -qx installed '
+            f'|| {{ echo "{where}: package $p is not installed in the {stack.name} image" >&2; exit 1; }}; '
+            'chroot "$1" dpkg-query --listfiles "$p" >"$1/tmp/purged.list" || exit 1; '
+            'chroot "$1" dpkg --purge --force-remove-essential --force-remove-protected --force-depends --force-bad-path "$p" '
+            '>/dev/null || exit 1; '
+            'while IFS= read -r f; do [ -d "$1$f" ] || rm -f "$1$f"; done <"$1/tmp/purged.list"; done; '
+            'rm -f "$1/tmp/purged.list"')
+    cleanup = ("rm -rf " + " ".join(f'"$1/{p}"' for p in PURGE_LEFTOVERS) +
+               f' && find "$1/etc/apt" -mindepth 1 ! -path "$1/{MMDEBSTRAP_SETUP_FILE}"'
+               f' ! -path "$1/{Path(MMDEBSTRAP_SETUP_FILE).parent}" -delete')
+    return [loop, cleanup]
+
+
 def build_rootfs(stack_list: list[Stack], data: dict, out_dir: Path, cas: list[Path]) -> dict[str, Path]:
     """Root filesystems for stack_list: mmdebstrap for every base stack, in parallel; a
     derived stack is then cut from its parent's tarball. Returns name -> tarball."""
     derived = [s for s in stack_list if s.derived_from]
     base = [s for s in stack_list if not s.derived_from]
-    by_name = {s.name: s for s in stacks(data)}
+    by_name = {s.name: s for s in stacks(data, stack_list[0].root)}
     for d in derived:
         if d.derived_from not in {s.name for s in base}:
             base.append(by_name[d.derived_from])
@@ -220,18 +337,42 @@ def _mmdebstrap_all(stack_list: list[Stack], data: dict, out_dir: Path, cas: lis
             mmdebstrap_command(stack, data, tar.with_suffix(".tmp"), cas), stdout=log, stderr=subprocess.STDOUT, env=env))
     result = {}
     failed = []
+    by_name = {s.name: s for s in stack_list}
     for name, (tar, log, proc) in procs.items():
+        stack = by_name[name]
         code = proc.wait()
         log.close()
         if code != 0:
-            last = Path(log.name).read_text().strip().splitlines()[-1:] or ["(no output)"]
-            failed.append(f"{name}: mmdebstrap exited {code} ({last[0]}; log {log.name})")
+            tar.with_suffix(".tmp").unlink(missing_ok=True)
+            failed.append(f"{name}: {failure_reason(Path(log.name).read_text(), stack, data['debian']['suite'])} "
+                          f"(mmdebstrap exited {code}; log {log.name})")
             continue
         tar.with_suffix(".tmp").replace(tar)
         result[name] = tar
     if failed:
         raise StackError("; ".join(failed))
     return result
+
+
+# apt's words for a package name the suite does not have.
+_UNKNOWN_PACKAGE = re.compile(r"Unable to locate package (\S+)|Package '?([^' ]+)'? has no installation candidate")
+
+
+def failure_reason(log: str, stack: Stack, suite: str) -> str:
+    """The line of an mmdebstrap log that says what is wrong, in the user's terms."""
+    unknown = sorted({a or b for a, b in _UNKNOWN_PACKAGE.findall(log)})
+    if unknown:
+        return (f"{stack.shown('packages')} names {', '.join(unknown)}, which Debian {suite} does not have: "
+                "fix the name (https://packages.debian.org) or remove the line")
+    ours = [ln for ln in log.splitlines() if ln.startswith(stack.shown("remove"))]
+    if ours:
+        return ours[-1]
+    lines = log.strip().splitlines()
+    for prefix in ("dpkg: error", "E: "):
+        found = [ln for ln in lines if ln.startswith(prefix)]
+        if found:
+            return found[0]
+    return (lines[-1:] or ["(no output)"])[0]
 
 
 def image_inputs(image: str) -> str | None:
@@ -285,12 +426,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--extra-ca-dir", type=Path, metavar="DIR",
                         help="bake the .crt/.pem files of DIR into both images (off by default)")
     parser.add_argument("--force", action="store_true", help="rebuild even when the inputs are unchanged")
+    parser.add_argument("--stacks-dir", type=Path, default=STACKS_DIR, metavar="DIR",
+                        help="read the stack definitions (<name>/packages, remove, keep, env) from DIR")
     parser.add_argument("--only", choices=["build", "run", "run-static", "run-cc"], help="only this stack")
     opts = parser.parse_args(argv)
     data = versions.load()
     try:
         cas = ca_files(opts.extra_ca_dir)
-        all_stacks = [s for s in stacks(data) if opts.only in (None, s.name)]
+        all_stacks = [s for s in stacks(data, opts.stacks_dir.resolve()) if opts.only in (None, s.name)]
         if opts.rootfs_only:
             build_rootfs(all_stacks, data, opts.rootfs_only, cas)
             return 0

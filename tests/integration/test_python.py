@@ -8,9 +8,13 @@ import uuid
 import pytest
 
 import funcbuild
+import versions
 from helpers import SAMPLES, build, copy_sample, inspect, layer_shas, must_build, recording_server, remove_image
 
 BP = "funcpacks/python"
+STACK_PYTHON = versions.load()["debian"]["python"]
+# The seed sample's image on the slim run image (174 MB on the Debian 12 run image).
+HELLO_WORLD_MAX_BYTES = 100_000_000
 
 
 @pytest.fixture
@@ -46,6 +50,9 @@ def test_sample_builds_runs_and_answers(sample, env, method, expected, tag):
             status, body = funcbuild.wait_http(url)
         logs = funcbuild.container_logs(name)
     assert 200 <= status < 300, (status, body, logs)
+    if sample == "hello-world-python":
+        size = inspect(tag)["Size"]
+        assert size <= HELLO_WORLD_MAX_BYTES, f"{size / 1e6:.1f} MB"
     if expected is not None:
         assert body == expected
     if method == "POST":
@@ -121,7 +128,12 @@ BAD_INPUTS = [
     ("unsatisfiable requirement", {"main.py": HELLO, "requirements.txt": "flask==0.0.0.1\n"},
      {"FUNC_NAME": "hello_world"}, ["pip could not install the dependencies", "flask==0.0.0.1"]),
     ("runtime version not available", {"main.py": HELLO}, {"FUNC_NAME": "hello_world", "FUNC_RUNTIME_VERSION": "3.8"},
-     ["Python 3.8 is not available", "FUNC_RUNTIME_VERSION", "3.11"]),
+     ["Python 3.8 is not available", "FUNC_RUNTIME_VERSION", f"available versions: {STACK_PYTHON}."]),
+    ("python version not available", {"main.py": HELLO}, {"FUNC_NAME": "hello_world", "GOOGLE_PYTHON_VERSION": "3.12",
+                                                          "GOOGLE_RUNTIME_VERSION": STACK_PYTHON},
+     ["Python 3.12 is not available", "GOOGLE_PYTHON_VERSION", f"available versions: {STACK_PYTHON}."]),
+    ("runtime.txt not available", {"main.py": HELLO, "runtime.txt": "python-3.10.4\n"}, {"FUNC_NAME": "hello_world"},
+     ["Python python-3.10.4 is not available", "runtime.txt", f"available versions: {STACK_PYTHON}."]),
     ("function source missing", {"main.py": HELLO}, {"GOOGLE_FUNCTION_TARGET": "hello_world",
                                                      "GOOGLE_FUNCTION_SOURCE": "handler.py"},
      ["function source file handler.py does not exist", "GOOGLE_FUNCTION_SOURCE"]),

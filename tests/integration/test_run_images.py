@@ -1,0 +1,149 @@
+"""The run images as a user and a scanner see them: the stack's CPython, no LANG, and a
+dpkg status database that lists exactly what each image holds."""
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tarfile
+import uuid
+
+import pytest
+
+import versions
+from helpers import image_entries, inspect
+
+ROOT = versions.ROOT
+DATA = versions.load()
+IMAGES = DATA["images"]
+RUN_IMAGES = ("run", "run-static", "run-cc")
+# Paths a maintainer script writes (no package lists them).
+GENERATED = {"etc/ssl/certs/ca-certificates.crt", "etc/ld.so.cache", "etc/nsswitch.conf", "etc/localtime", "etc/passwd", "etc/group",
+             "etc/shadow", "etc/gshadow", "etc/subuid", "etc/subgid", "etc/machine-id"}
+
+
+def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, **kw)
+
+
+def dpkg_db(image: str) -> dict[str, bytes]:
+    """var/lib/dpkg of an image (name relative to it -> content), copied out of a created
+    (never started) container: the static images have no shell to cat it."""
+    name = f"funcpacks-dpkg-{uuid.uuid4().hex[:8]}"
+    subprocess.run(["docker", "create", "--name", name, image, "none"], check=True, capture_output=True)
+    try:
+        tar = subprocess.run(["docker", "cp", f"{name}:/var/lib/dpkg", "-"], check=True, capture_output=True).stdout
+    finally:
+        subprocess.run(["docker", "rm", name], capture_output=True)
+    with tarfile.open(fileobj=io.BytesIO(tar)) as t:
+        return {m.name.split("/", 1)[1]: t.extractfile(m).read() for m in t if m.isfile() and "/" in m.name}
+
+
+def installed(status: bytes) -> set[str]:
+    names = set()
+    for stanza in status.decode().strip().split("\n\n"):
+        fields = dict(ln.split(": ", 1) for ln in stanza.splitlines() if ": " in ln and not ln.startswith(" "))
+        assert fields.get("Status") == "install ok installed", stanza
+        names.add(fields["Package"])
+    return names
+
+
+def merged(path: str) -> str:
+    name = path.strip("/")
+    return f"usr/{name}" if name.split("/")[0] in ("bin", "sbin", "lib", "lib64") and "/" in name else name
+
+
+def owners(db: dict[str, bytes]) -> dict[str, str]:
+    """file -> package, from the run image's dpkg file lists."""
+    out = {}
+    for name, data in db.items():
+        if name.startswith("info/") and name.endswith(".list"):
+            package = name[5:-5].split(":")[0]
+            for line in data.decode().splitlines():
+                out.setdefault(merged(line), package)
+    return out
+
+
+def regular_files(image: str) -> set[str]:
+    """Files and links, but not the links update-alternatives made (awk -> mawk)."""
+    return {m.name.lstrip("./") for m in image_entries(image)
+            if m.isfile() or (m.issym() and not m.linkname.startswith("/etc/alternatives/"))}
+
+
+def test_run_image_carries_the_stack_python():
+    proc = run(["docker", "run", "--rm", "--network", "host", "--entrypoint", "python3", IMAGES["run"], "--version"])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(f"Python {DATA['debian']['python']}."), proc.stdout
+    # what the functions need from the standard library loads without the removed packages
+    mods = run(["docker", "run", "--rm", "--network", "host", "--entrypoint", "python3", IMAGES["run"], "-c",
+                "import ssl, sqlite3, zlib, lzma, bz2, ctypes, uuid, locale, sys; "
+                "print(sys.getfilesystemencoding(), locale.getpreferredencoding())"])
+    assert mods.returncode == 0 and mods.stdout.split() == ["utf-8", "utf-8"], mods.stderr
+
+
+def test_no_run_image_sets_lang():
+    for kind in RUN_IMAGES:
+        env = dict(e.split("=", 1) for e in inspect(IMAGES[kind])["Config"]["Env"])
+        assert not {k for k in env if k == "LANG" or k.startswith("LC_")}, (kind, env)
+    assert "LANG" in dict(e.split("=", 1) for e in inspect(IMAGES["build"])["Config"]["Env"])
+
+
+def test_run_image_status_lists_exactly_its_packages():
+    db = dpkg_db(IMAGES["run"])
+    packages = installed(db["status"])
+    with_lists = {n[5:-5].split(":")[0] for n in db if n.startswith("info/") and n.endswith(".list")}
+    assert packages == with_lists
+    removed = [ln.strip() for ln in (ROOT / "stacks/run/remove").read_text().splitlines()
+               if ln.strip() and not ln.startswith("#")]
+    assert not packages & set(removed)
+    assert {"python3", "libc6", "ca-certificates", "tzdata", "coreutils", "bash"} <= packages
+    files = regular_files(IMAGES["run"])
+    assert not any(f.startswith(("var/lib/apt/", "var/cache/apt/", "var/cache/debconf/")) for f in files)
+    for gone in ("usr/bin/perl", "usr/bin/apt-get", "usr/bin/dpkg", "usr/bin/mount", "usr/bin/su", "usr/bin/passwd"):
+        assert gone not in files, gone
+    # every program and library in the image belongs to a listed package
+    owned = owners(db)
+    unowned = {f for f in files if f.startswith(("usr/bin/", "usr/sbin/", "usr/lib/x86_64-linux-gnu/"))
+               and f not in owned and "/gconv/" not in f}
+    assert unowned == set()
+    # ... and no listed package lost its programs or libraries
+    missing = {f for f in owned if f.startswith(("usr/bin/", "usr/lib/x86_64-linux-gnu/lib")) and f not in files}
+    assert missing == set()
+
+
+@pytest.mark.parametrize("kind", ["run-static", "run-cc"])
+def test_cut_run_images_list_the_packages_their_files_come_from(kind):
+    owned = owners(dpkg_db(IMAGES["run"]))
+    packages = installed(dpkg_db(IMAGES[kind])["status"])
+    files = regular_files(IMAGES[kind]) - {"var/lib/dpkg/status"}
+    from_packages = {owned[f] for f in files if f in owned}
+    assert packages >= from_packages
+    # a listed package owns a file here, or generated one (ca-certificates' bundle)
+    assert packages - from_packages <= {"ca-certificates"}
+    assert {f for f in files if f not in owned} <= GENERATED | {"etc/os-release"}
+    assert {"base-files", "tzdata", "netbase"} <= packages  # os-release, zoneinfo, services
+    if kind == "run-cc":
+        assert {"libc6", "libstdc++6", "libgcc-s1"} <= packages and any(p.startswith("libssl3") for p in packages)
+    else:
+        assert not {"libc6", "bash", "python3"} & packages
+
+
+@pytest.mark.parametrize("file, line, needle", [
+    ("packages", "no-such-package-funcpacks", "run/packages names no-such-package-funcpacks, which Debian"),
+    ("remove", "bsdmainutils", "run/remove: package bsdmainutils is not installed in the run image"),
+])
+def test_a_bad_package_list_fails_naming_the_package_and_tags_nothing(tmp_path, file, line, needle):
+    definitions = tmp_path / "stacks"
+    shutil.copytree(ROOT / "stacks", definitions)
+    path = definitions / "run" / file
+    lines = path.read_text().splitlines()
+    lines.insert(len(lines) - 1 if file == "remove" else len(lines), line)  # dpkg stays last
+    path.write_text("\n".join(lines) + "\n")
+    before = inspect(IMAGES["run"])["Id"]
+    proc = run(["python3", "scripts/stacks.py", "--stacks-dir", str(definitions), "--only", "run"])
+    assert proc.returncode == 1
+    assert needle in proc.stderr and str(path.parent) in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert inspect(IMAGES["run"])["Id"] == before
+    assert not list((ROOT / "build" / "stacks").glob("run-rootfs.tmp"))
+
