@@ -99,6 +99,7 @@ def package_buildpacks(dest: Path, data: dict | None = None) -> dict[str, Path]:
             os.chmod(target / "bin" / phase, 0o755)
         if name == "python":
             (target / "framework-version").write_text(data["python"]["functions-framework"] + "\n")
+            (target / "uv-requirement.txt").write_text(versions.uv_requirement(data))
         if name == "go":
             (target / "go-defaults.toml").write_text(tomlw.dumps(data["go"]))
         if name == "dotnet":

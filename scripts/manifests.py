@@ -28,6 +28,10 @@ FUNCTIONS: dict[str, dict[str, str]] = {
     "python-no-requirements": {"FUNC_NAME": "hello", "FUNC_TYPE": "http"},
     "python-cloudevent": {"FUNC_NAME": "on_event", "FUNC_TYPE": "cloudevent"},
     "python-procfile-app": {},
+    # uv.lock installed exactly; PEP 621 dependencies without a lock.
+    "python-uv": {"GOOGLE_FUNCTION_TARGET": "hello"},
+    "python-pep621": {"FUNC_NAME": "hello"},
+    "python-poetry": {"GOOGLE_FUNCTION_TARGET": "hello"},
     # OpenFunction's .NET walkthrough: exactly its build env.
     "hello-world-dotnet": {"GOOGLE_FUNCTION_TARGET": "helloworld", "GOOGLE_FUNCTION_SIGNATURE_TYPE": "http"},
     "dotnet-minimal": {},

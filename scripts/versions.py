@@ -35,6 +35,12 @@ def lifecycle_archive_name(data: dict[str, Any] | None = None) -> str:
     return f"lifecycle-v{version}+linux.x86-64.tgz"
 
 
+def uv_requirement(data: dict[str, Any] | None = None) -> str:
+    """The pinned uv as a pip requirement line with its wheels' hashes."""
+    py = get("python", data)
+    return f"uv=={py['uv']} " + " ".join(f"--hash=sha256:{h}" for h in py["uv-sha256"]) + "\n"
+
+
 def main(argv: list[str]) -> int:
     if len(argv) == 2 and argv[0] == "get":
         try:

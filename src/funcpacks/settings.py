@@ -18,6 +18,8 @@ ALIASES: dict[str, tuple[str, str]] = {
     "runtime_version": ("GOOGLE_RUNTIME_VERSION", "FUNC_RUNTIME_VERSION"),
     # gcp-builder's Python-only spelling; it wins over the runtime version, as there.
     "python_version": ("GOOGLE_PYTHON_VERSION", "FUNC_PYTHON_VERSION"),
+    "python_package_manager": ("GOOGLE_PYTHON_PACKAGE_MANAGER", "FUNC_PYTHON_PACKAGE_MANAGER"),
+    "skip_framework_injection": ("GOOGLE_SKIP_FRAMEWORK_INJECTION", "FUNC_SKIP_FRAMEWORK_INJECTION"),
     "clear_source": ("GOOGLE_CLEAR_SOURCE", "FUNC_CLEAR_SOURCE"),
     "buildable": ("GOOGLE_BUILDABLE", "FUNC_BUILDABLE"),
     "entrypoint": ("GOOGLE_ENTRYPOINT", "FUNC_ENTRYPOINT"),

@@ -78,6 +78,14 @@ def test_detect_honours_func_src(lifecycle, bp):
     ({"main.py": HELLO, ".python-version": "3\n"}, {"FUNC_NAME": "hello_world", "FUNC_PYTHON_VERSION": "3.6",
                                                    "FUNC_RUNTIME_VERSION": "3"}, 1,
      ["Python 3.6 is not available", "FUNC_PYTHON_VERSION"]),
+    ({"main.py": HELLO}, {"FUNC_NAME": "hello_world", "GOOGLE_PYTHON_PACKAGE_MANAGER": "pipenv"}, 1,
+     ["unknown Python package manager 'pipenv'", "GOOGLE_PYTHON_PACKAGE_MANAGER", "pip, uv, poetry"]),
+    ({"main.py": HELLO, "pyproject.toml": "[tool.poetry]\nname = 'x'\n"}, {"FUNC_NAME": "hello_world"},
+     1, ["the project has no poetry.lock, and the build does not resolve dependencies itself", "`poetry lock`"]),
+    ({"main.py": HELLO, "pyproject.toml": "[project\n"}, {"FUNC_NAME": "hello_world"}, 1,
+     ["pyproject.toml is not valid TOML"]),
+    ({"main.py": HELLO, "uv.lock": "version = 1\n"}, {"FUNC_NAME": "hello_world"}, 1,
+     ["uv.lock has no pyproject.toml next to it"]),
     ({"main.py": HELLO}, {"FUNC_NAME": "hello_world", "FUNC_TYPE": "grpc"}, 1,
      ["unknown function signature type 'grpc'", "http, event, cloudevent"]),
 ])
@@ -177,6 +185,16 @@ def test_func_framework_version_overrides_default(lifecycle, bp, wheelhouse):
     write(lifecycle.app, {"main.py": HELLO})
     res = lifecycle.build(bp, {"FUNC_NAME": "hello_world", "FUNC_FRAMEWORK_VERSION": "3.8.0", **offline_pip(wheelhouse)})
     assert "adding functions-framework==3.8.0 (FUNC_FRAMEWORK_VERSION)" in res.out
+
+
+def test_skipped_framework_injection_fails_when_nothing_provides_it(lifecycle, bp, wheelhouse):
+    write(lifecycle.app, {"main.py": HELLO, "requirements.txt": "tiny-dep==1.2.3\n"})
+    res = lifecycle.build(bp, {"FUNC_NAME": "hello_world", "GOOGLE_SKIP_FRAMEWORK_INJECTION": "true",
+                               **offline_pip(wheelhouse)})
+    assert res.code == 1, res.output
+    assert "says not to add it" in res.out and "adding functions-framework" not in res.out
+    assert "functions-framework is not installed, and GOOGLE_SKIP_FRAMEWORK_INJECTION=true says not to add it" in res.err
+    assert "where: requirements.txt" in res.err
 
 
 def test_pip_settings_reach_pip_only(lifecycle, bp, wheelhouse):

@@ -83,3 +83,67 @@ def test_function_check_finds_module_level_names(tmp_path):
     with pytest.raises(UserError) as err:
         function_check.check(tmp_path, "main.py", "default", "inner")
     assert "a, b, C, d" in err.value.fix or "C, a, b, d" in err.value.fix
+
+
+@pytest.mark.parametrize("files, env, want", [
+    ({"uv.lock": "", "pyproject.toml": "", "requirements.txt": ""}, {}, ("uv", "uv.lock is present")),
+    ({"poetry.lock": "", "pyproject.toml": ""}, {}, ("poetry", "poetry.lock is present")),
+    ({"pyproject.toml": "[tool.poetry]\nname = 'x'\n"}, {}, ("poetry", "pyproject.toml has a [tool.poetry] table")),
+    ({"requirements.txt": "", "pyproject.toml": ""}, {}, ("pip", "requirements.txt is present")),
+    ({"pyproject.toml": "[project]\nname = 'x'\n"}, {}, ("pip", "pyproject.toml names no lock file")),
+    ({}, {}, ("pip", "the project declares no dependencies")),
+    # the setting wins over the files, in either spelling, any case
+    ({"uv.lock": ""}, {"GOOGLE_PYTHON_PACKAGE_MANAGER": "PIP"}, ("pip", "GOOGLE_PYTHON_PACKAGE_MANAGER=PIP")),
+    ({"requirements.txt": ""}, {"FUNC_PYTHON_PACKAGE_MANAGER": "uv"}, ("uv", "FUNC_PYTHON_PACKAGE_MANAGER=uv")),
+])
+def test_package_manager_choice(tmp_path, files, env, want):
+    from python_buildpack import package_manager
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    choice = package_manager.choose(tmp_path, env)
+    assert (choice.name, choice.reason) == want
+
+
+def test_package_manager_bad_inputs(tmp_path):
+    from python_buildpack import package_manager
+    with pytest.raises(UserError) as err:
+        package_manager.choose(tmp_path, {"FUNC_PYTHON_PACKAGE_MANAGER": "conda"})
+    assert err.value.where == "FUNC_PYTHON_PACKAGE_MANAGER" and "pip, uv, poetry" in err.value.fix
+    (tmp_path / "pyproject.toml").write_text("[project\nname = 'x'\n")
+    with pytest.raises(UserError) as err:
+        package_manager.choose(tmp_path, {})
+    assert "pyproject.toml is not valid TOML" in err.value.what and "line 1" in err.value.what
+
+
+def test_uv_gets_pips_index_settings_in_its_own_words():
+    from python_buildpack import uv
+    pip_env = {"PIP_INDEX_URL": "https://mirror/simple", "PIP_EXTRA_INDEX_URL": "https://a/simple https://b/simple",
+               "PIP_TRUSTED_HOST": "mirror", "PIP_FIND_LINKS": "/wheels", "PIP_NO_INDEX": "1", "PIP_TIMEOUT": "5"}
+    got = uv.index_env(pip_env, {"UV_INDEX": "https://mine/simple", "UV_CONCURRENT_DOWNLOADS": "2", "HOME": "/h"})
+    assert got == {"UV_DEFAULT_INDEX": "https://mirror/simple", "UV_INDEX": "https://mine/simple",
+                   "UV_INSECURE_HOST": "mirror", "UV_FIND_LINKS": "/wheels", "UV_NO_INDEX": "1",
+                   "UV_CONCURRENT_DOWNLOADS": "2"}
+
+
+def test_uv_lock_declaration_and_framework_rules(tmp_path):
+    from funcpacks.log import Logger
+    from python_buildpack import config, dependencies, requirements
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\ndependencies = ["Werkzeug>=3"]\n')
+    (tmp_path / "uv.lock").write_text("version = 1\n")
+    decl = requirements.read(tmp_path, lock="uv.lock")
+    assert decl.kind == "uv.lock" and set(decl.files) == {"pyproject.toml", "uv.lock"} and decl.names == {"werkzeug"}
+    fn = config.Config(mode="function", target="hello")
+    # a lock is never changed behind the user's back
+    with pytest.raises(UserError) as err:
+        dependencies.framework_spec(fn, decl, "9.9.9", Logger("t"))
+    assert "uv add functions-framework" in err.value.fix
+    # ... while a project without a lock gets the default pin, unless told not to
+    plain = requirements.read(tmp_path)
+    assert dependencies.framework_spec(fn, plain, "9.9.9", Logger("t")) == ["functions-framework==9.9.9"]
+    skip = config.Config(mode="function", target="hello", skip_framework_injection="FUNC_SKIP_FRAMEWORK_INJECTION=true")
+    assert dependencies.framework_spec(skip, plain, "9.9.9", Logger("t")) == []
+    assert dependencies.framework_spec(skip, decl, "9.9.9", Logger("t")) == []
+    # the lock's content is part of what decides whether the layer is reused
+    before = decl.digest([])
+    (tmp_path / "uv.lock").write_text("version = 1\nrevision = 2\n")
+    assert requirements.read(tmp_path, lock="uv.lock").digest([]) != before

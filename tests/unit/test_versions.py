@@ -75,3 +75,12 @@ def test_function_manifests_match_versions_and_samples():
     # every sample has a Function CR and every CR a sample
     samples = {p.name for p in (ROOT / "samples").iterdir() if p.is_dir()}
     assert {p.stem for p in files} == samples
+
+
+def test_poetry_tool_lock_pins_what_versions_says():
+    import tool_locks
+    assert tool_locks.check(versions.load()) == []
+    lines = tool_locks.LOCK.read_text().splitlines()
+    pinned = [ln for ln in lines if ln and not ln.startswith((" ", "#"))]
+    # every distribution carries its hashes, so --require-hashes can install the file
+    assert pinned and all(ln.endswith("\\") for ln in pinned)

@@ -12,7 +12,7 @@ from funcpacks.launch import Launch, Process
 from funcpacks.layers import Layer, Layers
 from funcpacks.log import Logger
 
-from . import config, dependencies, function_check, requirements, runtime
+from . import config, dependencies, function_check, package_manager, requirements, runtime
 
 BUILDPACK = "funcpacks/python"
 # The default functions-framework pin; scripts/builder.py writes it from versions.toml.
@@ -51,12 +51,17 @@ def build(ctx: BuildContext) -> None:
     log.info(f"CPython {interp.version} from the {interp.source}{asked}")
 
     log.header("Dependencies")
-    decl = requirements.read(ctx.app_dir)
+    manager = package_manager.choose(ctx.app_dir, ctx.env, log)
+    log.info(f"package manager: {manager.name} ({manager.reason})")
+    lock = package_manager.lock_file(ctx.app_dir, manager)
+    for unused in package_manager.unused_locks(ctx.app_dir, lock):
+        log.warn(f"{unused} is not used: {manager.reason}")
+    decl = requirements.read(ctx.app_dir, lock=lock)
     default_pin = (ctx.buildpack_dir / DEFAULT_FRAMEWORK_FILE).read_text().strip()
     extra = dependencies.framework_spec(cfg, decl, default_pin, log)
-    layer = dependencies.build_layer(ctx, cfg, interp, decl, extra, log)
+    layer = dependencies.build_layer(ctx, cfg, interp, decl, extra, manager, log)
     if cfg.mode == "function":
-        _check_framework_supports(layer, cfg)
+        _check_framework_supports(layer, cfg, decl)
 
     log.header("Launch")
     launch = Launch()
@@ -81,13 +86,17 @@ def _origin(ctx: BuildContext, key: str) -> str:
     return s.source if s else f"default ({config.DEFAULT_SOURCE})"
 
 
-def _check_framework_supports(layer: Layer, cfg: config.Config) -> None:
-    """functions-framework 1.x knows only http and event signatures."""
-    versions = {d.name.lower(): d.version for d in dependencies.installed(layer.path)}
+def _check_framework_supports(layer: Layer, cfg: config.Config, decl: requirements.Declaration) -> None:
+    """The framework is installed, and 1.x knows only http and event signatures."""
+    versions = {requirements.canonical(d.name): d.version for d in dependencies.installed(layer.path)}
     ff = versions.get(requirements.FRAMEWORK)
+    if ff is None and cfg.skip_framework_injection:
+        raise UserError(f"{requirements.FRAMEWORK} is not installed, and {cfg.skip_framework_injection} says not "
+                        "to add it", where=decl.kind if decl.kind != "none" else "the project",
+                        fix=f"add {requirements.FRAMEWORK} to the dependencies, or unset the setting")
     if ff is None:
         raise UserError(f"{requirements.FRAMEWORK} is not installed although the requirements name it",
-                        fix="check the requirement line for functions-framework")
+                        where=decl.kind, fix="check the requirement line for functions-framework")
     if cfg.signature_type == "cloudevent" and int(ff.split(".")[0]) < 2:
         raise UserError(f"signature type cloudevent needs {requirements.FRAMEWORK} >= 2.0; the requirements pin {ff}",
                         fix=f"raise the {requirements.FRAMEWORK} pin or use signature type event")

@@ -29,6 +29,8 @@ class Config:
     runtime_request: str = ""
     runtime_request_origin: str = ""
     framework_version: str = ""
+    # The setting that said not to add the functions framework ('' when none did).
+    skip_framework_injection: str = ""
     pip_env: dict[str, str] = field(default_factory=dict)
 
 
@@ -77,8 +79,10 @@ def resolve(app_dir: Path, env: Mapping[str, str], log: Logger | None = None) ->
     entry = settings.lookup(env, "entrypoint", log)
     pip_env = {k: v for k, v in env.items() if k.startswith(PIP_PREFIX) and v}
     req, req_origin = runtime_request(app_dir, env, log)
+    skip = settings.lookup(env, "skip_framework_injection", log)
     common = dict(runtime_request=req, runtime_request_origin=req_origin,
-                  framework_version=env.get("FUNC_FRAMEWORK_VERSION", "").strip(), pip_env=pip_env)
+                  framework_version=env.get("FUNC_FRAMEWORK_VERSION", "").strip(), pip_env=pip_env,
+                  skip_framework_injection=f"{skip.source}={skip.value}" if skip and settings.truthy(skip.value) else "")
     if target:
         sig = settings.value(env, "signature_type", log, "http").lower()
         if sig not in SIGNATURE_TYPES:

@@ -1,9 +1,9 @@
 """The `dependencies` layer: a virtual environment with the project's requirements and
 the functions framework, reused while its metadata record matches.
 
-pip runs from the build image (`pip --python <venv>`), so the launch layer carries no
-pip. Byte-code is compiled with unchecked-hash pycs: no source timestamps inside, so two
-builds give identical files.
+pip (the build image's: `pip --python <venv>`) or uv (a build-only layer) installs into
+it, so the launch layer carries no installer. Byte-code is compiled with unchecked-hash
+pycs: no source timestamps inside, so two builds give identical files.
 """
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ import email.parser
 import os
 import re
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Protocol
 
 from funcpacks import sbom
 from funcpacks.context import BuildContext
@@ -22,7 +23,9 @@ from funcpacks.errors import UserError
 from funcpacks.layers import Layer, Layers
 from funcpacks.log import Logger
 
+from . import poetry, uv
 from .config import Config
+from .package_manager import Choice
 from .requirements import FRAMEWORK, Declaration
 from .runtime import Interpreter
 
@@ -48,6 +51,15 @@ def framework_spec(cfg: Config, decl: Declaration, default_pin: str, log: Logger
         if cfg.framework_version:
             log.warn(f"FUNC_FRAMEWORK_VERSION={cfg.framework_version} is ignored: {decl.kind} names {FRAMEWORK} itself")
         return []
+    if cfg.skip_framework_injection:
+        log.info(f"{decl.kind if decl.kind != 'none' else 'the project'} names no {FRAMEWORK}, and "
+                 f"{cfg.skip_framework_injection} says not to add it")
+        return []
+    if decl.locked:
+        tool = decl.kind.split(".")[0]
+        raise UserError(f"pyproject.toml names no {FRAMEWORK}, and the build does not change a lock",
+                        where=f"pyproject.toml (locked in {decl.kind})",
+                        fix=f"run `{tool} add {FRAMEWORK}` and commit pyproject.toml and {decl.kind}")
     v = cfg.framework_version or default_pin
     spec = f"{FRAMEWORK}=={v}" if re.match(r"^\d", v) else f"{FRAMEWORK}{v}"
     origin = "FUNC_FRAMEWORK_VERSION" if cfg.framework_version else "default pin"
@@ -81,6 +93,8 @@ def needs_pkg_resources(venv: Path) -> bool:
 
 
 class Pip:
+    name = "pip"
+
     def __init__(self, ctx: BuildContext, interp: Interpreter, cache_dir: Path, pip_env: Mapping[str, str], log: Logger):
         self.ctx = ctx
         self.interp = interp
@@ -101,7 +115,7 @@ class Pip:
         })
         self.env = env
 
-    def install(self, venv: Path, args: list[str]) -> None:
+    def install(self, venv: Path, args: list[str], where: str = "") -> None:
         cmd = [str(self.interp.executable), "-m", "pip", "--python", str(venv / "bin" / "python"),
                "install", "--no-compile", "--no-warn-script-location", *args]
         tail: collections.deque[str] = collections.deque(maxlen=30)
@@ -115,7 +129,7 @@ class Pip:
         if proc.wait() != 0:
             errors = [ln for ln in tail if "ERROR" in ln or "error" in ln] or list(tail)
             raise UserError("pip could not install the dependencies",
-                            where=" ".join(a for a in args if not a.startswith("-")) or "requirements",
+                            where=where or " ".join(a for a in args if not a.startswith("-")) or "requirements",
                             detail="\n".join(errors[-12:]),
                             fix="fix the requirement pip names above (name, version, or index settings PIP_INDEX_URL / PIP_FIND_LINKS)")
 
@@ -127,24 +141,29 @@ def install_args(decl: Declaration, extra: list[str]) -> list[str]:
 
 
 def build_layer(ctx: BuildContext, cfg: Config, interp: Interpreter, decl: Declaration, extra: list[str],
-                log: Logger) -> Layer:
+                manager: Choice, log: Logger) -> Layer:
     layers = Layers(ctx.layers_dir)
-    cache = layers.get("pip-cache")
-    cache.ensure().set_types(build=True, cache=True)
-    cache.write()
-
+    installer = _installer(ctx, cfg, interp, manager, layers, log)
+    locker: Locker | None = None
+    if decl.kind == "uv.lock":
+        assert isinstance(installer, uv.Uv)
+        locker = installer
+    elif decl.kind == "poetry.lock":
+        assert isinstance(installer, uv.Uv)
+        locker = poetry.install_tool(ctx, interp.executable, installer, log)
     layer = layers.get("dependencies")
     expected = {
         "python": interp.version,
         "requirements": decl.digest(extra),
         "framework": " ".join(extra) or "from " + decl.kind,
+        "installer": installer.name,
         "distro": f"{ctx.target.distro_name}-{ctx.target.distro_version}",
         "arch": ctx.target.arch,
         "layout": LAYOUT,
     }
     if not layer.reuse_or_reset(expected, log):
         try:
-            _install(ctx, cfg, interp, decl, extra, layer, cache, log)
+            _install(interp, decl, extra, layer, installer, locker, log)
         except BaseException:
             # Nothing half-written may be cached or exported.
             layer.remove()
@@ -159,18 +178,60 @@ def build_layer(ctx: BuildContext, cfg: Config, interp: Interpreter, decl: Decla
     return layer
 
 
-def _install(ctx: BuildContext, cfg: Config, interp: Interpreter, decl: Declaration, extra: list[str],
-             layer: Layer, cache: Layer, log: Logger) -> None:
+class Locker(Protocol):
+    """What reads a lock: uv.Uv or poetry.Poetry."""
+
+    def check_lock(self) -> None: ...
+
+    def export(self) -> str: ...
+
+
+class Installer(Protocol):
+    """What installs into the environment: Pip or uv.Uv."""
+    name: str  # for the layer's metadata and the log, e.g. "pip", "uv 0.13.9"
+
+    def install(self, venv: Path, args: list[str], where: str) -> None: ...
+
+
+def _installer(ctx: BuildContext, cfg: Config, interp: Interpreter, manager: Choice, layers: Layers,
+               log: Logger) -> Installer:
+    """The installer and its cache layer (build only: nothing of it is in the image).
+    uv installs what uv and Poetry locks pin."""
+    if manager.name in ("uv", "poetry"):
+        exe = uv.install_tool(ctx, interp.executable, cfg.pip_env, log)
+        cache = layers.get(uv.CACHE_LAYER).ensure().set_types(build=True, cache=True)
+        cache.write()
+        return uv.Uv(ctx, exe, interp.executable, cache.path, cfg.pip_env, log)
+    cache = layers.get("pip-cache").ensure().set_types(build=True, cache=True)
+    cache.write()
+    return Pip(ctx, interp, cache.path, cfg.pip_env, log)
+
+
+def _install(interp: Interpreter, decl: Declaration, extra: list[str], layer: Layer, installer: Installer,
+             locker: Locker | None, log: Logger) -> None:
     venv = layer.path
     subprocess.run([str(interp.executable), "-m", "venv", "--without-pip", str(venv)], check=True)
-    pip = Pip(ctx, interp, cache.path, cfg.pip_env, log)
-    args = install_args(decl, extra)
-    if args:
-        with log.timed("pip install"):
-            pip.install(venv, args)
-    if needs_pkg_resources(venv):
-        log.info(f"installed code imports pkg_resources, which nothing provides: adding {PKG_RESOURCES_SETUPTOOLS}")
-        pip.install(venv, [PKG_RESOURCES_SETUPTOOLS])
+    if locker is not None:
+        if isinstance(locker, poetry.Poetry) and decl.python_constraint and \
+                not locker.allows(decl.python_constraint, interp.version):
+            raise UserError(f"pyproject.toml asks for Python {decl.python_constraint}; the stack's CPython is "
+                            f"{interp.version}", where="pyproject.toml",
+                            fix=f"allow {interp.version} in the python constraint, then run `poetry lock`")
+        locker.check_lock()
+        exported = locker.export()
+        with tempfile.NamedTemporaryFile("w", suffix=".txt") as locked:  # outside every layer
+            locked.write(exported)
+            locked.flush()
+            with log.timed(f"uv pip install of the {len(uv.locked_names(exported))} packages {decl.kind} pins"):
+                installer.install(venv, ["--require-hashes", "--no-deps", "-r", locked.name], decl.kind)
+    else:
+        args = install_args(decl, extra)
+        if args:
+            with log.timed(f"{installer.name.split()[0]} install"):
+                installer.install(venv, args, " ".join(a for a in args if not a.startswith("-")) or "requirements")
+        if needs_pkg_resources(venv):
+            log.info(f"installed code imports pkg_resources, which nothing provides: adding {PKG_RESOURCES_SETUPTOOLS}")
+            installer.install(venv, [PKG_RESOURCES_SETUPTOOLS], PKG_RESOURCES_SETUPTOOLS)
     # Deterministic byte-code: hashes of the sources, never their timestamps. Forced,
     # because starting the venv's python (pip, .pth hooks such as setuptools'
     # _distutils_hack) already wrote timestamp pycs that compileall would keep.

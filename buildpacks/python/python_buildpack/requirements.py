@@ -1,5 +1,6 @@
-"""The project's dependency declaration: requirements.txt (with its -r/-c includes) or
-the [project] dependencies of pyproject.toml."""
+"""The project's dependency declaration: requirements.txt (with its -r/-c includes), the
+[project] dependencies of pyproject.toml, or pyproject.toml with the lock a package
+manager installs from (uv.lock, poetry.lock)."""
 from __future__ import annotations
 
 import hashlib
@@ -12,6 +13,7 @@ from pathlib import Path
 from funcpacks.errors import UserError
 
 FRAMEWORK = "functions-framework"
+LOCKS = ("uv.lock", "poetry.lock")
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
 _INCLUDE = re.compile(r"^\s*(-r|--requirement|-c|--constraint)\s*=?\s*(\S+)")
@@ -37,10 +39,15 @@ def requirement_name(line: str) -> str | None:
 
 @dataclass
 class Declaration:
-    kind: str  # "requirements.txt", "pyproject.toml" or "none"
+    kind: str  # "requirements.txt", "pyproject.toml", "uv.lock", "poetry.lock" or "none"
     files: dict[str, str] = field(default_factory=dict)  # path relative to app -> content
     names: set[str] = field(default_factory=set)
     pyproject_dependencies: list[str] = field(default_factory=list)
+    python_constraint: str = ""  # requires-python, or Poetry's python dependency
+
+    @property
+    def locked(self) -> bool:
+        return self.kind in LOCKS
 
     def names_framework(self) -> bool:
         return FRAMEWORK in self.names
@@ -73,23 +80,43 @@ def _read_requirements(app_dir: Path, rel: str, decl: Declaration, stack: tuple[
             decl.names.add(name)
 
 
-def read(app_dir: Path) -> Declaration:
-    if (app_dir / "requirements.txt").is_file():
+def read(app_dir: Path, lock: str = "") -> Declaration:
+    """What the project declares. With a lock (the file a package manager installs
+    from, one of LOCKS) the declaration is pyproject.toml and the lock together; else
+    requirements.txt, else pyproject.toml's [project] dependencies."""
+    if not lock and (app_dir / "requirements.txt").is_file():
         decl = Declaration("requirements.txt")
         _read_requirements(app_dir, "requirements.txt", decl, ())
         return decl
     pyproject = app_dir / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            data = tomllib.loads(pyproject.read_text())
-        except tomllib.TOMLDecodeError as exc:
-            raise UserError(f"pyproject.toml is not valid TOML: {exc}", where=str(pyproject),
-                            fix="fix the syntax error") from None
-        deps = data.get("project", {}).get("dependencies", [])
-        if not isinstance(deps, list) or not all(isinstance(d, str) for d in deps):
-            raise UserError("[project] dependencies must be a list of strings", where="pyproject.toml",
-                            fix='write e.g. dependencies = ["flask>=3"]')
+    if lock and not pyproject.is_file():
+        raise UserError(f"{lock} has no pyproject.toml next to it", where=str(app_dir),
+                        fix="commit the pyproject.toml the lock was made from")
+    if not pyproject.is_file():
+        return Declaration("none")
+    text = pyproject.read_text()
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"pyproject.toml is not valid TOML: {exc}", where=str(pyproject),
+                        fix="fix the syntax error") from None
+    project = data.get("project", {})
+    deps = project.get("dependencies", [])
+    if not isinstance(deps, list) or not all(isinstance(d, str) for d in deps):
+        raise UserError("[project] dependencies must be a list of strings", where="pyproject.toml",
+                        fix='write e.g. dependencies = ["flask>=3"]')
+    poetry_deps = data.get("tool", {}).get("poetry", {}).get("dependencies", {})
+    if lock:
+        if not (app_dir / lock).is_file():
+            raise UserError(f"the project has no {lock}, and the build does not resolve dependencies itself",
+                            where=str(app_dir), fix=f"run `{lock.split('.')[0]} lock` and commit {lock}")
+        decl = Declaration(lock, files={"pyproject.toml": text, lock: (app_dir / lock).read_text()},
+                           pyproject_dependencies=list(deps))
+    else:
         decl = Declaration("pyproject.toml", pyproject_dependencies=list(deps))
-        decl.names = {n for n in (requirement_name(d) for d in deps) if n}
-        return decl
-    return Declaration("none")
+    decl.names = {n for n in (requirement_name(d) for d in deps) if n}
+    if lock == "poetry.lock" and isinstance(poetry_deps, dict):
+        decl.names |= {canonical(n) for n in poetry_deps if n.lower() != "python"}
+    constraint = project.get("requires-python") or (poetry_deps.get("python") if isinstance(poetry_deps, dict) else "")
+    decl.python_constraint = constraint if isinstance(constraint, str) else ""
+    return decl

@@ -1,0 +1,96 @@
+"""Poetry: the tool, and turning a poetry.lock into exactly what uv installs.
+
+Poetry (the pinned release and its export plugin, every distribution hash-checked, in a
+build-only cache layer) does the two things only it can do right for every layout it
+reads (Poetry 1.x `[tool.poetry.dependencies]`, Poetry 2 `[project]`): `poetry check
+--lock` (the lock's content hash must match pyproject.toml: never a silent re-resolve)
+and `poetry export --only main` (the lock's main packages with their hashes). The same
+`uv pip install --require-hashes --no-deps` as for a uv.lock then installs them, from the
+index the build is given.
+"""
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from pathlib import Path
+
+from funcpacks.context import BuildContext
+from funcpacks.errors import UserError
+from funcpacks.layers import Layers
+from funcpacks.log import Logger
+
+from .uv import Uv
+
+TOOL_REQUIREMENTS_FILE = "poetry-requirements.txt"
+TOOL_LAYER = "poetry"
+CACHE_LAYER = "poetry-cache"
+
+
+class Poetry:
+    def __init__(self, ctx: BuildContext, venv: Path, cache_dir: Path, log: Logger):
+        self.ctx = ctx
+        self.python = venv / "bin" / "python"
+        self.executable = venv / "bin" / "poetry"
+        self.log = log
+        base = {k: v for k, v in ctx.env.items() if not k.startswith(("PIP_", "UV_"))}
+        # The user's POETRY_* pass through (they are in base); ours: no prompt, no keyring
+        # (a build has no desktop session), no environment of its own for the project.
+        self.env = {**base, "POETRY_CACHE_DIR": str(cache_dir), "POETRY_NO_INTERACTION": "1",
+                    "POETRY_VIRTUALENVS_CREATE": "false", "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+                    "NO_COLOR": "1"}
+
+    def run(self, args: list[str], failure: str, fix: str) -> str:
+        proc = subprocess.run([str(self.executable), *args], cwd=self.ctx.app_dir, env=self.env,
+                              capture_output=True, text=True)
+        lines = [ln.rstrip() for ln in (proc.stderr + proc.stdout).splitlines() if ln.strip()]
+        if proc.returncode != 0:
+            raise UserError(failure, where="poetry.lock", detail="\n".join(lines[-14:]), fix=fix)
+        for line in proc.stderr.splitlines():
+            self.log.detail(line.rstrip())
+        return proc.stdout
+
+    def check_lock(self) -> None:
+        self.run(["check", "--lock"], "poetry.lock does not match pyproject.toml",
+                 fix="run `poetry lock` and commit the new poetry.lock (the build never re-resolves a lock)")
+
+    def export(self) -> str:
+        """The lock's main group as requirement lines with their hashes and markers."""
+        return self.run(["export", "--only", "main", "--format", "requirements.txt"],
+                        "Poetry could not export poetry.lock", fix="run `poetry lock` and commit the new poetry.lock")
+
+    def allows(self, constraint: str, version: str) -> bool:
+        """Whether a Poetry version constraint (`^3.9`, `>=3.10,<3.13`, ...) allows version,
+        decided by poetry-core itself."""
+        code = ("import sys; from poetry.core.constraints.version import Version, parse_constraint; "
+                "sys.exit(0 if parse_constraint(sys.argv[1]).allows(Version.parse(sys.argv[2])) else 3)")
+        proc = subprocess.run([str(self.python), "-c", code, constraint, version], capture_output=True, text=True)
+        if proc.returncode not in (0, 3):
+            raise UserError(f"cannot read the Python constraint {constraint!r}", where="pyproject.toml",
+                            detail=proc.stderr.strip()[-600:], fix="write a PEP 440 or Poetry constraint such as >=3.10")
+        return proc.returncode == 0
+
+
+def install_tool(ctx: BuildContext, python: Path, installer: Uv, log: Logger) -> Poetry:
+    """Poetry in a build-only cache layer, keyed by the hash-locked requirements file."""
+    requirements = ctx.buildpack_dir / TOOL_REQUIREMENTS_FILE
+    layers = Layers(ctx.layers_dir)
+    layer = layers.get(TOOL_LAYER)
+    expected = {"requirements": hashlib.sha256(requirements.read_bytes()).hexdigest()[:32],
+                "python": subprocess.run([str(python), "-c", "import sys; print(sys.version.split()[0])"],
+                                         capture_output=True, text=True, check=True).stdout.strip(),
+                "arch": ctx.target.arch}
+    if not layer.reuse_or_reset(expected, log):
+        venv = layer.path / "venv"
+        subprocess.run([str(python), "-m", "venv", "--without-pip", str(venv)], check=True)
+        try:
+            installer.install(venv, ["--require-hashes", "-r", str(requirements)], TOOL_REQUIREMENTS_FILE)
+        except UserError as exc:
+            layer.remove()
+            raise UserError("could not install Poetry", detail=exc.detail,
+                            fix="the index the build uses (PIP_INDEX_URL / UV_DEFAULT_INDEX) must serve Poetry and "
+                                "its dependencies; a hash mismatch means it served different files") from None
+        log.info(f"installed Poetry (every distribution's hash checked) into the build-only layer '{TOOL_LAYER}'")
+    layer.set_types(build=True, cache=True).write()
+    cache = layers.get(CACHE_LAYER).ensure().set_types(build=True, cache=True)
+    cache.write()
+    return Poetry(ctx, layer.path / "venv", cache.path, log)

@@ -1,0 +1,128 @@
+"""uv: the tool, its settings, and installing exactly what a uv.lock pins.
+
+The tool is the pinned wheel from the index the build is given (pip checks its sha256)
+in a build-only cache layer, never in the image. A locked install is three steps:
+`uv lock --check` (the lock must match pyproject.toml: never a silent re-resolve),
+`uv export` (the lock's production packages as `name==version --hash=...` lines) and
+`uv pip install --require-hashes --no-deps` of those lines into the environment. The
+last step reads the packages from the index the user configured, so a mirror serving the
+same files works although the lock names pypi.org, and every file is checked against
+the lock's hashes.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from pathlib import Path
+from typing import Mapping
+
+from funcpacks.context import BuildContext
+from funcpacks.errors import UserError
+from funcpacks.layers import Layers
+from funcpacks.log import Logger
+
+from .requirements import requirement_name
+
+TOOL_REQUIREMENT_FILE = "uv-requirement.txt"
+TOOL_LAYER = "uv"
+CACHE_LAYER = "uv-cache"
+
+# pip's index settings, given to uv in its own words (the user's UV_* win over these).
+PIP_TO_UV = {
+    "PIP_INDEX_URL": "UV_DEFAULT_INDEX",
+    "PIP_EXTRA_INDEX_URL": "UV_INDEX",
+    "PIP_TRUSTED_HOST": "UV_INSECURE_HOST",
+    "PIP_FIND_LINKS": "UV_FIND_LINKS",
+    "PIP_NO_INDEX": "UV_NO_INDEX",
+}
+
+
+def index_env(pip_env: Mapping[str, str], env: Mapping[str, str]) -> dict[str, str]:
+    """uv's index settings: the mapped PIP_* ones, then the user's own UV_*."""
+    out = {PIP_TO_UV[k]: v for k, v in pip_env.items() if k in PIP_TO_UV}
+    out.update({k: v for k, v in env.items() if k.startswith("UV_") and v})
+    return out
+
+
+class Uv:
+    def __init__(self, ctx: BuildContext, executable: Path, python: Path, cache_dir: Path,
+                 pip_env: Mapping[str, str], log: Logger):
+        self.ctx = ctx
+        self.executable = executable
+        self.name = tool_name(ctx)
+        self.log = log
+        base = {k: v for k, v in ctx.env.items() if not k.startswith(("PIP_", "UV_"))}
+        lock_base = dict(base)
+        # The user's index settings, then ours: uv must neither download nor pick an
+        # interpreter (the stack's CPython is the one), and copies files into the layer.
+        ours = {"UV_CACHE_DIR": str(cache_dir), "UV_PYTHON": str(python), "UV_PYTHON_DOWNLOADS": "never",
+                "UV_LINK_MODE": "copy", "UV_NO_PROGRESS": "1", "NO_COLOR": "1"}
+        self.env = {**base, **index_env(pip_env, ctx.env), **ours}
+        # `uv lock --check` reads the indexes the lock was made with (and the user's own
+        # UV_* settings): a mirror given as PIP_INDEX_URL would make every lock look outdated.
+        self.lock_env = {**lock_base, **{k: v for k, v in ctx.env.items() if k.startswith("UV_") and v}, **ours}
+
+    def run(self, args: list[str], failure: str, where: str, fix: str, env: Mapping[str, str] | None = None) -> str:
+        proc = subprocess.run([str(self.executable), *args], cwd=self.ctx.app_dir, env=dict(env or self.env),
+                              capture_output=True, text=True)
+        lines = [ln.rstrip() for ln in proc.stderr.splitlines() if ln.strip()]
+        for line in lines:
+            self.log.detail(line)
+        if proc.returncode != 0:
+            raise UserError(failure, where=where, detail="\n".join(lines[-14:]), fix=fix)
+        return proc.stdout
+
+    def check_lock(self) -> None:
+        self.run(["lock", "--check"], "uv.lock does not match pyproject.toml", where="uv.lock",
+                 fix="run `uv lock` and commit the new uv.lock (the build never re-resolves a lock)", env=self.lock_env)
+
+    def export(self) -> str:
+        """The lock's production packages (no dev or default groups, not the project
+        itself) as requirement lines with their hashes."""
+        return self.run(["export", "--frozen", "--format", "requirements.txt", "--no-default-groups",
+                         "--no-emit-project", "--no-header", "--no-annotate"],
+                        "uv could not read uv.lock", where="uv.lock", fix="run `uv lock` and commit the new uv.lock")
+
+    def install(self, venv: Path, args: list[str], where: str) -> None:
+        self.run(["pip", "install", "--python", str(venv / "bin" / "python"), *args],
+                 "uv could not install the dependencies", where=where,
+                 fix="fix the package uv names above (name, version, hash, or the index settings "
+                     "PIP_INDEX_URL / PIP_EXTRA_INDEX_URL / UV_DEFAULT_INDEX / UV_INDEX)")
+
+
+def locked_names(exported: str) -> set[str]:
+    return {n for n in (requirement_name(line) for line in exported.splitlines()) if n}
+
+
+def install_tool(ctx: BuildContext, pip_python: Path, pip_env: Mapping[str, str], log: Logger) -> Path:
+    """The uv executable, from a build-only cache layer keyed by the pinned requirement."""
+    requirement = (ctx.buildpack_dir / TOOL_REQUIREMENT_FILE).read_text().strip()
+    layers = Layers(ctx.layers_dir)
+    layer = layers.get(TOOL_LAYER)
+    expected = {"requirement": hashlib.sha256(requirement.encode()).hexdigest()[:32], "arch": ctx.target.arch}
+    if not layer.reuse_or_reset(expected, log):
+        (req_file := layer.path / "requirement.txt").write_text(requirement + "\n")
+        env = {**{k: v for k, v in ctx.env.items() if not k.startswith("PIP_")}, **pip_env,
+               "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1",
+               "PIP_PROGRESS_BAR": "off"}
+        proc = subprocess.run([str(pip_python), "-m", "pip", "install", "--no-deps", "--require-hashes",
+                               "--only-binary", ":all:", "--no-cache-dir", "--target", str(layer.path / "tool"),
+                               "-r", str(req_file)], env=env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            layer.remove()
+            tail = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()][-8:]
+            raise UserError(f"could not install {requirement.split()[0]}", detail="\n".join(tail),
+                            fix="the index the build uses (PIP_INDEX_URL) must serve uv's wheel; a hash "
+                                "mismatch means the index served a different file")
+        req_file.unlink()
+        log.info(f"installed {requirement.split()[0]} (sha256 checked) into the build-only layer '{TOOL_LAYER}'")
+    layer.set_types(build=True, cache=True).write()
+    exe = layer.path / "tool" / "bin" / "uv"
+    os.chmod(exe, 0o755)
+    return exe
+
+
+def tool_name(ctx: BuildContext) -> str:
+    """'uv 0.13.9', from the pinned requirement."""
+    return (ctx.buildpack_dir / TOOL_REQUIREMENT_FILE).read_text().split()[0].replace("==", " ")
