@@ -74,11 +74,16 @@ class Sample:
     # .NET: the NuGet packages (files of the mirrored folder feed) the app restores; the
     # SDK comes from the mirrored .NET feed, served on 127.0.0.1 for both contenders.
     nuget_packages: tuple[str, ...] = ()
+    # bench/dockerfiles/<contender>: the hand-written Dockerfile (default: the language's)
+    contender: str = ""
 
 
 SAMPLES = [
     Sample("hello-world-python", "python", {"GOOGLE_FUNCTION_TARGET": "hello_world"}, "hello_world", "main.py"),
     Sample("python-no-requirements", "python", {"FUNC_NAME": "hello"}, "hello", "main.py"),
+    Sample("python-uv", "python", {"GOOGLE_FUNCTION_TARGET": "hello"}, "hello", "main.py", contender="python-uv"),
+    Sample("python-poetry", "python", {"GOOGLE_FUNCTION_TARGET": "hello"}, "hello", "main.py",
+           contender="python-poetry"),
     Sample("hello-world-go", "go", {"FUNC_NAME": "HelloWorld"}, "HelloWorld", "hello.go", "/bench",
            "builder-go", "run-static"),
     Sample("hello-world-dotnet", "dotnet", {"GOOGLE_FUNCTION_TARGET": "helloworld"}, "HelloWorld", "Startup.cs",
@@ -183,13 +188,19 @@ class Dockerfile(Contender):
 
     def __init__(self, sample: Sample, work: Path, feed: str = "") -> None:
         super().__init__(sample, work, feed)
-        contender_dir = ROOT / "bench" / "dockerfiles" / sample.lang
+        contender_dir = ROOT / "bench" / "dockerfiles" / (sample.contender or sample.lang)
         shutil.copy(contender_dir / "Dockerfile", self.work / "Dockerfile")
         cas = sorted(funcbuild.HOST_CA_DIR.glob("**/*.crt")) if funcbuild.HOST_CA_DIR.is_dir() else []
         (self.work / "bench-ca.crt").write_text("".join(p.read_text() for p in cas))
         data = versions.load()
         self.args = {"BUILD_IMAGE": data["images"]["build"], "RUN_IMAGE": data["images"][sample.run_key]}
-        if sample.lang == "python":
+        if sample.contender == "python-uv":
+            (self.work / "uv-requirement.txt").write_text(versions.uv_requirement(data))
+            self.args["FUNCTION_TARGET"] = sample.target
+        elif sample.contender == "python-poetry":
+            shutil.copy(ROOT / "buildpacks" / "python" / "poetry-requirements.txt", self.work)
+            self.args["FUNCTION_TARGET"] = sample.target
+        elif sample.lang == "python":
             req = self.src / "requirements.txt"
             (self.work / "requirements.txt").write_text(req.read_text() if req.exists() else "")
             names_ff = "functions-framework" in (self.work / "requirements.txt").read_text().lower()
