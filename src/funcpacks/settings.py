@@ -20,6 +20,7 @@ ALIASES: dict[str, tuple[str, str]] = {
     "python_version": ("GOOGLE_PYTHON_VERSION", "FUNC_PYTHON_VERSION"),
     "python_package_manager": ("GOOGLE_PYTHON_PACKAGE_MANAGER", "FUNC_PYTHON_PACKAGE_MANAGER"),
     "skip_framework_injection": ("GOOGLE_SKIP_FRAMEWORK_INJECTION", "FUNC_SKIP_FRAMEWORK_INJECTION"),
+    "vendor_pip_dependencies": ("GOOGLE_VENDOR_PIP_DEPENDENCIES", "FUNC_VENDOR_PIP_DEPENDENCIES"),
     "clear_source": ("GOOGLE_CLEAR_SOURCE", "FUNC_CLEAR_SOURCE"),
     "buildable": ("GOOGLE_BUILDABLE", "FUNC_BUILDABLE"),
     "entrypoint": ("GOOGLE_ENTRYPOINT", "FUNC_ENTRYPOINT"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
 import uuid
 from pathlib import Path
@@ -144,6 +145,30 @@ def test_uv_uses_the_index_settings_given_to_pip_and_keeps_credentials_out(tag, 
     saved = tmp_path / "image.tar"
     subprocess.run(["docker", "save", "-o", str(saved), tag], check=True)
     assert secret.encode() not in saved.read_bytes()
+
+
+def test_vendored_wheels_build_with_the_index_unreachable(tag, tmp_path):
+    """An air-gapped build: every wheel in the source, the index a closed port."""
+    import versions
+    app = copy_sample("python-no-requirements", tmp_path)
+    pin = versions.get("python.functions-framework")
+    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:", "--python-version",
+                    versions.get("debian.python"), "--platform", "manylinux_2_28_x86_64", "--platform",
+                    "manylinux_2_17_x86_64", "--dest",
+                    str(app / "vendor"), f"functions-framework=={pin}",
+                    # the framework's dependencies import pkg_resources: the build adds it
+                    "setuptools<81"], check=True)
+    env = {"FUNC_NAME": "hello", "FUNC_VENDOR_PIP_DEPENDENCIES": "vendor", "PIP_INDEX_URL": "http://127.0.0.1:9/simple"}
+    out = must_build(app, tag, env)
+    assert "installing only from the vendored directory vendor (FUNC_VENDOR_PIP_DEPENDENCIES)" in out
+    assert installed(tag)["functions-framework"] == pin
+    assert answer(tag) == (200, "hello, world")
+    # a wheel the directory lacks is named, with the command that adds it
+    next((app / "vendor").glob("werkzeug-*.whl")).unlink()
+    proc = build(app, tag + "-missing", env)
+    assert proc.returncode != 0
+    assert "the vendored directory vendor has no distribution for werkzeug" in proc.stdout.lower(), proc.stdout[-3000:]
+    assert "pip download --only-binary=:all:" in proc.stdout
 
 
 BAD_INPUTS = [

@@ -204,3 +204,35 @@ def test_pip_settings_reach_pip_only(lifecycle, bp, wheelhouse):
     layers = lifecycle.layers(bp)
     written = "".join(p.read_text(errors="ignore") for p in layers.rglob("*") if p.is_file() and "env" in p.parts)
     assert str(wheelhouse) not in written
+
+
+def test_vendored_wheels_build_with_no_index_and_a_missing_one_is_named(lifecycle, bp, wheelhouse):
+    import shutil
+    shutil.copytree(wheelhouse, lifecycle.app / "vendor")
+    write(lifecycle.app, {"requirements.txt": "tiny-app==0.1.0\n", "Procfile": "web: python3 -m tiny_app\n"})
+    # the index is unreachable: only the vendored directory can serve the wheels
+    env = {"GOOGLE_VENDOR_PIP_DEPENDENCIES": "vendor", "PIP_INDEX_URL": "http://127.0.0.1:9/simple"}
+    res = lifecycle.build(bp, env)
+    assert res.code == 0, res.output
+    assert "installing only from the vendored directory vendor (GOOGLE_VENDOR_PIP_DEPENDENCIES)" in res.out
+    bom = json.loads((lifecycle.layers(bp) / "dependencies.sbom.cdx.json").read_text())
+    assert {(c["name"], c["version"]) for c in bom["components"]} == {("tiny-app", "0.1.0"), ("tiny-dep", "1.2.3")}
+    (lifecycle.app / "vendor" / "tiny_dep-1.2.3-py3-none-any.whl").unlink()
+    res = lifecycle.build(bp, env)
+    assert res.code == 1, res.output
+    assert "the vendored directory vendor has no distribution for tiny-dep" in res.err
+    assert "where: GOOGLE_VENDOR_PIP_DEPENDENCIES" in res.err and "pip download" in res.err
+
+
+@pytest.mark.parametrize("setup, value, needle", [
+    (None, "wheels", "the vendored directory 'wheels' does not exist in the source"),
+    ("empty", "empty", "the vendored directory 'empty' holds no wheel or sdist"),
+    (None, "../outside", "is outside the source"),
+])
+def test_vendored_directory_bad_inputs(lifecycle, bp, setup, value, needle):
+    write(lifecycle.app, {"main.py": HELLO})
+    if setup:
+        (lifecycle.app / setup).mkdir()
+    res = lifecycle.build(bp, {"FUNC_NAME": "hello_world", "FUNC_VENDOR_PIP_DEPENDENCIES": value})
+    assert res.code == 1 and needle in res.err and "FUNC_VENDOR_PIP_DEPENDENCIES" in res.err, res.output
+    assert not (lifecycle.layers(bp) / "dependencies").exists()

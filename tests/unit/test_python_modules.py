@@ -147,3 +147,21 @@ def test_uv_lock_declaration_and_framework_rules(tmp_path):
     before = decl.digest([])
     (tmp_path / "uv.lock").write_text("version = 1\nrevision = 2\n")
     assert requirements.read(tmp_path, lock="uv.lock").digest([]) != before
+
+
+@pytest.mark.parametrize("output, missing", [
+    ("ERROR: No matching distribution found for tiny-dep==9.9.9", "tiny-dep==9.9.9"),
+    ("  ╰─▶ Because werkzeug was not found in the provided package locations and you require werkzeug==3.1.3,",
+     "werkzeug"),
+    ("  ╰─▶ Because there is no version of markupsafe==3.0.2 and you require markupsafe==3.0.2, we can", "markupsafe"),
+])
+def test_vendored_failures_name_what_is_missing(tmp_path, output, missing):
+    from python_buildpack import vendor
+    (tmp_path / "wheels").mkdir()
+    (tmp_path / "wheels" / "a-1-py3-none-any.whl").write_text("x")
+    v = vendor.resolve(tmp_path, {"GOOGLE_VENDOR_PIP_DEPENDENCIES": "wheels"})
+    assert v is not None and v.pip_env({"PIP_INDEX_URL": "https://x", "PIP_TIMEOUT": "3"}) == {
+        "PIP_TIMEOUT": "3", "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(tmp_path / "wheels")}
+    err = v.explain(output)
+    assert err is not None and err.what == f"the vendored directory wheels has no distribution for {missing}"
+    assert v.explain("ERROR: something else") is None

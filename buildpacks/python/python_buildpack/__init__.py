@@ -53,6 +53,9 @@ def build(ctx: BuildContext) -> None:
     log.header("Dependencies")
     manager = package_manager.choose(ctx.app_dir, ctx.env, log)
     log.info(f"package manager: {manager.name} ({manager.reason})")
+    if cfg.vendor:
+        log.info(f"installing only from the vendored directory {cfg.vendor.directory} ({cfg.vendor.origin}): "
+                 "no index is asked")
     lock = package_manager.lock_file(ctx.app_dir, manager)
     for unused in package_manager.unused_locks(ctx.app_dir, lock):
         log.warn(f"{unused} is not used: {manager.reason}")

@@ -10,6 +10,9 @@ from funcpacks import settings
 from funcpacks.errors import UserError
 from funcpacks.log import Logger
 
+from . import vendor
+from .vendor import Vendor
+
 DEFAULT_SOURCE = "main.py"
 SIGNATURE_TYPES = ("http", "event", "cloudevent")
 # pip's own settings (PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_TRUSTED_HOST, PIP_FIND_LINKS
@@ -32,6 +35,7 @@ class Config:
     # The setting that said not to add the functions framework ('' when none did).
     skip_framework_injection: str = ""
     pip_env: dict[str, str] = field(default_factory=dict)
+    vendor: Vendor | None = None  # install from a directory of the source, no index
 
 
 def procfile_web(app_dir: Path) -> str:
@@ -80,9 +84,13 @@ def resolve(app_dir: Path, env: Mapping[str, str], log: Logger | None = None) ->
     pip_env = {k: v for k, v in env.items() if k.startswith(PIP_PREFIX) and v}
     req, req_origin = runtime_request(app_dir, env, log)
     skip = settings.lookup(env, "skip_framework_injection", log)
+    vendored = vendor.resolve(app_dir, env, log)
+    if vendored:
+        pip_env = vendored.pip_env(pip_env)
     common = dict(runtime_request=req, runtime_request_origin=req_origin,
                   framework_version=env.get("FUNC_FRAMEWORK_VERSION", "").strip(), pip_env=pip_env,
-                  skip_framework_injection=f"{skip.source}={skip.value}" if skip and settings.truthy(skip.value) else "")
+                  skip_framework_injection=f"{skip.source}={skip.value}" if skip and settings.truthy(skip.value) else "",
+                  vendor=vendored)
     if target:
         sig = settings.value(env, "signature_type", log, "http").lower()
         if sig not in SIGNATURE_TYPES:

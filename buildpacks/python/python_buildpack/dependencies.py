@@ -26,6 +26,7 @@ from funcpacks.log import Logger
 from . import poetry, uv
 from .config import Config
 from .package_manager import Choice
+from .vendor import Vendor
 from .requirements import FRAMEWORK, Declaration
 from .runtime import Interpreter
 
@@ -95,8 +96,10 @@ def needs_pkg_resources(venv: Path) -> bool:
 class Pip:
     name = "pip"
 
-    def __init__(self, ctx: BuildContext, interp: Interpreter, cache_dir: Path, pip_env: Mapping[str, str], log: Logger):
+    def __init__(self, ctx: BuildContext, interp: Interpreter, cache_dir: Path, pip_env: Mapping[str, str], log: Logger,
+                 vendored: Vendor | None = None):
         self.ctx = ctx
+        self.vendored = vendored
         self.interp = interp
         self.log = log
         env = {k: v for k, v in ctx.env.items() if not k.startswith("PIP_")}
@@ -127,6 +130,9 @@ class Pip:
             tail.append(line)
             self.log.detail(line)
         if proc.wait() != 0:
+            explained = self.vendored.explain("\n".join(tail)) if self.vendored else None
+            if explained:
+                raise explained
             errors = [ln for ln in tail if "ERROR" in ln or "error" in ln] or list(tail)
             raise UserError("pip could not install the dependencies",
                             where=where or " ".join(a for a in args if not a.startswith("-")) or "requirements",
@@ -144,26 +150,20 @@ def build_layer(ctx: BuildContext, cfg: Config, interp: Interpreter, decl: Decla
                 manager: Choice, log: Logger) -> Layer:
     layers = Layers(ctx.layers_dir)
     installer = _installer(ctx, cfg, interp, manager, layers, log)
-    locker: Locker | None = None
-    if decl.kind == "uv.lock":
-        assert isinstance(installer, uv.Uv)
-        locker = installer
-    elif decl.kind == "poetry.lock":
-        assert isinstance(installer, uv.Uv)
-        locker = poetry.install_tool(ctx, interp.executable, installer, log)
     layer = layers.get("dependencies")
     expected = {
         "python": interp.version,
         "requirements": decl.digest(extra),
         "framework": " ".join(extra) or "from " + decl.kind,
         "installer": installer.name,
+        "index": cfg.vendor.fingerprint() if cfg.vendor else "configured",
         "distro": f"{ctx.target.distro_name}-{ctx.target.distro_version}",
         "arch": ctx.target.arch,
         "layout": LAYOUT,
     }
     if not layer.reuse_or_reset(expected, log):
         try:
-            _install(interp, decl, extra, layer, installer, locker, log)
+            _install(interp, decl, extra, layer, installer, _locker(ctx, interp, decl, installer, log), log)
         except BaseException:
             # Nothing half-written may be cached or exported.
             layer.remove()
@@ -198,13 +198,27 @@ def _installer(ctx: BuildContext, cfg: Config, interp: Interpreter, manager: Cho
     """The installer and its cache layer (build only: nothing of it is in the image).
     uv installs what uv and Poetry locks pin."""
     if manager.name in ("uv", "poetry"):
-        exe = uv.install_tool(ctx, interp.executable, cfg.pip_env, log)
+        exe = uv.install_tool(ctx, interp.executable, cfg.pip_env, log, cfg.vendor)
         cache = layers.get(uv.CACHE_LAYER).ensure().set_types(build=True, cache=True)
         cache.write()
-        return uv.Uv(ctx, exe, interp.executable, cache.path, cfg.pip_env, log)
+        return uv.Uv(ctx, exe, interp.executable, cache.path, cfg.pip_env, log, cfg.vendor)
     cache = layers.get("pip-cache").ensure().set_types(build=True, cache=True)
     cache.write()
-    return Pip(ctx, interp, cache.path, cfg.pip_env, log)
+    return Pip(ctx, interp, cache.path, cfg.pip_env, log, cfg.vendor)
+
+
+def _locker(ctx: BuildContext, interp: Interpreter, decl: Declaration, installer: Installer,
+            log: Logger) -> Locker | None:
+    """What checks and exports the lock. Poetry is installed only when the dependencies
+    are (its layer is then not restored on rebuilds that reuse them; uv's cache makes a
+    later install quick)."""
+    if decl.kind == "uv.lock":
+        assert isinstance(installer, uv.Uv)
+        return installer
+    if decl.kind == "poetry.lock":
+        assert isinstance(installer, uv.Uv)
+        return poetry.install_tool(ctx, interp.executable, installer, log)
+    return None
 
 
 def _install(interp: Interpreter, decl: Declaration, extra: list[str], layer: Layer, installer: Installer,

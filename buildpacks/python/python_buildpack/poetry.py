@@ -23,7 +23,6 @@ from .uv import Uv
 
 TOOL_REQUIREMENTS_FILE = "poetry-requirements.txt"
 TOOL_LAYER = "poetry"
-CACHE_LAYER = "poetry-cache"
 
 
 class Poetry:
@@ -71,7 +70,9 @@ class Poetry:
 
 
 def install_tool(ctx: BuildContext, python: Path, installer: Uv, log: Logger) -> Poetry:
-    """Poetry in a build-only cache layer, keyed by the hash-locked requirements file."""
+    """Poetry in a build-only layer, keyed by the hash-locked requirements file. Not
+    cached: it is needed only when the dependencies are installed, and uv's cache makes
+    installing it again quick."""
     requirements = ctx.buildpack_dir / TOOL_REQUIREMENTS_FILE
     layers = Layers(ctx.layers_dir)
     layer = layers.get(TOOL_LAYER)
@@ -90,7 +91,6 @@ def install_tool(ctx: BuildContext, python: Path, installer: Uv, log: Logger) ->
                             fix="the index the build uses (PIP_INDEX_URL / UV_DEFAULT_INDEX) must serve Poetry and "
                                 "its dependencies; a hash mismatch means it served different files") from None
         log.info(f"installed Poetry (every distribution's hash checked) into the build-only layer '{TOOL_LAYER}'")
-    layer.set_types(build=True, cache=True).write()
-    cache = layers.get(CACHE_LAYER).ensure().set_types(build=True, cache=True)
-    cache.write()
-    return Poetry(ctx, layer.path / "venv", cache.path, log)
+    layer.set_types(build=True).write()
+    # Checking and exporting a lock download nothing: Poetry's cache stays in its layer.
+    return Poetry(ctx, layer.path / "venv", layer.path / "cache", log)

@@ -23,6 +23,7 @@ from funcpacks.layers import Layers
 from funcpacks.log import Logger
 
 from .requirements import requirement_name
+from .vendor import Vendor
 
 TOOL_REQUIREMENT_FILE = "uv-requirement.txt"
 TOOL_LAYER = "uv"
@@ -47,8 +48,9 @@ def index_env(pip_env: Mapping[str, str], env: Mapping[str, str]) -> dict[str, s
 
 class Uv:
     def __init__(self, ctx: BuildContext, executable: Path, python: Path, cache_dir: Path,
-                 pip_env: Mapping[str, str], log: Logger):
+                 pip_env: Mapping[str, str], log: Logger, vendored: Vendor | None = None):
         self.ctx = ctx
+        self.vendored = vendored
         self.executable = executable
         self.name = tool_name(ctx)
         self.log = log
@@ -70,7 +72,8 @@ class Uv:
         for line in lines:
             self.log.detail(line)
         if proc.returncode != 0:
-            raise UserError(failure, where=where, detail="\n".join(lines[-14:]), fix=fix)
+            explained = self.vendored.explain(proc.stderr) if self.vendored else None
+            raise explained or UserError(failure, where=where, detail="\n".join(lines[-14:]), fix=fix)
         return proc.stdout
 
     def check_lock(self) -> None:
@@ -95,7 +98,8 @@ def locked_names(exported: str) -> set[str]:
     return {n for n in (requirement_name(line) for line in exported.splitlines()) if n}
 
 
-def install_tool(ctx: BuildContext, pip_python: Path, pip_env: Mapping[str, str], log: Logger) -> Path:
+def install_tool(ctx: BuildContext, pip_python: Path, pip_env: Mapping[str, str], log: Logger,
+                 vendored: Vendor | None = None) -> Path:
     """The uv executable, from a build-only cache layer keyed by the pinned requirement."""
     requirement = (ctx.buildpack_dir / TOOL_REQUIREMENT_FILE).read_text().strip()
     layers = Layers(ctx.layers_dir)
@@ -111,6 +115,9 @@ def install_tool(ctx: BuildContext, pip_python: Path, pip_env: Mapping[str, str]
                                "-r", str(req_file)], env=env, capture_output=True, text=True)
         if proc.returncode != 0:
             layer.remove()
+            explained = vendored.explain(proc.stdout + proc.stderr) if vendored else None
+            if explained:
+                raise explained
             tail = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()][-8:]
             raise UserError(f"could not install {requirement.split()[0]}", detail="\n".join(tail),
                             fix="the index the build uses (PIP_INDEX_URL) must serve uv's wheel; a hash "
