@@ -171,6 +171,21 @@ def test_vendored_wheels_build_with_the_index_unreachable(tag, tmp_path):
     assert "pip download --only-binary=:all:" in proc.stdout
 
 
+def test_a_locked_version_the_index_does_not_serve_fails_naming_it(tag):
+    """The lock was made against PyPI; the build's index (a mirror, here one that serves
+    nothing) lacks what it pins: the build fails, it does not pick another version."""
+    with recording_server() as (port, seen):
+        proc = build(SAMPLES / "python-uv", tag, {"GOOGLE_FUNCTION_TARGET": "hello",
+                                                  "UV_DEFAULT_INDEX": f"http://127.0.0.1:{port}/simple/"})
+    assert proc.returncode != 0
+    assert any(path.startswith("/simple/") for path, _ in seen), seen
+    assert "uv could not install the dependencies" in proc.stdout, proc.stdout[-3000:]
+    assert "where: uv.lock" in proc.stdout
+    # uv names the first locked pin the index lacks (alphabetically, blinker==1.9.0)
+    assert re.search(r"Because \S+ was not found in the package registry and you require \S+==[\d.]+", proc.stdout)
+    assert subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode != 0
+
+
 BAD_INPUTS = [
     ("lock out of date", "python-uv", lambda app: (app / "pyproject.toml").write_text(
         (app / "pyproject.toml").read_text().replace('"werkzeug>=3.1",', '"werkzeug>=3.1",\n    "six>=1.16",')),

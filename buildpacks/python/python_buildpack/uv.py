@@ -39,6 +39,10 @@ PIP_TO_UV = {
 }
 
 
+# uv's settings that say where packages come from.
+INDEX_VARIABLES = {*PIP_TO_UV.values(), "UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_INDEX_STRATEGY"}
+
+
 def index_env(pip_env: Mapping[str, str], env: Mapping[str, str]) -> dict[str, str]:
     """uv's index settings: the mapped PIP_* ones, then the user's own UV_*."""
     out = {PIP_TO_UV[k]: v for k, v in pip_env.items() if k in PIP_TO_UV}
@@ -61,9 +65,11 @@ class Uv:
         ours = {"UV_CACHE_DIR": str(cache_dir), "UV_PYTHON": str(python), "UV_PYTHON_DOWNLOADS": "never",
                 "UV_LINK_MODE": "copy", "UV_NO_PROGRESS": "1", "NO_COLOR": "1"}
         self.env = {**base, **index_env(pip_env, ctx.env), **ours}
-        # `uv lock --check` reads the indexes the lock was made with (and the user's own
-        # UV_* settings): a mirror given as PIP_INDEX_URL would make every lock look outdated.
-        self.lock_env = {**lock_base, **{k: v for k, v in ctx.env.items() if k.startswith("UV_") and v}, **ours}
+        # `uv lock --check` reads the indexes the lock was made with: a mirror given for
+        # the install (PIP_INDEX_URL, UV_DEFAULT_INDEX, ...) would make every lock look
+        # outdated. The user's other UV_* settings apply.
+        self.lock_env = {**lock_base, **{k: v for k, v in ctx.env.items()
+                                         if k.startswith("UV_") and v and k not in INDEX_VARIABLES}, **ours}
 
     def run(self, args: list[str], failure: str, where: str, fix: str, env: Mapping[str, str] | None = None) -> str:
         proc = subprocess.run([str(self.executable), *args], cwd=self.ctx.app_dir, env=dict(env or self.env),
