@@ -135,6 +135,15 @@ def test_the_setting_forces_a_manager(tag):
     assert answer(tag) == (200, "hello, world")
 
 
+def test_forcing_poetry_over_a_uv_lock(tag, tmp_path):
+    """A project moving from uv to Poetry holds both locks: the setting picks Poetry's."""
+    app = copy_sample("python-poetry", tmp_path)
+    shutil.copy(SAMPLES / "python-uv" / "uv.lock", app / "uv.lock")
+    out = must_build(app, tag, {"GOOGLE_FUNCTION_TARGET": "hello", "GOOGLE_PYTHON_PACKAGE_MANAGER": "poetry"})
+    assert "package manager: poetry (GOOGLE_PYTHON_PACKAGE_MANAGER=poetry)" in out and "uv.lock is not used" in out
+    assert installed(tag) == poetry_main_for_linux(app / "poetry.lock")
+
+
 def test_uv_uses_the_index_settings_given_to_pip_and_keeps_credentials_out(tag, tmp_path):
     secret = f"s3cr3t-{uuid.uuid4().hex}"
     with recording_server() as (port, seen):
