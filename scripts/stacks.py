@@ -268,8 +268,9 @@ def mmdebstrap_command(stack: Stack, data: dict, out: Path, cas: list[Path]) -> 
             f'for f in {copies}; do b=$(basename "$f"); cp "$f" "$1/usr/local/share/ca-certificates/${{b%.*}}.crt"; done',
             'chroot "$1" update-ca-certificates --fresh >/dev/null',
         ]
-    hooks += purge_hooks(stack)
-    if stack.removals():
+    purge = purge_hooks(stack)
+    if purge:
+        hooks += purge
         cmd.append("--skip=cleanup/apt")
     cmd += [f"--customize-hook={h}" for h in hooks]
     cmd += [

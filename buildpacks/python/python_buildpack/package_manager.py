@@ -6,7 +6,6 @@ else (requirements.txt, a bare pyproject.toml, nothing) means pip.
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -14,6 +13,8 @@ from typing import Mapping
 from funcpacks import settings
 from funcpacks.errors import UserError
 from funcpacks.log import Logger
+
+from . import requirements
 
 MANAGERS = ("pip", "uv", "poetry")
 UV_LOCK = "uv.lock"
@@ -24,18 +25,6 @@ POETRY_LOCK = "poetry.lock"
 class Choice:
     name: str  # one of MANAGERS
     reason: str  # for the log: what made the choice
-
-
-def read_pyproject(app_dir: Path) -> dict:
-    path = app_dir / "pyproject.toml"
-    if not path.is_file():
-        return {}
-    try:
-        return tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"pyproject.toml is not valid TOML: {exc}", where=str(path),
-                        fix="fix the syntax error (`python3 -c 'import tomllib; tomllib.load(open(\"pyproject.toml\", "
-                            "\"rb\"))'` shows it)") from None
 
 
 def choose(app_dir: Path, env: Mapping[str, str], log: Logger | None = None) -> Choice:
@@ -50,7 +39,7 @@ def choose(app_dir: Path, env: Mapping[str, str], log: Logger | None = None) -> 
         return Choice("uv", f"{UV_LOCK} is present")
     if (app_dir / POETRY_LOCK).is_file():
         return Choice("poetry", f"{POETRY_LOCK} is present")
-    if "poetry" in read_pyproject(app_dir).get("tool", {}):
+    if "poetry" in requirements.read_pyproject(app_dir)[1].get("tool", {}):
         return Choice("poetry", "pyproject.toml has a [tool.poetry] table")
     if (app_dir / "requirements.txt").is_file():
         return Choice("pip", "requirements.txt is present")

@@ -80,6 +80,20 @@ def _read_requirements(app_dir: Path, rel: str, decl: Declaration, stack: tuple[
             decl.names.add(name)
 
 
+def read_pyproject(app_dir: Path) -> tuple[str, dict]:
+    """pyproject.toml's text and its parsed content (('', {}) when there is none)."""
+    path = app_dir / "pyproject.toml"
+    if not path.is_file():
+        return "", {}
+    text = path.read_text()
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"pyproject.toml is not valid TOML: {exc}", where=str(path),
+                        fix="fix the syntax error (`python3 -c 'import tomllib; tomllib.load(open(\"pyproject.toml\", "
+                            "\"rb\"))'` shows it)") from None
+
+
 def read(app_dir: Path, lock: str = "") -> Declaration:
     """What the project declares. With a lock (the file a package manager installs
     from, one of LOCKS) the declaration is pyproject.toml and the lock together; else
@@ -94,12 +108,7 @@ def read(app_dir: Path, lock: str = "") -> Declaration:
                         fix="commit the pyproject.toml the lock was made from")
     if not pyproject.is_file():
         return Declaration("none")
-    text = pyproject.read_text()
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"pyproject.toml is not valid TOML: {exc}", where=str(pyproject),
-                        fix="fix the syntax error") from None
+    text, data = read_pyproject(app_dir)
     project = data.get("project", {})
     deps = project.get("dependencies", [])
     if not isinstance(deps, list) or not all(isinstance(d, str) for d in deps):
