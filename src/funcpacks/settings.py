@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from .errors import UserError
 from .log import Logger
 
 # (GOOGLE_* name, FUNC_* name) for every setting that has two spellings.
@@ -30,6 +31,11 @@ ALIASES: dict[str, tuple[str, str]] = {
 }
 
 
+# Settings whose two spellings must agree: a function named twice, differently, means one
+# of the names is a mistake, and building the other would ship the wrong function.
+MUST_AGREE = {"function_target"}
+
+
 @dataclass(frozen=True)
 class Setting:
     value: str
@@ -37,11 +43,18 @@ class Setting:
 
 
 def lookup(env: Mapping[str, str], key: str, log: Logger | None = None) -> Setting | None:
-    """The value of setting `key` (a key of ALIASES), or None when unset or empty."""
+    """The value of setting `key` (a key of ALIASES), or None when unset or empty.
+    With a log (the build phase) disagreeing spellings are reported: a warning, or an
+    error for MUST_AGREE settings; without one (detect) the GOOGLE_* value is taken."""
     google, func = ALIASES[key]
     g = env.get(google, "").strip()
     f = env.get(func, "").strip()
     if g and f and g != f and log is not None:
+        if key in MUST_AGREE:
+            raise UserError(f"{google}={g!r} and {func}={f!r} name different functions",
+                            where="the build's environment (spec.build.env, pack --env)",
+                            fix=f"set only one of them, or both to the same name ({google} wins when both are set, "
+                                "as in gcp-builder)")
         log.warn(f"{google}={g!r} and {func}={f!r} are both set; using {google}")
     if g:
         return Setting(g, google)

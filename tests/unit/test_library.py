@@ -105,10 +105,17 @@ def test_sbom_is_cyclonedx_and_deterministic(tmp_path):
 
 
 def test_settings_google_spelling_wins_and_says_so(capsys):
+    env = {"GOOGLE_RUNTIME_VERSION": "3.13", "FUNC_RUNTIME_VERSION": "3.12"}
+    s = settings.lookup(env, "runtime_version", Logger("t"))
+    assert (s.value, s.source) == ("3.13", "GOOGLE_RUNTIME_VERSION")
+    assert "using GOOGLE_RUNTIME_VERSION" in capsys.readouterr().out
+    # two names for the function must agree (in detect, without a log, GOOGLE_* is taken)
     env = {"GOOGLE_FUNCTION_TARGET": "g", "FUNC_NAME": "f"}
-    s = settings.lookup(env, "function_target", Logger("t"))
-    assert (s.value, s.source) == ("g", "GOOGLE_FUNCTION_TARGET")
-    assert "using GOOGLE_FUNCTION_TARGET" in capsys.readouterr().out
+    with pytest.raises(UserError) as err:
+        settings.lookup(env, "function_target", Logger("t"))
+    assert "name different functions" in err.value.what and "GOOGLE_FUNCTION_TARGET wins" in err.value.fix
+    assert settings.lookup(env, "function_target").value == "g"
+    assert settings.lookup({"GOOGLE_FUNCTION_TARGET": "g", "FUNC_NAME": "g"}, "function_target", Logger("t")).value == "g"
     assert settings.lookup({"FUNC_NAME": "f"}, "function_target").source == "FUNC_NAME"
     assert settings.lookup({"FUNC_NAME": "  "}, "function_target") is None
 

@@ -99,12 +99,12 @@ def test_build_rejects_bad_input_before_installing(lifecycle, bp, files, env, co
     assert not (lifecycle.layers(bp) / "launch.toml").exists()
 
 
-def test_build_google_spelling_wins_and_log_says_so(lifecycle, bp):
+def test_build_refuses_two_different_function_names(lifecycle, bp):
     write(lifecycle.app, {"main.py": HELLO})
     res = lifecycle.build(bp, {"GOOGLE_FUNCTION_TARGET": "nope", "FUNC_NAME": "hello_world"})
     assert res.code == 1
-    assert "using GOOGLE_FUNCTION_TARGET" in res.out
-    assert "function 'nope' is not defined" in res.err
+    assert "GOOGLE_FUNCTION_TARGET='nope' and FUNC_NAME='hello_world' name different functions" in res.err
+    assert not (lifecycle.layers(bp) / "launch.toml").exists()
 
 
 # ---- build: the CNB contract ----------------------------------------------------------------
