@@ -81,14 +81,15 @@ def _digest(algorithm: str) -> "hashlib._Hash":
     return hashlib.new(algorithm)
 
 
-def open_url(url: str, timeout: float = TIMEOUT_SECONDS):
-    """Opens an http(s) or file URL for reading; raises UserError naming the URL."""
+def open_url(url: str, timeout: float = TIMEOUT_SECONDS, headers: dict[str, str] | None = None):
+    """Opens an http(s) or file URL for reading; raises UserError naming the URL.
+    `headers` (e.g. credentials) are sent with the request and never shown."""
     parts = urllib.parse.urlsplit(url)
     try:
         if parts.scheme == "file":
             return open(urllib.request.url2pathname(parts.path), "rb")
         if parts.scheme in ("http", "https"):
-            req = urllib.request.Request(url, headers={"User-Agent": "funcpacks"})
+            req = urllib.request.Request(url, headers={"User-Agent": "funcpacks", **(headers or {})})
             return urllib.request.urlopen(req, timeout=timeout)
     except urllib.error.HTTPError as exc:
         raise UserError(f"download failed: HTTP {exc.code} {exc.reason}", where=url,

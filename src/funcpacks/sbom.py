@@ -20,14 +20,19 @@ class Component:
     purl_type: str  # "pypi", "golang", "nuget", "deb", "generic"
     kind: str = "library"
     namespace: str = ""  # e.g. "debian" for a deb
+    # CycloneDX properties, e.g. ("go.sum", "h1:...") for a Go module
+    properties: tuple[tuple[str, str], ...] = ()
 
     @property
     def purl(self) -> str:
         ns = f"{quote(self.namespace)}/" if self.namespace else ""
         return f"pkg:{self.purl_type}/{ns}{quote(self.name, safe='/')}@{quote(self.version)}"
 
-    def to_json(self) -> dict[str, str]:
-        return {"type": self.kind, "name": self.name, "version": self.version, "purl": self.purl}
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {"type": self.kind, "name": self.name, "version": self.version, "purl": self.purl}
+        if self.properties:
+            data["properties"] = [{"name": k, "value": v} for k, v in self.properties]
+        return data
 
 
 def document(components: list[Component], tool: str) -> dict:
