@@ -29,10 +29,35 @@ def test_detect_fails_without_go(lifecycle, bp):
     assert res.code == 100 and "not a Go project" in res.output
 
 
-def test_build_without_go_mod_says_how_to_fix(lifecycle, bp):
-    (lifecycle.app / "main.go").write_text("package main\n")
+@pytest.mark.parametrize("env, needles", [
+    ({"CGO_ENABLED": "1", "FUNCPACKS_RUN_IMAGE": "static"}, ["needs the C library", "funcpacks/builder"]),
+    ({"CGO_ENABLED": "yes"}, ["CGO_ENABLED='yes' is neither 0 nor 1"]),
+    ({"FUNC_NAME": "A", "GOOGLE_FUNCTION_TARGET": "B"},
+     ["GOOGLE_FUNCTION_TARGET='B' and FUNC_NAME='A' name different functions", "GOOGLE_FUNCTION_TARGET wins when both are set"]),
+], ids=["cgo-on-static-run-image", "cgo-bad-value", "two-targets"])
+def test_build_refuses_bad_settings_before_any_download(lifecycle, bp, env, needles):
+    (lifecycle.app / "go.mod").write_text("module example.com/x\n\ngo 1.22\n")
+    res = lifecycle.build(bp, env)
+    assert res.code == 1, res.out
+    for needle in needles:
+        assert needle in res.err
+    assert "Go toolchain" not in res.out
+
+
+@pytest.mark.parametrize("files, needle", [
+    ({"type": "netrc", "netrc": "machine x login u password p\n"}, "has no .netrc entry (entries: netrc)"),
+    ({"type": "netrc", ".netrc": "# nothing\n"}, "names no machine"),
+    ({"type": "git-credentials", "credentials": "protocol=https\nhost=git.corp\nusername=u\n"}, "lacks password"),
+], ids=["netrc-entry-missing", "netrc-empty", "git-credentials-incomplete"])
+def test_build_refuses_bad_credential_bindings(lifecycle, bp, files, needle):
+    (lifecycle.app / "go.mod").write_text("module example.com/x\n\ngo 1.22\n")
+    binding = lifecycle.platform / "bindings" / "private"
+    binding.mkdir(parents=True)
+    for name, text in files.items():
+        (binding / name).write_text(text)
     res = lifecycle.build(bp)
-    assert res.code == 1 and "no go.mod" in res.err and "go mod init" in res.err
+    assert res.code == 1 and needle in res.err, res.err
+    assert "password p" not in res.out + res.err
 
 
 def test_build_rejects_unreadable_go_version(lifecycle, bp):
@@ -101,7 +126,7 @@ def test_function_plan(tmp_path, capsys):
     (tmp_path / "h.go").write_text('package h\n\nfunc init() {\n\tfunctions.HTTP("Greet", Greet)\n'
                                    '\tfunctions.CloudEvent("Receive", Receive)\n}\n\nfunc Greet() {}\nfunc helper() {}\n')
     pkg = functions.scan(tmp_path)
-    assert pkg.name == "h" and pkg.registered == {"Greet": "HTTP", "Receive": "CloudEvent"}
+    assert pkg.name == "h" and pkg.registered == {"Greet": "http", "Receive": "cloudevent"}
     assert functions.plan(pkg, functions.OPENFUNCTION, "Greet", Logger("t")).declarative
     # OpenFunction serves every registered function: an unknown name warns, lists them
     functions.plan(pkg, functions.OPENFUNCTION, "Nope", Logger("t"))
@@ -112,12 +137,151 @@ def test_function_plan(tmp_path, capsys):
     (tmp_path / "h.go").write_text("package h\n\nfunc Exported(w http.ResponseWriter, r *http.Request) {}\n"
                                    "func Event(ctx context.Context, e event.Event) error { return nil }\n"
                                    "func Wrong(n int) {}\n")
-    assert functions.scan(tmp_path).exported == {"Exported": "HTTP", "Event": "CloudEvent", "Wrong": None}
+    assert {n: k.kind for n, k in functions.scan(tmp_path).exported.items()} == {
+        "Exported": "http", "Event": "cloudevent", "Wrong": None}
     with pytest.raises(UserError) as err:
         functions.plan(functions.scan(tmp_path), functions.OPENFUNCTION, "Wrong", Logger("t"))
-    assert "signature" in err.value.what and "Event, Exported" in err.value.fix
+    assert "cannot be served" in err.value.what and "Event, Exported" in err.value.fix
     p = functions.plan(functions.scan(tmp_path), functions.OPENFUNCTION, "Exported", Logger("t"))
     assert not p.declarative and "fwk.Register(ctx, userfunction.Exported)" in functions.main_source(p, "example.com/h")
     (tmp_path / "h.go").write_text("package main\n")
     with pytest.raises(UserError):
         functions.plan(functions.scan(tmp_path), functions.OPENFUNCTION, "X", Logger("t"))
+
+
+EVENT_SOURCE = """package ev
+
+import (
+\t"context"
+\t"net/http"
+)
+
+// GCSEvent is the payload of a Cloud Storage event.
+type GCSEvent struct {
+\tBucket string `json:"bucket"`
+\tName   string `json:"name"`
+}
+
+type (
+\tAttrs   map[string]string
+\tCounter int
+)
+
+func OnUpload(ctx context.Context, e GCSEvent) error { return nil }
+func OnPointer(ctx context.Context, e *GCSEvent) error { return nil }
+func OnMap(_ context.Context, m map[string]interface{}) error { return nil }
+func OnAttrs(ctx context.Context, a Attrs) error { return nil }
+func OnMessage(ctx context.Context, m pubsub.Message) error { return nil }
+func OnString(ctx context.Context, s string) error { return nil }
+func OnCounter(ctx context.Context, c Counter) error { return nil }
+func NoError(ctx context.Context, e GCSEvent) {}
+func Serve(w http.ResponseWriter, r *http.Request) {}
+"""
+
+
+def test_background_event_signatures(tmp_path):
+    from go_buildpack import functions
+    (tmp_path / "ev.go").write_text(EVENT_SOURCE)
+    pkg = functions.scan(tmp_path)
+    kinds = {n: k.kind for n, k in pkg.exported.items()}
+    assert kinds == {"OnUpload": "event", "OnPointer": "event", "OnMap": "event", "OnAttrs": "event",
+                     "OnMessage": "event", "OnString": None, "OnCounter": None, "NoError": None, "Serve": "http"}
+    assert "type string, which is not a struct or map" in pkg.exported["OnString"].problem
+    assert "declared as int" in pkg.exported["OnCounter"].problem
+    log = Logger("t")
+    p = functions.plan(pkg, functions.GOOGLE, "OnUpload", log)
+    main = functions.main_source(p, "functions.local/app")
+    assert 'funcframework.RegisterEventFunctionContext(context.Background(), "/", userfunction.OnUpload)' in main
+    http = functions.main_source(functions.plan(pkg, functions.GOOGLE, "Serve", log), "functions.local/app")
+    assert "RegisterHTTPFunctionContext" in http
+    # an event function is not something OpenFunction's framework serves: the error lists what it does
+    with pytest.raises(UserError) as err:
+        functions.plan(pkg, functions.OPENFUNCTION, "OnUpload", log)
+    assert "OpenFunction's framework does not serve event functions" in err.value.what
+    assert "Serve" in err.value.fix and "openfunction: func(ctx ofctx.Context" in err.value.fix
+    with pytest.raises(UserError) as err:
+        functions.plan(pkg, functions.GOOGLE, "OnString", log)
+    assert "not a struct or map" in err.value.what and "OnMap, OnMessage, OnPointer, OnUpload, Serve" in err.value.fix
+
+
+def test_signature_type_setting_must_match_the_function(tmp_path):
+    from funcpacks.settings import Setting
+    from go_buildpack import functions
+    (tmp_path / "ev.go").write_text(EVENT_SOURCE)
+    pkg, log = functions.scan(tmp_path), Logger("t")
+    assert functions.plan(pkg, functions.GOOGLE, "OnUpload", log, Setting("event", "GOOGLE_FUNCTION_SIGNATURE_TYPE")).kind == "event"
+    with pytest.raises(UserError) as err:
+        functions.plan(pkg, functions.GOOGLE, "Serve", log, Setting("event", "GOOGLE_FUNCTION_SIGNATURE_TYPE"))
+    assert "GOOGLE_FUNCTION_SIGNATURE_TYPE=event but 'Serve' is a http function" in err.value.what
+    with pytest.raises(UserError) as err:
+        functions.plan(pkg, functions.GOOGLE, "Serve", log, Setting("background", "FUNC_TYPE"))
+    assert "http, event, cloudevent" in err.value.fix
+
+
+@pytest.mark.parametrize("requires, imports, source, want", [
+    ({"github.com/OpenFunction/functions-framework-go": "v0.5.0"}, set(), "GOOGLE_FUNCTION_TARGET", "OpenFunction"),
+    ({}, {"github.com/GoogleCloudPlatform/functions-framework-go/functions"}, "FUNC_NAME", "Google"),
+    ({}, set(), "GOOGLE_FUNCTION_TARGET", "Google"),
+    ({}, set(), "FUNC_NAME", "OpenFunction"),
+], ids=["go.mod-wins", "imports", "GOOGLE-family", "FUNC-family"])
+def test_framework_choice(requires, imports, source, want):
+    from funcpacks.settings import Setting
+    from go_buildpack import functions
+    choice = functions.choose_framework(requires, functions.Package("p", imports=imports), Setting("F", source))
+    assert functions.SHORT_NAME[choice.framework] == want
+    assert (source in choice.why) == (not requires and not imports)
+
+
+def test_source_modes_and_goflags(tmp_path):
+    from go_buildpack import module_source as ms
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "fn.go").write_text("package fn\n")
+    src = ms.inspect(app, "")
+    assert (src.mode, src.import_path, src.env["GOFLAGS"]) == (ms.GENERATED, "functions.local/app", "-mod=mod")
+    (app / "vendor").mkdir()
+    src = ms.inspect(app, "-mod=vendor -tags=x")
+    assert src.mode == ms.GOPATH and src.env["GO111MODULE"] == "off" and src.env["GOFLAGS"] == "-tags=x"
+    assert src.work_dir == ms.ROOT / "gopath" / "src" / "functions.local" / "app"
+    (app / "go.mod").write_text("module example.com/fn\n\ngo 1.22\n")
+    assert ms.inspect(app, "").env["GOFLAGS"] == "-mod=mod"  # vendor/ without modules.txt is not used
+    (app / "vendor" / "modules.txt").write_text("# github.com/a/b v1.0.0\n## explicit\ngithub.com/a/b\ngithub.com/a/b/c\n")
+    src = ms.inspect(app, "-tags=x")
+    assert (src.mode, src.env["GOFLAGS"]) == (ms.VENDORED, "-tags=x -mod=vendor")
+    assert ms.inspect(app, "-mod=readonly").env["GOFLAGS"] == "-mod=readonly"  # the user's -mod= is kept
+    assert ms.vendored_packages(app) == {"github.com/a/b", "github.com/a/b/c"}
+
+
+def test_unresolved_imports_are_named():
+    from go_buildpack import module_source as ms
+    out = ("go: finding module for package github.com/nope/missing\n"
+           "go: functions.local/app imports\n\tgithub.com/nope/missing: cannot find module providing package "
+           "github.com/nope/missing: module github.com/nope/missing: reading https://proxy/x: 404 Not Found\n"
+           "go: functions.local/app imports\n\tnotadomain/pkg: package notadomain/pkg is not in std (/go/src)\n"
+           "go: functions.local/app imports\n\tgithub.com/gone/x: module github.com/gone/x: reading "
+           "https://proxy.golang.org/github.com/gone/x/@v/list: 403 Forbidden\n")
+    assert ms.unresolved_imports(out) == ["github.com/nope/missing", "notadomain/pkg", "github.com/gone/x"]
+
+
+def test_credentials_from_bindings(tmp_path):
+    from go_buildpack import credentials
+    root = tmp_path / "bindings"
+    (root / "a").mkdir(parents=True)
+    (root / "a" / "type").write_text("netrc")
+    (root / "a" / ".netrc").write_text("machine 127.0.0.1:8443 login bot password tok3n\n")
+    (root / "b").mkdir()
+    (root / "b" / "type").write_text("git-credentials")
+    (root / "b" / "credentials").write_text("protocol=https\nusername=git\npassword=p@ss/word\n")
+    (root / "b" / "context").write_text("https://git.corp.example/team\n")
+    with credentials.from_bindings({"SERVICE_BINDING_ROOT": str(root)}, None, Logger("t")) as creds:
+        env = creds.command_env()
+        home = creds.home
+        netrc = (home / ".netrc").read_text()
+        assert "machine 127.0.0.1:8443 login bot password tok3n" in netrc
+        assert "machine git.corp.example login git password p@ss/word" in netrc
+        assert "https://git:p%40ss%2Fword@git.corp.example" in (home / "git-credentials").read_text()
+        assert env["NETRC"] == str(home / ".netrc") and oct((home / ".netrc").stat().st_mode)[-3:] == "600"
+        assert creds.authorization("https://127.0.0.1:8443/mod/x/@v/list")["Authorization"].startswith("Basic ")
+        assert creds.authorization("http://127.0.0.1:8443/x") == {}  # never over plain http
+        assert creds.authorization("https://proxy.golang.org/x") == {}
+    assert not home.exists()

@@ -16,13 +16,13 @@ from funcpacks.launch import Launch, Process
 from funcpacks.layers import Layer, Layers
 from funcpacks.log import Logger
 
-from . import functions, gomod, toolchain
+from . import cgo, credentials, functions, gotool, module_source, toolchain
+from .module_source import GENERATED, GOPATH, VENDORED, Source
 from .proxy import GoEnv
 
 BUILDPACK = "funcpacks/go"
 DEFAULTS_FILE = "go-defaults.toml"  # written by scripts/builder.py from versions.toml
-# The module is built from a copy, so the user's go.mod and go.sum are never rewritten.
-WORK_DIR = Path("/tmp/funcpacks-go/src")
+FRAMEWORK_PINS = {functions.OPENFUNCTION: "openfunction-framework", functions.GOOGLE: "google-framework"}
 
 
 def detect(ctx: DetectContext) -> None:
@@ -39,16 +39,6 @@ def _defaults(ctx: BuildContext) -> dict:
         return tomllib.load(f)
 
 
-def _go_run(go: Path, args: list[str], cwd: Path, env: dict[str, str], what: str, fix: str) -> str:
-    proc = subprocess.run([str(go), *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True)
-    if proc.returncode != 0:
-        # Paths in the compiler's messages are relative to the copy: show them as the user's.
-        out = proc.stdout.replace(str(cwd) + "/", "")
-        raise UserError(what, detail="\n".join(out.strip().splitlines()[-25:]), fix=fix)
-    return proc.stdout
-
-
 def _cache_layer(layers: Layers, name: str, expected: dict, log: Logger) -> Layer:
     layer = layers.get(name)
     layer.reuse_or_reset(expected, log)
@@ -62,90 +52,209 @@ def build(ctx: BuildContext) -> None:
     layers = Layers(ctx.layers_dir)
     log.header("Configuration")
     target = settings.lookup(ctx.env, "function_target", log)
-    mod = gomod.parse(ctx.app_dir / "go.mod") if (ctx.app_dir / "go.mod").is_file() else None
-    if mod is None:
-        raise UserError("no go.mod", where=str(ctx.app_dir),
-                        fix="run 'go mod init <module path>' and commit go.mod (and go.sum)")
     goenv = GoEnv.from_env(ctx.env, defaults["goproxy"], defaults["gosumdb"], log)
-    log.info(f"module {mod.module}; module proxy: {goenv.describe()}")
+    src = module_source.inspect(ctx.app_dir, goenv.extra.get("GOFLAGS", ""))
+    log.info(f"{src.describe()}; module proxy: {goenv.describe()}")
+    cgo_enabled = cgo.enabled(ctx.env, log)
+    with credentials.from_bindings(ctx.env, ctx.platform_dir, log) as creds:
+        go, go_version = _toolchain(ctx, layers, src, goenv, creds, defaults, log)
+        modcache = _cache_layer(layers, "go-mod-cache", {"layout": "1"}, log)
+        buildcache = _cache_layer(layers, "go-build-cache", {"go": go_version, "arch": ctx.target.arch}, log)
+        env = {k: v for k, v in ctx.env.items() if not k.startswith("GO")}
+        env.update(goenv.command_env())
+        env.update(src.env)
+        env.update(creds.command_env())
+        env.update({"GOMODCACHE": str(modcache.path), "GOCACHE": str(buildcache.path), "GOTOOLCHAIN": "local",
+                    "CGO_ENABLED": "1" if cgo_enabled else "0", "HOME": env.get("HOME", "/tmp")})
+        log.header("Build")
+        module_source.copy(src)
+        if src.mode == GENERATED:
+            gotool.run(go, ["mod", "init", module_source.GENERATED_MODULE], src.work_dir, env,
+                       "cannot create a module for the build", "commit a go.mod ('go mod init <module path>')")
+        function_layer = layers.get("function").reset()
+        if target:
+            package, binary = _prepare_function(ctx, src, go, env, target, defaults, function_layer, log), "function"
+        else:
+            _resolve_generated(src, go, env, log)
+            buildable = settings.value(ctx.env, "buildable", log, ".")
+            package, binary = (buildable if buildable.startswith(("./", ".")) else f"./{buildable}"), "app"
+            log.info(f"app: the main package {package}")
+        out = function_layer.path / "bin" / binary
+        _go_build(ctx, go, src, env, package, out, log)
+    _keep_generated_module(src, function_layer, log)
+    _write_sbom(ctx, go, out, env)
+    function_layer.set_types(launch=True).write()
+    Launch([Process("web", [str(out)], default=True)]).write(ctx.layers_dir)
+    log.info(f"web: {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    shutil.rmtree(module_source.ROOT, ignore_errors=True)
+    source.clear_if_asked(ctx.app_dir, ctx.env, log)
 
+
+def _toolchain(ctx: BuildContext, layers: Layers, src: Source, goenv: GoEnv, creds: credentials.Credentials,
+               defaults: dict, log: Logger) -> tuple[Path, str]:
     log.header("Go toolchain")
     runtime = settings.lookup(ctx.env, "runtime_version", log)
-    req = toolchain.resolve(runtime.value if runtime else "", runtime.source if runtime else "", mod,
+    req = toolchain.resolve(runtime.value if runtime else "", runtime.source if runtime else "", src.mod,
                             defaults["toolchain"])
     go_layer = layers.get("go")
     expected = {"version": req.version, "arch": ctx.target.arch, "layout": toolchain.LAYOUT}
     if not go_layer.reuse_or_reset(expected, log, f"Go {req.version} ({req.why})"):
         try:
-            toolchain.install(go_layer, req, ctx.target.arch, goenv, log)
+            toolchain.install(go_layer, req, ctx.target.arch, goenv, log, creds.authorization)
         except BaseException:
             go_layer.remove()
             raise
     go_layer.set_types(build=True, cache=True).write()
-    go = go_layer.path / "bin" / "go"
+    return go_layer.path / "bin" / "go", req.version
 
-    modcache = _cache_layer(layers, "go-mod-cache", {"layout": "1"}, log)
-    buildcache = _cache_layer(layers, "go-build-cache", {"go": req.version, "arch": ctx.target.arch}, log)
-    env = {k: v for k, v in ctx.env.items() if not k.startswith("GO")}
-    env.update(goenv.command_env())
-    env.update({"GOMODCACHE": str(modcache.path), "GOCACHE": str(buildcache.path), "GOTOOLCHAIN": "local",
-                "CGO_ENABLED": "0", "GOPATH": "/tmp/funcpacks-go/gopath", "HOME": env.get("HOME", "/tmp"),
-                "GOFLAGS": (goenv.extra.get("GOFLAGS", "") + " -mod=mod").strip()})
 
-    log.header("Build")
-    if WORK_DIR.exists():
-        shutil.rmtree(WORK_DIR)
-    shutil.copytree(ctx.app_dir, WORK_DIR, ignore=shutil.ignore_patterns(".git"))
-    function_layer = layers.get("function").reset()
-    if target:
-        fw = functions.framework_of(mod.requires)
-        if fw is None:
-            version = ctx.env.get("FUNC_FRAMEWORK_VERSION", "").strip() or defaults["openfunction-framework"]
-            fw = functions.OPENFUNCTION
-            log.info(f"go.mod names no functions framework; adding {fw}@{version}")
-            _go_run(go, ["get", f"{fw}@{version}"], WORK_DIR, env, f"cannot add {fw}@{version}",
-                    "check FUNC_FRAMEWORK_VERSION and the module proxy")
-        pkg = functions.scan(WORK_DIR)
-        p = functions.plan(pkg, fw, target.value, log)
-        log.info(f"function {target.value!r} ({'registered in init()' if p.declarative else 'exported function'}) "
-                 f"served by {fw.rsplit('/', 2)[-2]}'s framework")
-        main_dir = WORK_DIR / functions.GENERATED_DIR
-        main_dir.mkdir()
-        (main_dir / "main.go").write_text(functions.main_source(p, mod.module))
-        package, binary = f"./{functions.GENERATED_DIR}", "function"
-        if fw == functions.GOOGLE:
-            function_layer.env_default("FUNCTION_TARGET", target.value, scope="launch")
-    else:
-        buildable = settings.value(ctx.env, "buildable", log, ".")
-        package, binary = (buildable if buildable.startswith(("./", ".")) else f"./{buildable}"), "app"
-        log.info(f"app: the main package {package}")
+def _framework_version(ctx: BuildContext, fw: str, defaults: dict) -> tuple[str, str]:
+    """(version, why) of the framework to add when the source names none."""
+    given = ctx.env.get("FUNC_FRAMEWORK_VERSION", "").strip()
+    if given:
+        return given, "FUNC_FRAMEWORK_VERSION"
+    return defaults[FRAMEWORK_PINS[fw]], "funcpacks' pin"
+
+
+def _prepare_function(ctx: BuildContext, src: Source, go: Path, env: dict[str, str], target: settings.Setting,
+                      defaults: dict, function_layer: Layer, log: Logger) -> str:
+    """Adds the framework if needed, checks the function and writes the main package that
+    serves it; returns the package to build."""
+    pkg = functions.scan(src.work_dir)
+    choice = functions.choose_framework(src.requires, pkg, target)
+    fw = choice.framework
+    log.info(f"{functions.SHORT_NAME[fw]}'s functions framework: {choice.why}")
+    signature = settings.lookup(ctx.env, "signature_type", log)
+    p = functions.plan(pkg, fw, target.value, log, signature)
+    if src.mode == VENDORED:
+        _check_vendored_framework(src, choice, log)
+    elif src.mode == GOPATH:
+        _gopath_framework(src, go, env, fw, *_framework_version(ctx, fw, defaults), log)
+    elif not choice.in_go_mod:
+        version, why = _framework_version(ctx, fw, defaults)
+        log.info(f"adding {fw}@{version} ({why})")
+        gotool.run(go, ["get", f"{fw}@{version}"], src.work_dir, env, f"cannot add {fw}@{version}",
+                   "check FUNC_FRAMEWORK_VERSION and the module proxy")
+    kind = "registered in init()" if p.declarative else f"{p.kind} function"
+    log.info(f"function {target.value!r} ({kind}) served by {functions.SHORT_NAME[fw]}'s framework")
+    main_dir = src.work_dir / functions.GENERATED_DIR
+    main_dir.mkdir()
+    (main_dir / "main.go").write_text(functions.main_source(p, src.import_path))
+    _resolve_generated(src, go, env, log, pkg)
+    if fw == functions.GOOGLE:
+        function_layer.env_default("FUNCTION_TARGET", target.value, scope="launch")
+        if p.kind in functions.SIGNATURE_TYPES:
+            function_layer.env_default("FUNCTION_SIGNATURE_TYPE", p.kind, scope="launch")
+    return f"./{functions.GENERATED_DIR}"
+
+
+def _framework_fix(fw: str) -> str:
+    return (f"add a file with the blank import  import _ \"{functions.MAIN_PACKAGE[fw]}\"  to the package, "
+            "then run 'go mod tidy && go mod vendor' and commit go.mod, go.sum and vendor/")
+
+
+def _check_vendored_framework(src: Source, choice: functions.Choice, log: Logger) -> None:
+    """A vendored build downloads nothing, so vendor/ must already hold the framework
+    package the generated main imports."""
+    need = functions.MAIN_PACKAGE[choice.framework]
+    if not choice.in_go_mod:
+        raise UserError(f"go.mod does not require {choice.framework}, and a vendored build downloads nothing",
+                        where="go.mod and vendor/modules.txt", fix=_framework_fix(choice.framework))
+    if need not in module_source.vendored_packages(src.work_dir):
+        raise UserError(f"vendor/ lacks {need}, which the generated main package imports",
+                        where="vendor/modules.txt", fix=_framework_fix(choice.framework))
+    log.info(f"{need} is vendored")
+
+
+def _gopath_framework(src: Source, go: Path, env: dict[str, str], fw: str, version: str, why: str,
+                      log: Logger) -> None:
+    """GOPATH mode finds packages in vendor/ or $GOPATH/src: when vendor/ lacks the
+    framework, it is fetched (with what it imports) into $GOPATH/src."""
+    need = functions.MAIN_PACKAGE[fw]
+    if module_source.gopath_has(src.work_dir, need):
+        log.info(f"{need} is vendored")
+        return
+    log.info(f"vendor/ lacks {need}: fetching {fw}@{version} ({why}) into GOPATH")
+    deps = module_source.ROOT / "framework-deps"
+    deps.mkdir()
+    (deps / "go.mod").write_text("module funcpacks.local/framework-deps\n")
+    (deps / "main.go").write_text(f'package main\n\nimport _ "{need}"\n\nfunc main() {{}}\n')
+    mod_env = dict(env, GO111MODULE="on", GOFLAGS="-mod=mod")
+    for args in (["get", f"{fw}@{version}"], ["mod", "tidy"], ["mod", "vendor"]):
+        gotool.run(go, args, deps, mod_env, f"cannot fetch {fw}@{version}",
+                   "check FUNC_FRAMEWORK_VERSION and the module proxy, or vendor the framework")
+    gopath_src = Path(env["GOPATH"]) / "src"
+    for entry in (deps / "vendor").iterdir():
+        if entry.is_dir():
+            shutil.copytree(entry, gopath_src / entry.name, dirs_exist_ok=True)
+
+
+def _resolve_generated(src: Source, go: Path, env: dict[str, str], log: Logger,
+                       pkg: functions.Package | None = None) -> None:
+    """A generated module learns its requirements from the imports (go mod tidy)."""
+    if src.mode != GENERATED:
+        return
+    try:
+        with log.timed("go mod tidy (resolving the imports through the module proxy)"):
+            gotool.run(go, ["mod", "tidy"], src.work_dir, env, "cannot resolve the imports of a source without go.mod",
+                       "commit a go.mod and go.sum made with 'go mod init <module path> && go mod tidy'")
+    except gotool.GoFailed as exc:
+        missing = module_source.unresolved_imports(exc.output)
+        if not missing:
+            raise
+        files = sorted({f for imp in missing for f in (pkg.files.get(imp, ()) if pkg else ())})
+        raise UserError(f"no module provides the import {', '.join(repr(m) for m in missing)} (the source has no go.mod, "
+                        "so imports are looked up through the module proxy)",
+                        where=", ".join(files) or "the source", detail=exc.detail,
+                        fix="correct the import path, or commit a go.mod and go.sum that require the module "
+                            "('go mod init <module path> && go mod tidy'; GOPRIVATE modules need a netrc binding)") from None
+    go_sum = src.work_dir / "go.sum"
+    n = sum(1 for line in go_sum.read_text().splitlines()
+            if len(line.split()) == 3 and not line.split()[1].endswith("/go.mod")) if go_sum.exists() else 0
+    log.info(f"the generated go.mod requires {n} module versions (go.sum kept in the image with the SBOM)")
+
+
+def _go_build(ctx: BuildContext, go: Path, src: Source, env: dict[str, str], package: str, out: Path,
+              log: Logger) -> None:
     ldflags = " ".join(["-s -w", settings.value(ctx.env, "goldflags", log)]).strip()
     args = ["build", "-trimpath", "-ldflags", ldflags]
     gcflags = settings.value(ctx.env, "gogcflags", log)
     if gcflags:
         args += ["-gcflags", gcflags]
     args += shlex.split(settings.value(ctx.env, "build_args", log))
-    out = function_layer.path / "bin" / binary
+    hints = gotool.VENDOR_HINTS if src.mode in (VENDORED, GOPATH) else ()
+    if src.mode == GOPATH:
+        hints += (gotool.Hint("cannot find package", "an import is neither in vendor/ nor in the standard library",
+                              "vendor it, or commit a go.mod (go mod init <module path> && go mod tidy) so the "
+                              "build downloads it"),)
     with log.timed(f"go build {package}"):
-        _go_run(go, [*args, "-o", str(out), package], WORK_DIR, env,
-                "the Go build failed", "fix the errors the compiler reports above (file:line)")
-    _write_sbom(ctx, go, out, env)
-    function_layer.set_types(launch=True).write()
-    Launch([Process("web", [str(out)], default=True)]).write(ctx.layers_dir)
-    log.info(f"web: {out} ({out.stat().st_size / 1e6:.1f} MB)")
-    shutil.rmtree(WORK_DIR, ignore_errors=True)
+        gotool.run(go, [*args, "-o", str(out), package], src.work_dir, env,
+                   "the Go build failed", "fix the errors the compiler reports above (file:line)", hints)
 
-    source.clear_if_asked(ctx.app_dir, ctx.env, log)
+
+def _keep_generated_module(src: Source, layer: Layer, log: Logger) -> None:
+    """The go.mod and go.sum a source without go.mod was built with: the record of what
+    was resolved, next to the SBOM (and ready to commit)."""
+    if src.mode != GENERATED:
+        return
+    dest = layer.path / "generated-module"
+    dest.mkdir(parents=True)
+    for name in ("go.mod", "go.sum"):
+        if (src.work_dir / name).exists():
+            shutil.copy(src.work_dir / name, dest / name)
+    log.info(f"generated go.mod and go.sum: {dest}")
 
 
 def _write_sbom(ctx: BuildContext, go: Path, binary: Path, env: dict[str, str]) -> None:
-    """The modules linked into the binary, from its build info."""
+    """The modules linked into the binary, from its build info (with their go.sum hashes)."""
     info = subprocess.run([str(go), "version", "-m", str(binary)], capture_output=True, text=True, env=env).stdout
     components = []
     for line in info.splitlines():
         parts = line.strip().split()
         if len(parts) >= 3 and parts[0] in ("dep", "=>"):
-            components.append(sbom.Component(parts[1], parts[2], "golang"))
+            props = (("go.sum", parts[3]),) if len(parts) >= 4 and parts[3].startswith("h1:") else ()
+            components.append(sbom.Component(parts[1], parts[2], "golang", properties=props))
         elif len(parts) >= 2 and parts[0] == "go" and re.match(r"go\d", parts[1]):
             components.append(sbom.Component("stdlib", parts[1].removeprefix("go"), "golang"))
     sbom.write_layer_sbom(ctx.layers_dir, "function", components, BUILDPACK)
+

@@ -1,5 +1,5 @@
-"""Which functions framework the module uses, which functions its package registers, and
-the main package generated to serve them."""
+"""Which functions framework serves the function, which functions the package offers, and
+the main package generated to serve the chosen one."""
 from __future__ import annotations
 
 import json
@@ -9,57 +9,150 @@ from pathlib import Path
 
 from funcpacks.errors import UserError
 from funcpacks.log import Logger
+from funcpacks.settings import Setting
 
 OPENFUNCTION = "github.com/OpenFunction/functions-framework-go"
 GOOGLE = "github.com/GoogleCloudPlatform/functions-framework-go"
-_REGISTER = re.compile(r"\bfunctions\.(HTTP|CloudEvent|OpenFunction|Typed)\s*\(\s*\"([^\"]+)\"")
-_EXPORTED = re.compile(r"^func\s+([A-Z]\w*)\s*\(([^)]*)\)", re.MULTILINE)
-# Parameter lists the frameworks can serve (an exported function is used as an HTTP,
-# CloudEvent or OpenFunction function; anything else would only fail at run time).
-_SIGNATURES = {
-    "HTTP": re.compile(r"^\w*\s*http\.ResponseWriter\s*,\s*\w*\s*\*http\.Request$"),
-    "CloudEvent": re.compile(r"^\w*\s*context\.Context\s*,\s*\w*\s*(event|cloudevents|v2)\.Event$"),
-    "OpenFunction": re.compile(r"^\w*\s*\w+\.Context\s*,\s*\w*\s*\[\]byte$"),
+FRAMEWORKS = (OPENFUNCTION, GOOGLE)
+# The package of each framework the generated main imports: a vendored tree must hold it.
+MAIN_PACKAGE = {OPENFUNCTION: f"{OPENFUNCTION}/framework", GOOGLE: f"{GOOGLE}/funcframework"}
+SHORT_NAME = {OPENFUNCTION: "OpenFunction", GOOGLE: "Google"}
+
+# Kinds of exported functions, and which framework can serve which. Google's framework
+# takes legacy background ("event") functions, func(context.Context, T) error, decoding
+# the event's data into T; OpenFunction's takes its own func(ofctx.Context, []byte).
+HTTP, CLOUDEVENT, EVENT, OPENFUNCTION_KIND = "http", "cloudevent", "event", "openfunction"
+SERVES = {GOOGLE: (HTTP, CLOUDEVENT, EVENT), OPENFUNCTION: (HTTP, CLOUDEVENT, OPENFUNCTION_KIND)}
+SIGNATURES = {
+    HTTP: "func(w http.ResponseWriter, r *http.Request)",
+    CLOUDEVENT: "func(ctx context.Context, e event.Event) error",
+    EVENT: "func(ctx context.Context, data T) error, T a struct or map type",
+    OPENFUNCTION_KIND: "func(ctx ofctx.Context, in []byte) (ofctx.Out, error)",
 }
+# What GOOGLE_FUNCTION_SIGNATURE_TYPE / FUNC_TYPE may say.
+SIGNATURE_TYPES = (HTTP, EVENT, CLOUDEVENT)
 
-
-def signature_kind(params: str) -> str | None:
-    flat = " ".join(params.split())
-    return next((kind for kind, rx in _SIGNATURES.items() if rx.match(flat)), None)
+_REGISTER = re.compile(r"\bfunctions\.(HTTP|CloudEvent|OpenFunction|Typed)\s*\(\s*\"([^\"]+)\"")
+_REGISTERED_KIND = {"HTTP": HTTP, "CloudEvent": CLOUDEVENT, "OpenFunction": OPENFUNCTION_KIND, "Typed": HTTP}
+_EXPORTED = re.compile(r"^func\s+([A-Z]\w*)\s*\(([^)]*)\)\s*([^{\n]*)\{?", re.MULTILINE)
 _PACKAGE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
+_IMPORT_BLOCK = re.compile(r"^import\s*\(([^)]*)\)", re.MULTILINE)
+_IMPORT_LINE = re.compile(r"^import\s+(?:[\w.]+\s+)?\"([^\"]+)\"", re.MULTILINE)
+_QUOTED = re.compile(r"\"([^\"]+)\"")
+# Package-level type declarations, alone or in a type ( ... ) block: name -> what it is.
+_TYPE_DECL = re.compile(r"^(?:type\s+|\t)(\w+)\s+(=\s*)?(struct\b|map\[|\S+)", re.MULTILINE)
+_TYPE_BLOCK = re.compile(r"^type\s*\(([^)]*)\)", re.MULTILINE)
 GENERATED_DIR = "funcpacks_main"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What an exported function's signature makes it: a kind, or why it is none."""
+    kind: str | None
+    problem: str = ""
+
+
+def _classify(params: str, results: str, types: dict[str, str]) -> Kind:
+    flat = " ".join(params.split())
+    result = " ".join(results.split())
+    if re.fullmatch(r"\w*\s*http\.ResponseWriter\s*,\s*\w*\s*\*http\.Request", flat) and not result:
+        return Kind(HTTP)
+    of = re.fullmatch(r"(?:\w+\s+)?(\w+)\.Context\s*,\s*(?:\w+\s+)?\[\]byte", flat)
+    if of and of.group(1) != "context":
+        return Kind(OPENFUNCTION_KIND)
+    m = re.fullmatch(r"\w+\s+context\.Context\s*,\s*\w+\s+(\S.*)|context\.Context\s*,\s*(\S.*)", flat)
+    if m is None or result != "error":
+        return Kind(None, "")
+    param_type = (m.group(1) or m.group(2)).strip()
+    if re.fullmatch(r"(event|cloudevents|v2)\.Event", param_type):
+        return Kind(CLOUDEVENT)
+    problem = _event_type_problem(param_type, types)
+    return Kind(EVENT, problem) if not problem else Kind(None, problem)
+
+
+def _event_type_problem(param_type: str, types: dict[str, str]) -> str:
+    """'' when the event's data can be decoded into param_type (a struct or a map, or a
+    pointer to one); else why not."""
+    t = param_type.lstrip("*")
+    if t.startswith(("map[", "struct{", "struct {")):
+        return ""
+    if re.fullmatch(r"\w+\.\w+", t):
+        return ""  # a type of another package: its declaration is not in the source; the framework decodes JSON into it
+    what = types.get(t)
+    if what in ("struct", "map"):
+        return ""
+    if what is None:
+        return f"its data parameter has type {param_type}, which is not a struct or map type"
+    return f"its data parameter has type {param_type}, declared as {what}, not a struct or map type"
 
 
 @dataclass
 class Package:
     name: str
     registered: dict[str, str] = field(default_factory=dict)  # function name -> kind
-    exported: dict[str, str | None] = field(default_factory=dict)  # name -> servable kind or None
+    exported: dict[str, Kind] = field(default_factory=dict)
+    imports: set[str] = field(default_factory=set)
+    files: dict[str, set[str]] = field(default_factory=dict)  # import path -> files importing it
+
+
+def _types(texts: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for text in texts:
+        blocks = [text[m.start():m.end()] for m in _TYPE_BLOCK.finditer(text)]
+        singles = [line for line in text.splitlines() if line.startswith("type ") and "(" not in line.split()[1][:1]]
+        for chunk in blocks + ["\n".join(singles)]:
+            for name, alias, what in _TYPE_DECL.findall(chunk):
+                found[name] = "struct" if what.startswith("struct") else "map" if what.startswith("map[") else what
+    return found
 
 
 def scan(directory: Path) -> Package:
     files = sorted(p for p in directory.glob("*.go") if not p.name.endswith("_test.go"))
     if not files:
-        raise UserError("no Go files in the function's package", where=str(directory),
+        raise UserError("no Go files in the function's package", where="the top of the source directory",
                         fix="put the function's package at the root of the source (or set GOOGLE_FUNCTION_SOURCE)")
+    texts = {f.name: f.read_text(errors="replace") for f in files}
+    types = _types(list(texts.values()))
     pkg = Package(name="")
-    for f in files:
-        text = f.read_text(errors="replace")
+    for fname, text in texts.items():
         m = _PACKAGE.search(text)
         if m and not pkg.name:
             pkg.name = m.group(1)
+        imports = set(_IMPORT_LINE.findall(text))
+        for block in _IMPORT_BLOCK.findall(text):
+            imports.update(_QUOTED.findall(block))
+        for imp in imports:
+            pkg.files.setdefault(imp, set()).add(fname)
+        pkg.imports |= imports
         for kind, name in _REGISTER.findall(text):
-            pkg.registered[name] = kind
-        for name, params in _EXPORTED.findall(text):
-            pkg.exported[name] = signature_kind(params)
+            pkg.registered[name] = _REGISTERED_KIND[kind]
+        for name, params, results in _EXPORTED.findall(text):
+            pkg.exported[name] = _classify(params, results, types)
     return pkg
 
 
-def framework_of(requires: dict[str, str]) -> str | None:
-    for fw in (OPENFUNCTION, GOOGLE):
+@dataclass(frozen=True)
+class Choice:
+    framework: str
+    why: str
+    in_go_mod: bool
+
+
+def choose_framework(requires: dict[str, str], pkg: Package, target: Setting) -> Choice:
+    """go.mod's requirement wins, then the framework the package imports; else the family
+    of the setting that names the function: gcp-builder users (GOOGLE_FUNCTION_TARGET) get
+    Google's framework, OpenFunction users (FUNC_NAME) OpenFunction's."""
+    for fw in FRAMEWORKS:
         if fw in requires:
-            return fw
-    return None
+            return Choice(fw, f"go.mod requires {fw}", True)
+    for fw in FRAMEWORKS:
+        if any(imp == fw or imp.startswith(fw + "/") for imp in pkg.imports):
+            return Choice(fw, f"the package imports {fw}", False)
+    if target.source.startswith("GOOGLE_"):
+        return Choice(GOOGLE, f"go.mod names no functions framework and {target.source} is set, as gcp-builder "
+                              "users write it", False)
+    return Choice(OPENFUNCTION, f"go.mod names no functions framework and {target.source} is set, as OpenFunction "
+                                "users write it", False)
 
 
 @dataclass(frozen=True)
@@ -67,42 +160,68 @@ class Plan:
     framework: str
     declarative: bool  # the package registers its functions itself in init()
     target: str
+    kind: str
 
 
-def plan(pkg: Package, framework: str, target: str, log: Logger) -> Plan:
+def _servable_listing(pkg: Package, framework: str) -> str:
+    servable = sorted(n for n, k in pkg.exported.items() if k.kind in SERVES[framework])
+    return ", ".join(servable) or "none found"
+
+
+def plan(pkg: Package, framework: str, target: str, log: Logger, signature_type: Setting | None = None) -> Plan:
     if pkg.name == "main":
         raise UserError("the function's package is 'package main'", where="the source root",
                         fix="a function lives in a library package (e.g. 'package hello'); for an app, unset FUNC_NAME / GOOGLE_FUNCTION_TARGET")
+    if signature_type is not None and signature_type.value.lower() not in SIGNATURE_TYPES:
+        raise UserError(f"{signature_type.source}={signature_type.value!r} is not a signature type",
+                        fix=f"use one of: {', '.join(SIGNATURE_TYPES)}")
+    served = SERVES[framework]
+    accepted = "; ".join(f"{k}: {SIGNATURES[k]}" for k in served)
     if pkg.registered:
         if target in pkg.registered:
-            return Plan(framework, True, target)
-        listed = ", ".join(sorted(pkg.registered))
-        if framework == OPENFUNCTION:
+            p = Plan(framework, True, target, pkg.registered[target])
+        elif framework == OPENFUNCTION:
             # OpenFunction's builder serves every registered function whatever FUNC_NAME
             # says, and Function CRs rely on it: warn instead of failing.
             log.warn(f"function {target!r} is not registered; OpenFunction's framework serves every "
-                     f"registered function, so the image will serve: {listed}")
-            return Plan(framework, True, target)
-        raise UserError(f"function {target!r} is not registered by the package", where="functions.HTTP/CloudEvent calls",
-                        fix=f"set the target to one of the registered functions: {listed}")
-    servable = sorted(n for n, kind in pkg.exported.items() if kind)
-    if pkg.exported.get(target):
-        return Plan(framework, False, target)
-    if target in pkg.exported:
-        raise UserError(f"function {target!r} does not have a signature the functions framework can serve",
+                     f"registered function, so the image will serve: {', '.join(sorted(pkg.registered))}")
+            return Plan(framework, True, target, "")
+        else:
+            raise UserError(f"function {target!r} is not registered by the package", where="functions.HTTP/CloudEvent calls",
+                            fix=f"set the target to one of the registered functions: {', '.join(sorted(pkg.registered))}")
+    else:
+        kind = pkg.exported.get(target)
+        if kind is None:
+            raise UserError(f"function {target!r} is neither registered nor an exported function of package {pkg.name}",
+                            where="the source root",
+                            fix=f"register it in init() (functions.HTTP(\"{target}\", ...)) or set the target to one of: "
+                                f"{_servable_listing(pkg, framework)}")
+        if kind.kind not in served:
+            reason = kind.problem or (f"{SHORT_NAME[framework]}'s framework does not serve {kind.kind} functions"
+                                      if kind.kind else "its parameters match no signature the framework serves")
+            raise UserError(f"function {target!r} cannot be served by {SHORT_NAME[framework]}'s functions framework: {reason}",
+                            where=f"func {target} in package {pkg.name}",
+                            fix=f"give it one of the signatures {SHORT_NAME[framework]}'s framework serves ({accepted}); "
+                                f"exported functions that have one: {_servable_listing(pkg, framework)}")
+        p = Plan(framework, False, target, kind.kind)
+    if signature_type is not None and p.kind in SIGNATURE_TYPES and p.kind != signature_type.value.lower():
+        raise UserError(f"{signature_type.source}={signature_type.value} but {target!r} is a {p.kind} function",
                         where=f"func {target} in package {pkg.name}",
-                        fix="use func(http.ResponseWriter, *http.Request), func(context.Context, event.Event) error "
-                            "or func(ofctx.Context, []byte) (ofctx.Out, error)"
-                            + (f"; functions that have one: {', '.join(servable)}" if servable else ""))
-    raise UserError(f"function {target!r} is neither registered nor an exported function of package {pkg.name}",
-                    where="the source root",
-                    fix=f"register it in init() (functions.HTTP(\"{target}\", ...)) or set the target to one of: "
-                        f"{', '.join(servable) or 'no servable exported functions found'}")
+                        fix=f"set {signature_type.source}={p.kind}, or give the function the {signature_type.value.lower()} "
+                            f"signature: {SIGNATURES.get(signature_type.value.lower(), '')}")
+    return p
 
 
-def main_source(p: Plan, module_path: str) -> str:
+_GOOGLE_REGISTER = {
+    HTTP: "RegisterHTTPFunctionContext",
+    CLOUDEVENT: "RegisterCloudEventFunctionContext",
+    EVENT: "RegisterEventFunctionContext",
+}
+
+
+def main_source(p: Plan, import_path: str) -> str:
     header = "// Code generated by funcpacks to serve the function; DO NOT EDIT.\npackage main\n\n"
-    user = f'_ "{module_path}"' if p.declarative else f'userfunction "{module_path}"'
+    user = f'_ "{import_path}"' if p.declarative else f'userfunction "{import_path}"'
     if p.framework == OPENFUNCTION:
         register = "" if p.declarative else (
             f"\tif err := fwk.Register(ctx, userfunction.{p.target}); err != nil {{\n\t\tlog.Fatal(err)\n\t}}\n")
@@ -139,8 +258,11 @@ func main() {{
 	}}
 }}
 '''
+    # Registered on "/" without a name: with FUNCTION_TARGET set (it is, at launch) the
+    # framework serves that one function on every path, as gcp-builder's images do.
     register = "" if p.declarative else (
-        f'\tif err := funcframework.RegisterHTTPFunctionContext(context.Background(), "/", userfunction.{p.target}); err != nil {{\n\t\tlog.Fatal(err)\n\t}}\n')
+        f'\tif err := funcframework.{_GOOGLE_REGISTER[p.kind]}(context.Background(), "/", userfunction.{p.target}); '
+        f'err != nil {{\n\t\tlog.Fatal(err)\n\t}}\n')
     imports = '\t"context"\n' if not p.declarative else ""
     return header + f'''import (
 {imports}	"log"

@@ -14,6 +14,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from funcpacks.download import open_url
 from funcpacks.errors import UserError
@@ -74,7 +75,14 @@ def h1_of_zip(path: Path) -> str:
     return "h1:" + base64.b64encode(hashlib.sha256("".join(lines).encode()).digest()).decode()
 
 
-def _lookup_h1(goenv: GoEnv, mod_version: str) -> tuple[str | None, str]:
+Headers = Callable[[str], dict[str, str]]
+
+
+def _no_headers(url: str) -> dict[str, str]:
+    return {}
+
+
+def _lookup_h1(goenv: GoEnv, mod_version: str, headers: Headers) -> tuple[str | None, str]:
     """(expected h1 or None, how it was or was not obtained)."""
     if goenv.sumdb_off_for(MODULE):
         return None, "checksum database disabled for it (GOSUMDB/GONOSUMDB/GOPRIVATE)"
@@ -83,7 +91,7 @@ def _lookup_h1(goenv: GoEnv, mod_version: str) -> tuple[str | None, str]:
     for proxy in goenv.proxies():
         url = f"{proxy}/sumdb/{name}/lookup/{MODULE}@{mod_version}"
         try:
-            with open_url(url) as resp:
+            with open_url(url, headers=headers(url)) as resp:
                 text = resp.read().decode()
         except UserError as exc:
             errors.append(f"{proxy}: {exc.what}")
@@ -117,7 +125,8 @@ def _unzip(zip_path: Path, dest: Path, prefix: str) -> None:
                 os.chmod(target, 0o755)
 
 
-def install(layer: Layer, req: Request, arch: str, goenv: GoEnv, log: Logger) -> None:
+def install(layer: Layer, req: Request, arch: str, goenv: GoEnv, log: Logger, headers: Headers = _no_headers) -> None:
+    """`headers` gives the credentials a proxy URL needs (an authenticated GOPROXY)."""
     mv = module_version(req.version, arch)
     errors = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -125,7 +134,7 @@ def install(layer: Layer, req: Request, arch: str, goenv: GoEnv, log: Logger) ->
         for proxy in goenv.proxies():
             url = f"{proxy}/{MODULE}/@v/{mv}.zip"
             try:
-                with open_url(url) as resp, zip_path.open("wb") as out:
+                with open_url(url, headers=headers(url)) as resp, zip_path.open("wb") as out:
                     shutil.copyfileobj(resp, out, 1 << 20)
                 break
             except UserError as exc:
@@ -135,7 +144,7 @@ def install(layer: Layer, req: Request, arch: str, goenv: GoEnv, log: Logger) ->
                             where="; ".join(errors) or "GOPROXY has no proxy (only direct/off)",
                             fix="ask for a released Go version, or point GOPROXY / FUNC_GOPROXY at a proxy that has it")
         got = h1_of_zip(zip_path)
-        want, how = _lookup_h1(goenv, mv)
+        want, how = _lookup_h1(goenv, mv, headers)
         if want is None:
             log.warn(f"Go {req.version} toolchain is unverified: {how}")
         elif want != got:
