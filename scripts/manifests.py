@@ -20,10 +20,15 @@ OUT_DIR = versions.ROOT / "deploy" / "openfunction"
 # sample directory -> the build env its users write (gcp-builder or OpenFunction spelling)
 FUNCTIONS: dict[str, dict[str, str]] = {
     "hello-world-go": {"FUNC_NAME": "HelloWorld", "FUNC_CLEAR_SOURCE": "true"},
-    # The Go buildpack serves an http function; it reads no signature type.
+    # The Go buildpack tells the signature from the function; a signature type is checked.
     "go-google-function": {"GOOGLE_FUNCTION_TARGET": "Hello"},
     "go-two-handlers": {"FUNC_NAME": "Greet", "FUNC_CLEAR_SOURCE": "true"},
     "go-app": {},
+    # Written for gcp-builder: no go.mod, a background function, vendor/, cgo.
+    "go-no-gomod": {"GOOGLE_FUNCTION_TARGET": "Hello"},
+    "go-background-event": {"GOOGLE_FUNCTION_TARGET": "OnFinalize", "GOOGLE_FUNCTION_SIGNATURE_TYPE": "event"},
+    "go-vendored": {"GOOGLE_FUNCTION_TARGET": "Greet"},
+    "go-cgo": {"GOOGLE_FUNCTION_TARGET": "Query", "CGO_ENABLED": "1"},
     "hello-world-python": {"GOOGLE_FUNCTION_TARGET": "hello_world", "GOOGLE_FUNCTION_SIGNATURE_TYPE": "http"},
     "python-no-requirements": {"FUNC_NAME": "hello", "FUNC_TYPE": "http"},
     "python-cloudevent": {"FUNC_NAME": "on_event", "FUNC_TYPE": "cloudevent"},
@@ -39,8 +44,10 @@ FUNCTIONS: dict[str, dict[str, str]] = {
 }
 
 
-# Samples built with another builder than the general one ([images] key).
-BUILDERS = {name: "builder-go" for name in ("hello-world-go", "go-google-function", "go-two-handlers", "go-app")}
+# Samples built with another builder than the general one ([images] key). go-cgo links
+# glibc, so it stays on the general builder.
+BUILDERS = {name: "builder-go" for name in ("hello-world-go", "go-google-function", "go-two-handlers", "go-app",
+                                            "go-no-gomod", "go-background-event", "go-vendored")}
 
 
 def _q(value: str) -> str:

@@ -25,15 +25,17 @@ MANIFEST_ACCEPT = ", ".join([
 
 
 def build(path: Path, tag: str, env: dict[str, str], extra: list[str] | None = None,
-          bindings: list[Path] | None = None) -> subprocess.CompletedProcess:
-    """pack build with our builder; output captured (pack's and the buildpacks'). A build
-    that waits on an unreachable source fails the test instead of hanging it."""
-    return funcbuild.pack_build(path, tag, env, extra, capture=True, bindings=bindings, timeout=900)
+          bindings: list[Path] | None = None, builder: str | None = None) -> subprocess.CompletedProcess:
+    """pack build with our builder (or `builder`); output captured (pack's and the
+    buildpacks'). A build that waits on an unreachable source fails the test instead of
+    hanging it."""
+    return funcbuild.pack_build(path, tag, env, extra, capture=True, bindings=bindings, timeout=900,
+                                builder_image=builder)
 
 
 def must_build(path: Path, tag: str, env: dict[str, str], extra: list[str] | None = None,
-               bindings: list[Path] | None = None) -> str:
-    proc = build(path, tag, env, extra, bindings)
+               bindings: list[Path] | None = None, builder: str | None = None) -> str:
+    proc = build(path, tag, env, extra, bindings, builder)
     assert proc.returncode == 0, proc.stdout[-6000:]
     return proc.stdout
 

@@ -129,6 +129,19 @@ GO_MOD = "module example.com/app\n\ngo 1.22\n"
                                    "main.go": "package main\n\nfunc main() {}\n"}, {},
      ["Go 1.99.1 (go.mod toolchain line 1.99.1) is not available from the Go proxy", "v0.0.1-go1.99.1.linux-amd64.zip"]),
     ("no go.mod and no .go files", {}, {"FUNC_NAME": "X"}, ["No buildpack groups passed detection", "not a Go project"]),
+    ("no go.mod, an import no module provides",
+     {"fn.go": 'package fn\n\nimport (\n\t"net/http"\n\n\t"github.com/funcpacks-example/no-such-module/pkg"\n)\n\n'
+               'func F(w http.ResponseWriter, r *http.Request) { pkg.Do() }\n'}, {"GOOGLE_FUNCTION_TARGET": "F"},
+     ["no module provides the import 'github.com/funcpacks-example/no-such-module/pkg'", "where: fn.go",
+      "commit a go.mod and go.sum that require the module"]),
+    ("event function whose data is not a struct or map",
+     {"go.mod": GO_MOD, "ev.go": 'package ev\n\nimport "context"\n\nfunc OnText(ctx context.Context, s string) error { return nil }\n'},
+     {"GOOGLE_FUNCTION_TARGET": "OnText", "GOOGLE_FUNCTION_SIGNATURE_TYPE": "event"},
+     ["function 'OnText' cannot be served by Google's functions framework: its data parameter has type string, "
+      "which is not a struct or map type", "event: func(ctx context.Context, data T) error"]),
+    ("FUNC_NAME and GOOGLE_FUNCTION_TARGET disagree", {"go.mod": GO_MOD, "fn.go": "package fn\n"},
+     {"FUNC_NAME": "A", "GOOGLE_FUNCTION_TARGET": "B"},
+     ["GOOGLE_FUNCTION_TARGET='B' and FUNC_NAME='A' name different functions", "GOOGLE_FUNCTION_TARGET wins"]),
 ], ids=lambda v: v if isinstance(v, str) else None)
 def test_bad_input_fails_with_a_clear_message(case, files, env, needles, tmp_path, tag):
     app = copy_sample("go-google-function", tmp_path) if files is None else _app(tmp_path, files)
@@ -161,3 +174,26 @@ def test_buildable_selects_the_main_package(tmp_path, tag):
     must(go_build(app, tag, {"FUNC_BUILDABLE": "./cmd/server"}))
     with funcbuild.running(tag) as (container, port):
         assert funcbuild.wait_http(f"http://127.0.0.1:{port}/") == (200, "hello from cmd/server")
+
+
+def _vendored_without(tmp_path, edit):
+    app = copy_sample("go-vendored", tmp_path)
+    edit(app)
+    return app
+
+
+@pytest.mark.parametrize("case, edit, needles", [
+    ("go.mod requires a module vendor/ lacks",
+     lambda app: (app / "go.mod").write_text((app / "go.mod").read_text() + "\nrequire golang.org/x/text v0.3.7\n"),
+     ["vendor/ does not match go.mod", "inconsistent vendoring", "run 'go mod vendor'"]),
+    ("go.mod names no framework",
+     lambda app: ((app / "framework.go").unlink(), (app / "go.mod").write_text(
+         "\n".join(line for line in (app / "go.mod").read_text().splitlines() if "functions-framework-go" not in line))),
+     ["go.mod does not require github.com/GoogleCloudPlatform/functions-framework-go, and a vendored build downloads nothing",
+      'import _ "github.com/GoogleCloudPlatform/functions-framework-go/funcframework"', "go mod tidy && go mod vendor"]),
+], ids=["inconsistent", "no-framework"])
+def test_bad_vendored_tree_fails_with_the_fix(case, edit, needles, tmp_path, tag):
+    proc = go_build(_vendored_without(tmp_path, edit), tag, {"GOOGLE_FUNCTION_TARGET": "Greet"})
+    assert proc.returncode != 0
+    for needle in needles:
+        assert needle in proc.stdout, proc.stdout[-4000:]

@@ -1,0 +1,3 @@
+module example.com/gcsevent
+
+go 1.22
