@@ -89,7 +89,10 @@ def open_url(url: str, timeout: float = TIMEOUT_SECONDS, headers: dict[str, str]
         if parts.scheme == "file":
             return open(urllib.request.url2pathname(parts.path), "rb")
         if parts.scheme in ("http", "https"):
-            req = urllib.request.Request(url, headers={"User-Agent": "funcpacks", **(headers or {})})
+            req = urllib.request.Request(url, headers={"User-Agent": "funcpacks"})
+            for name, val in (headers or {}).items():
+                # Not sent again on a redirect: credentials are for this URL's host only.
+                req.add_unredirected_header(name, val)
             return urllib.request.urlopen(req, timeout=timeout)
     except urllib.error.HTTPError as exc:
         raise UserError(f"download failed: HTTP {exc.code} {exc.reason}", where=url,

@@ -33,7 +33,7 @@ def test_detect_fails_without_go(lifecycle, bp):
     ({"CGO_ENABLED": "1", "FUNCPACKS_RUN_IMAGE": "static"}, ["needs the C library", "funcpacks/builder"]),
     ({"CGO_ENABLED": "yes"}, ["CGO_ENABLED='yes' is neither 0 nor 1"]),
     ({"FUNC_NAME": "A", "GOOGLE_FUNCTION_TARGET": "B"},
-     ["GOOGLE_FUNCTION_TARGET='B' and FUNC_NAME='A' name different functions", "GOOGLE_FUNCTION_TARGET wins when both are set"]),
+     ["GOOGLE_FUNCTION_TARGET='B' and FUNC_NAME='A' name different functions", "GOOGLE_FUNCTION_TARGET would win"]),
 ], ids=["cgo-on-static-run-image", "cgo-bad-value", "two-targets"])
 def test_build_refuses_bad_settings_before_any_download(lifecycle, bp, env, needles):
     (lifecycle.app / "go.mod").write_text("module example.com/x\n\ngo 1.22\n")
@@ -48,7 +48,9 @@ def test_build_refuses_bad_settings_before_any_download(lifecycle, bp, env, need
     ({"type": "netrc", "netrc": "machine x login u password p\n"}, "has no .netrc entry (entries: netrc)"),
     ({"type": "netrc", ".netrc": "# nothing\n"}, "names no machine"),
     ({"type": "git-credentials", "credentials": "protocol=https\nhost=git.corp\nusername=u\n"}, "lacks password"),
-], ids=["netrc-entry-missing", "netrc-empty", "git-credentials-incomplete"])
+    ({"type": "netrc", ".netrc": "default login u password p\n"}, "has a 'default' entry"),
+    ({"type": "netrc", ".netrc": 'machine h login u password "two words"\n'}, "a white-space in the password"),
+], ids=["netrc-entry-missing", "netrc-empty", "git-credentials-incomplete", "netrc-default", "netrc-spaces"])
 def test_build_refuses_bad_credential_bindings(lifecycle, bp, files, needle):
     (lifecycle.app / "go.mod").write_text("module example.com/x\n\ngo 1.22\n")
     binding = lifecycle.platform / "bindings" / "private"
@@ -134,7 +136,8 @@ def test_function_plan(tmp_path, capsys):
     with pytest.raises(UserError) as err:
         functions.plan(pkg, functions.GOOGLE, "Nope", Logger("t"))
     assert "Greet, Receive" in err.value.fix
-    (tmp_path / "h.go").write_text("package h\n\nfunc Exported(w http.ResponseWriter, r *http.Request) {}\n"
+    (tmp_path / "h.go").write_text("package h\n\nimport \"github.com/cloudevents/sdk-go/v2/event\"\n\n"
+                                   "func Exported(w http.ResponseWriter, r *http.Request) {}\n"
                                    "func Event(ctx context.Context, e event.Event) error { return nil }\n"
                                    "func Wrong(n int) {}\n")
     assert {n: k.kind for n, k in functions.scan(tmp_path).exported.items()} == {
@@ -204,6 +207,50 @@ def test_background_event_signatures(tmp_path):
     assert "not a struct or map" in err.value.what and "OnMap, OnMessage, OnPointer, OnUpload, Serve" in err.value.fix
 
 
+TRICKY_SOURCE = """package tricky
+
+import (
+\t// the SDK (see cloudevents.Event() docs)
+\tce "github.com/cloudevents/sdk-go/v2"
+\t"context"
+\t"net/http"
+)
+
+type (
+\tHooks struct {
+\t\tOnDone func() error
+\t}
+\tPage[T any] struct {
+\t\tItems []T
+\t}
+\tNames []string
+)
+
+func MultiLine(
+\tw http.ResponseWriter,
+\tr *http.Request,
+) {
+}
+
+func Named(ctx context.Context, h Hooks) (err error) { return nil }
+func Paren(ctx context.Context, p Page[int]) (error) { return nil }
+func Aliased(ctx context.Context, e ce.Event) error { return nil }
+func Anything(ctx context.Context, data any) error { return nil }
+func List(ctx context.Context, n Names) error { return nil }
+"""
+
+
+def test_signatures_as_gofmt_and_real_code_write_them(tmp_path):
+    from go_buildpack import functions
+    (tmp_path / "t.go").write_text(TRICKY_SOURCE)
+    pkg = functions.scan(tmp_path)
+    assert {n: k.kind for n, k in pkg.exported.items()} == {
+        "MultiLine": "http", "Named": "event", "Paren": "event", "Aliased": "cloudevent", "Anything": "event",
+        "List": None}
+    assert "declared as []string" in pkg.exported["List"].problem
+    assert "github.com/cloudevents/sdk-go/v2" in pkg.imports and "net/http" in pkg.imports
+
+
 def test_signature_type_setting_must_match_the_function(tmp_path):
     from funcpacks.settings import Setting
     from go_buildpack import functions
@@ -242,13 +289,16 @@ def test_source_modes_and_goflags(tmp_path):
     (app / "vendor").mkdir()
     src = ms.inspect(app, "-mod=vendor -tags=x")
     assert src.mode == ms.GOPATH and src.env["GO111MODULE"] == "off" and src.env["GOFLAGS"] == "-tags=x"
-    assert src.work_dir == ms.ROOT / "gopath" / "src" / "functions.local" / "app"
+    # GOPATH mode puts the package where gcp-builder does: $GOPATH/src/<package name>
+    assert src.work_dir == ms.ROOT / "gopath" / "src" / "fn" and src.import_path == "fn"
     (app / "go.mod").write_text("module example.com/fn\n\ngo 1.22\n")
     assert ms.inspect(app, "").env["GOFLAGS"] == "-mod=mod"  # vendor/ without modules.txt is not used
     (app / "vendor" / "modules.txt").write_text("# github.com/a/b v1.0.0\n## explicit\ngithub.com/a/b\ngithub.com/a/b/c\n")
     src = ms.inspect(app, "-tags=x")
     assert (src.mode, src.env["GOFLAGS"]) == (ms.VENDORED, "-tags=x -mod=vendor")
     assert ms.inspect(app, "-mod=readonly").env["GOFLAGS"] == "-mod=readonly"  # the user's -mod= is kept
+    assert ms.inspect(app, "-mod=mod").mode == ms.MODULE  # ... and means: not from vendor/
+    assert ms.inspect(app, "--mod=vendor").env["GOFLAGS"] == "--mod=vendor"
     assert ms.vendored_packages(app) == {"github.com/a/b", "github.com/a/b/c"}
 
 
@@ -259,7 +309,11 @@ def test_unresolved_imports_are_named():
            "github.com/nope/missing: module github.com/nope/missing: reading https://proxy/x: 404 Not Found\n"
            "go: functions.local/app imports\n\tnotadomain/pkg: package notadomain/pkg is not in std (/go/src)\n"
            "go: functions.local/app imports\n\tgithub.com/gone/x: module github.com/gone/x: reading "
-           "https://proxy.golang.org/github.com/gone/x/@v/list: 403 Forbidden\n")
+           "https://proxy.golang.org/github.com/gone/x/@v/list: 403 Forbidden\n"
+           "\tserver response: This module version is not available.\n"
+           "go: functions.local/app imports\n\tcorp.example/lib: module corp.example/lib: reading "
+           "https://127.0.0.1:8443/corp.example/lib/@v/list: 401 Unauthorized\n")
+    # a 401 is not a missing module: it keeps its own message (give credentials)
     assert ms.unresolved_imports(out) == ["github.com/nope/missing", "notadomain/pkg", "github.com/gone/x"]
 
 
@@ -272,7 +326,7 @@ def test_credentials_from_bindings(tmp_path):
     (root / "b").mkdir()
     (root / "b" / "type").write_text("git-credentials")
     (root / "b" / "credentials").write_text("protocol=https\nusername=git\npassword=p@ss/word\n")
-    (root / "b" / "context").write_text("https://git.corp.example/team\n")
+    (root / "b" / "context").write_text("git.corp.example/team\n")  # a context without a scheme
     with credentials.from_bindings({"SERVICE_BINDING_ROOT": str(root)}, None, Logger("t")) as creds:
         env = creds.command_env()
         home = creds.home

@@ -55,11 +55,28 @@ def _netrc_logins(binding: bindings.Binding) -> list[Login]:
         raise UserError(f"the {NETRC_ENTRY} entry of the {NETRC_TYPE} binding {binding.name!r} cannot be read"
                         + (f" (line {line})" if line else ""), where=str(path),
                         fix="write lines of the form 'machine HOST login USER password SECRET'") from None
-    logins = [Login(host, user or "", password or "") for host, (user, _, password) in sorted(parsed.hosts.items())]
+    logins = []
+    for host, (user, _, password) in sorted(parsed.hosts.items()):
+        if host == "default":  # the go command reads no `default` entry: say so rather than pretend
+            raise UserError(f"the {NETRC_ENTRY} entry of the {NETRC_TYPE} binding {binding.name!r} has a 'default' "
+                            "entry, which the go command does not use", where=str(path),
+                            fix="name each host: 'machine HOST[:PORT] login USER password SECRET'")
+        _check_words(binding, path, host, user or "", password or "")
+        logins.append(Login(host, user or "", password or ""))
     if not logins:
         raise UserError(f"the {NETRC_ENTRY} entry of the {NETRC_TYPE} binding {binding.name!r} names no machine",
                         where=str(path), fix="write lines of the form 'machine HOST login USER password SECRET'")
     return logins
+
+
+def _check_words(binding: bindings.Binding, path: Path, host: str, user: str, password: str) -> None:
+    """The go command splits netrc lines on white space: a login or password with a space
+    (or an empty one) would be read as something else."""
+    for what, val in (("login", user), ("password", password)):
+        if not val or any(c.isspace() for c in val):
+            raise UserError(f"the credentials for {host} in the {binding.type} binding {binding.name!r} have "
+                            f"{'an empty' if not val else 'a white-space in the'} {what}", where=str(path),
+                            fix=f"give a {what} without spaces (a token usually is one)")
 
 
 def _git_logins(binding: bindings.Binding) -> list[Login]:
@@ -76,12 +93,16 @@ def _git_logins(binding: bindings.Binding) -> list[Login]:
     context = binding.path / "context"
     host = fields.get("host", "")
     if not host and context.is_file():
-        host = urllib.parse.urlsplit(context.read_text().strip()).netloc
+        url = context.read_text().strip()
+        host = urllib.parse.urlsplit(url if "://" in url else f"https://{url}").netloc
     missing = [k for k, v in (("host", host), ("username", fields.get("username")), ("password", fields.get("password")))
                if not v]
     if missing:
         raise UserError(f"the {GIT_ENTRY} entry of the {GIT_TYPE} binding {binding.name!r} lacks {', '.join(missing)}",
-                        where=str(path), fix="give host=, username= and password= lines (host may come from a context URL)")
+                        where=str(path), fix="give host=, username= and password= lines; the host may come from the "
+                                             "binding's context URL instead (credentials for every host are not "
+                                             "taken: they would go to the public proxy too)")
+    _check_words(binding, path, host, fields["username"], fields["password"])
     return [Login(host, fields["username"], fields["password"])]
 
 

@@ -36,13 +36,19 @@ _REGISTER = re.compile(r"\bfunctions\.(HTTP|CloudEvent|OpenFunction|Typed)\s*\(\
 _REGISTERED_KIND = {"HTTP": HTTP, "CloudEvent": CLOUDEVENT, "OpenFunction": OPENFUNCTION_KIND, "Typed": HTTP}
 _EXPORTED = re.compile(r"^func\s+([A-Z]\w*)\s*\(([^)]*)\)\s*([^{\n]*)\{?", re.MULTILINE)
 _PACKAGE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
-_IMPORT_BLOCK = re.compile(r"^import\s*\(([^)]*)\)", re.MULTILINE)
-_IMPORT_LINE = re.compile(r"^import\s+(?:[\w.]+\s+)?\"([^\"]+)\"", re.MULTILINE)
-_QUOTED = re.compile(r"\"([^\"]+)\"")
-# Package-level type declarations, alone or in a type ( ... ) block: name -> what it is.
-_TYPE_DECL = re.compile(r"^(?:type\s+|\t)(\w+)\s+(=\s*)?(struct\b|map\[|\S+)", re.MULTILINE)
-_TYPE_BLOCK = re.compile(r"^type\s*\(([^)]*)\)", re.MULTILINE)
+_IMPORT_LINE = re.compile(r"^import\s+(?:([\w.]+)\s+)?\"([^\"]+)\"", re.MULTILINE)
+_IMPORT_SPEC = re.compile(r"^\s*(?:([\w.]+)\s+)?\"([^\"]+)\"", re.MULTILINE)
+_IMPORT_BLOCK = re.compile(r"^import\s*\(\n(.*?)^\)", re.MULTILINE | re.DOTALL)
+# A type declaration (name, optional type parameters, optional '=', what it is), alone
+# after `type` or as a line of a type ( ... ) block.
+_TYPE_SPEC = re.compile(r"^(\w+)(?:\[[^\]]*\])?\s+(?:=\s*)?(struct\b|map\[|\S+)")
+_COMMENTS = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
 GENERATED_DIR = "funcpacks_main"
+# Import paths of the CloudEvents SDK packages whose Event a CloudEvent function takes.
+CLOUDEVENTS = ("github.com/cloudevents/sdk-go/v2", "github.com/cloudevents/sdk-go/v2/event")
+# Data types a background event cannot be decoded into usefully (its data is a JSON object).
+_NOT_OBJECTS = re.compile(r"^(string|bool|byte|rune|error|u?int(8|16|32|64)?|uintptr|float(32|64)|complex(64|128)"
+                          r"|\[.*|chan\b.*|<-chan\b.*|func\b.*)$")
 
 
 @dataclass(frozen=True)
@@ -52,38 +58,51 @@ class Kind:
     problem: str = ""
 
 
-def _classify(params: str, results: str, types: dict[str, str]) -> Kind:
-    flat = " ".join(params.split())
-    result = " ".join(results.split())
-    if re.fullmatch(r"\w*\s*http\.ResponseWriter\s*,\s*\w*\s*\*http\.Request", flat) and not result:
+def _strip_comments(text: str) -> str:
+    return _COMMENTS.sub("", text)
+
+
+def _params(params: str) -> str:
+    """One line, without the trailing comma gofmt leaves in a multi-line parameter list."""
+    return " ".join(params.split()).rstrip(", ").strip()
+
+
+def _result(results: str) -> str:
+    """'error' for `error`, `(error)` and `(err error)`; else the results as written."""
+    flat = " ".join(results.split())
+    m = re.fullmatch(r"\(\s*(?:\w+\s+)?error\s*\)|error", flat)
+    return "error" if m else flat
+
+
+def _classify(params: str, results: str, types: dict[str, str], ce_aliases: set[str]) -> Kind:
+    flat, result = _params(params), _result(results)
+    if re.fullmatch(r"(?:\w+\s+)?http\.ResponseWriter\s*,\s*(?:\w+\s+)?\*http\.Request", flat) and not result:
         return Kind(HTTP)
     of = re.fullmatch(r"(?:\w+\s+)?(\w+)\.Context\s*,\s*(?:\w+\s+)?\[\]byte", flat)
     if of and of.group(1) != "context":
         return Kind(OPENFUNCTION_KIND)
-    m = re.fullmatch(r"\w+\s+context\.Context\s*,\s*\w+\s+(\S.*)|context\.Context\s*,\s*(\S.*)", flat)
+    m = re.fullmatch(r"(?:\w+\s+)?context\.Context\s*,\s*(?:\w+\s+)?(\S.*)", flat)
     if m is None or result != "error":
         return Kind(None, "")
-    param_type = (m.group(1) or m.group(2)).strip()
-    if re.fullmatch(r"(event|cloudevents|v2)\.Event", param_type):
+    param_type = m.group(1).strip()
+    ce = re.fullmatch(r"(\w+)\.Event", param_type)
+    if ce and ce.group(1) in ce_aliases:
         return Kind(CLOUDEVENT)
     problem = _event_type_problem(param_type, types)
     return Kind(EVENT, problem) if not problem else Kind(None, problem)
 
 
 def _event_type_problem(param_type: str, types: dict[str, str]) -> str:
-    """'' when the event's data can be decoded into param_type (a struct or a map, or a
-    pointer to one); else why not."""
+    """'' unless the event's data (a JSON object) clearly cannot be decoded into
+    param_type: a basic, slice, channel or function type, or a local type declared as one.
+    Structs, maps, interfaces and other packages' types are decoded by the framework."""
     t = param_type.lstrip("*")
-    if t.startswith(("map[", "struct{", "struct {")):
-        return ""
-    if re.fullmatch(r"\w+\.\w+", t):
-        return ""  # a type of another package: its declaration is not in the source; the framework decodes JSON into it
-    what = types.get(t)
-    if what in ("struct", "map"):
-        return ""
-    if what is None:
+    if _NOT_OBJECTS.match(t):
         return f"its data parameter has type {param_type}, which is not a struct or map type"
-    return f"its data parameter has type {param_type}, declared as {what}, not a struct or map type"
+    what = types.get(t)
+    if what is not None and _NOT_OBJECTS.match(what):
+        return f"its data parameter has type {param_type}, declared as {what}, not a struct or map type"
+    return ""
 
 
 @dataclass
@@ -95,15 +114,51 @@ class Package:
     files: dict[str, set[str]] = field(default_factory=dict)  # import path -> files importing it
 
 
-def _types(texts: list[str]) -> dict[str, str]:
+def _types(text: str) -> dict[str, str]:
+    """Package-level type declarations: name -> 'struct', 'map' or the type written."""
     found: dict[str, str] = {}
-    for text in texts:
-        blocks = [text[m.start():m.end()] for m in _TYPE_BLOCK.finditer(text)]
-        singles = [line for line in text.splitlines() if line.startswith("type ") and "(" not in line.split()[1][:1]]
-        for chunk in blocks + ["\n".join(singles)]:
-            for name, alias, what in _TYPE_DECL.findall(chunk):
-                found[name] = "struct" if what.startswith("struct") else "map" if what.startswith("map[") else what
+    lines = text.splitlines()
+    in_block = False
+    for line in lines:
+        if in_block:
+            if line.strip() == ")":
+                in_block = False
+                continue
+            if line.startswith("\t") and not line.startswith("\t\t"):
+                spec = line.strip()
+            else:
+                continue
+        elif re.match(r"^type\s*\($", line.strip()):
+            in_block = True
+            continue
+        elif line.startswith("type ") and len(line.split()) > 2:
+            spec = line[len("type "):].strip()
+        else:
+            continue
+        m = _TYPE_SPEC.match(spec)
+        if m:
+            what = m.group(2)
+            found[m.group(1)] = "struct" if what == "struct" else "map" if what.startswith("map[") else what
     return found
+
+
+def _imports(text: str) -> dict[str, str]:
+    """Import path -> the name it is used by (an alias, else the path's last element)."""
+    specs = [(a, p) for a, p in _IMPORT_LINE.findall(text)]
+    for block in _IMPORT_BLOCK.findall(text):
+        specs += _IMPORT_SPEC.findall(block)
+    return {path: alias or path.rsplit("/", 1)[-1] for alias, path in specs}
+
+
+def _cloudevents_names(imports: dict[str, str]) -> set[str]:
+    """The names under which a file can refer to the CloudEvents SDK's Event type (the
+    SDK's package is `cloudevents` at .../sdk-go/v2, and `event` at .../v2/event)."""
+    names = set()
+    for path, name in imports.items():
+        if path in CLOUDEVENTS:
+            names.add(name)
+            names.add("cloudevents" if path.endswith("/v2") else "event")
+    return names
 
 
 def scan(directory: Path) -> Package:
@@ -111,23 +166,24 @@ def scan(directory: Path) -> Package:
     if not files:
         raise UserError("no Go files in the function's package", where="the top of the source directory",
                         fix="put the function's package at the root of the source (or set GOOGLE_FUNCTION_SOURCE)")
-    texts = {f.name: f.read_text(errors="replace") for f in files}
-    types = _types(list(texts.values()))
+    texts = {f.name: _strip_comments(f.read_text(errors="replace")) for f in files}
+    types: dict[str, str] = {}
+    for text in texts.values():
+        types.update(_types(text))
     pkg = Package(name="")
     for fname, text in texts.items():
         m = _PACKAGE.search(text)
         if m and not pkg.name:
             pkg.name = m.group(1)
-        imports = set(_IMPORT_LINE.findall(text))
-        for block in _IMPORT_BLOCK.findall(text):
-            imports.update(_QUOTED.findall(block))
+        imports = _imports(text)
         for imp in imports:
             pkg.files.setdefault(imp, set()).add(fname)
-        pkg.imports |= imports
+        pkg.imports |= set(imports)
+        ce_names = _cloudevents_names(imports)
         for kind, name in _REGISTER.findall(text):
             pkg.registered[name] = _REGISTERED_KIND[kind]
         for name, params, results in _EXPORTED.findall(text):
-            pkg.exported[name] = _classify(params, results, types)
+            pkg.exported[name] = _classify(params, results, types, ce_names)
     return pkg
 
 

@@ -23,7 +23,7 @@ MODULE, VENDORED, GENERATED, GOPATH = "module", "vendored", "generated", "gopath
 ROOT = Path("/tmp/funcpacks-go")
 # The module path (and GOPATH import path) of a source that has no go.mod, as gcp-builder names it.
 GENERATED_MODULE = "functions.local/app"
-_MOD_FLAG = re.compile(r"(^|\s)-mod=\S+")
+_MOD_FLAG = re.compile(r"(^|\s)--?mod=(\S+)")
 
 
 @dataclass
@@ -34,9 +34,11 @@ class Source:
     work_dir: Path = ROOT / "src"  # where the go command runs
     env: dict[str, str] = field(default_factory=dict)  # GOPATH / GO111MODULE / GOFLAGS for this mode
 
+    gopath_import: str = ""  # GOPATH mode: the package's import path
+
     @property
     def import_path(self) -> str:
-        return self.mod.module if self.mod else GENERATED_MODULE
+        return self.mod.module if self.mod else (self.gopath_import or GENERATED_MODULE)
 
     @property
     def requires(self) -> dict[str, str]:
@@ -57,7 +59,9 @@ def inspect(app_dir: Path, user_goflags: str) -> Source:
     """Which mode the source needs (nothing is copied yet)."""
     has_mod = (app_dir / "go.mod").is_file()
     mod = gomod.parse(app_dir / "go.mod") if has_mod else None
-    if has_mod and (app_dir / "vendor" / "modules.txt").is_file():
+    user_mod = _MOD_FLAG.search(user_goflags)
+    # -mod=mod or -mod=readonly from the user means: not from vendor/.
+    if has_mod and (app_dir / "vendor" / "modules.txt").is_file() and (not user_mod or user_mod.group(2) == "vendor"):
         mode = VENDORED
     elif has_mod:
         mode = MODULE
@@ -69,7 +73,10 @@ def inspect(app_dir: Path, user_goflags: str) -> Source:
     gopath = ROOT / "gopath"
     flags = user_goflags.strip()
     if mode == GOPATH:
-        src.work_dir = gopath / "src" / GENERATED_MODULE
+        # Where gcp-builder puts it, so sources importing their own subpackages as
+        # "<package>/sub" build as they did there.
+        src.gopath_import = package_name(app_dir) or GENERATED_MODULE
+        src.work_dir = gopath / "src" / src.gopath_import
         # -mod= has no meaning outside module mode (the go command refuses it there).
         src.env = {"GO111MODULE": "off", "GOPATH": str(gopath), "GOFLAGS": _MOD_FLAG.sub(" ", flags).strip()}
     else:
@@ -78,6 +85,16 @@ def inspect(app_dir: Path, user_goflags: str) -> Source:
             flags = f"{flags} -mod={'vendor' if mode == VENDORED else 'mod'}".strip()
         src.env = {"GO111MODULE": "on", "GOPATH": str(gopath), "GOFLAGS": flags}
     return src
+
+
+def package_name(app_dir: Path) -> str:
+    """The package clause of the first non-test .go file at the top ('' when none)."""
+    for f in sorted(app_dir.glob("*.go")):
+        if not f.name.endswith("_test.go"):
+            m = re.search(r"^package\s+(\w+)", f.read_text(errors="replace"), re.MULTILINE)
+            if m:
+                return m.group(1)
+    return ""
 
 
 def copy(src: Source) -> None:
@@ -99,18 +116,18 @@ def gopath_has(work_dir: Path, package: str) -> bool:
     return d.is_dir() and any(d.glob("*.go"))
 
 
-_UNRESOLVED = (
-    re.compile(r" imports\n\t(\S+?): "),
-    re.compile(r"cannot find module providing package (\S+?):"),
-    re.compile(r"package (\S+) is not in std"),
-    re.compile(r"no required module provides package (\S+?)[;:]"),
-)
+# "<pkg> imports\n\t<import>: <why>", the why possibly continued on one indented line
+# (a proxy's "server response: ...").
+_IMPORT_FAILURE = re.compile(r" imports\n\t(\S+?): (.*(?:\n\t\S.*)?)")
+# What the go command (or a proxy) says when nothing provides an import. Anything else (a
+# 401, an unreachable proxy) is not the import's fault and keeps its own message.
+_NOT_FOUND = ("cannot find module providing package", "no matching versions", "is not in std",
+              "no required module provides package", "404 Not Found", "410 Gone", "not available")
 
 
 def unresolved_imports(go_output: str) -> list[str]:
     found: list[str] = []
-    for rx in _UNRESOLVED:
-        for imp in rx.findall(go_output):
-            if imp not in found:
-                found.append(imp)
+    for imp, why in _IMPORT_FAILURE.findall(go_output):
+        if any(marker in why for marker in _NOT_FOUND) and imp not in found:
+            found.append(imp)
     return found
