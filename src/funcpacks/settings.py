@@ -1,39 +1,111 @@
 """User settings given as platform env, in the spellings users already write.
 
-gcp-builder users write GOOGLE_*, OpenFunction builder users FUNC_*. Both are accepted;
-when both are set and differ, the GOOGLE_* value wins and the log says so.
+One table: every setting's names in order of precedence (gcp-builder's GOOGLE_*, then
+OpenFunction's FUNC_*, then Paketo's BP_*), the languages that read it and what it means.
+Every buildpack reads settings through it, and the README's settings reference is
+generated from it (scripts/settings_reference.py), so the two cannot drift.
 """
 from __future__ import annotations
 
+import difflib
+import re
+import shlex
 from dataclasses import dataclass
 from typing import Mapping
 
 from .errors import UserError
 from .log import Logger
 
-# (GOOGLE_* name, FUNC_* name) for every setting that has two spellings.
-ALIASES: dict[str, tuple[str, str]] = {
-    "function_target": ("GOOGLE_FUNCTION_TARGET", "FUNC_NAME"),
-    "signature_type": ("GOOGLE_FUNCTION_SIGNATURE_TYPE", "FUNC_TYPE"),
-    "function_source": ("GOOGLE_FUNCTION_SOURCE", "FUNC_SRC"),
-    "runtime_version": ("GOOGLE_RUNTIME_VERSION", "FUNC_RUNTIME_VERSION"),
-    # gcp-builder's Python-only spelling; it wins over the runtime version, as there.
-    "python_version": ("GOOGLE_PYTHON_VERSION", "FUNC_PYTHON_VERSION"),
-    "python_package_manager": ("GOOGLE_PYTHON_PACKAGE_MANAGER", "FUNC_PYTHON_PACKAGE_MANAGER"),
-    "skip_framework_injection": ("GOOGLE_SKIP_FRAMEWORK_INJECTION", "FUNC_SKIP_FRAMEWORK_INJECTION"),
-    "vendor_pip_dependencies": ("GOOGLE_VENDOR_PIP_DEPENDENCIES", "FUNC_VENDOR_PIP_DEPENDENCIES"),
-    "clear_source": ("GOOGLE_CLEAR_SOURCE", "FUNC_CLEAR_SOURCE"),
-    "buildable": ("GOOGLE_BUILDABLE", "FUNC_BUILDABLE"),
-    "entrypoint": ("GOOGLE_ENTRYPOINT", "FUNC_ENTRYPOINT"),
-    "build_args": ("GOOGLE_BUILD_ARGS", "FUNC_BUILD_ARGS"),
-    "goldflags": ("GOOGLE_GOLDFLAGS", "FUNC_GOLDFLAGS"),
-    "gogcflags": ("GOOGLE_GOGCFLAGS", "FUNC_GOGCFLAGS"),
+PYTHON, GO, DOTNET = "python", "go", "dotnet"
+LANGUAGES = (PYTHON, GO, DOTNET)
+ALL = LANGUAGES
+
+
+@dataclass(frozen=True)
+class Definition:
+    key: str
+    names: tuple[str, ...]  # in order of precedence
+    languages: tuple[str, ...]
+    meaning: str
+    # Spellings that must agree: a function named twice, differently, means one of the
+    # names is a mistake, and building the other would ship the wrong function.
+    must_agree: bool = False
+
+
+TABLE: tuple[Definition, ...] = (
+    Definition("runtime", ("GOOGLE_RUNTIME", "FUNC_RUNTIME"), ALL,
+               "the language to build: `python`, `go` or `dotnet`, also with a version as gcp-builder writes it "
+               "(`python313`, `go126`, `dotnet10`), which then is the version request when no other setting names "
+               "one; only that language's buildpack detects"),
+    Definition("function_target", ("GOOGLE_FUNCTION_TARGET", "FUNC_NAME"), ALL,
+               "function mode: the function to serve", must_agree=True),
+    Definition("signature_type", ("GOOGLE_FUNCTION_SIGNATURE_TYPE", "FUNC_TYPE"), ALL,
+               "`http`, `event` or `cloudevent`; checked against the function, and the launch default "
+               "`FUNCTION_SIGNATURE_TYPE`"),
+    Definition("function_source", ("GOOGLE_FUNCTION_SOURCE", "FUNC_SRC"), (PYTHON,),
+               "the file that defines the function (default `main.py`)"),
+    Definition("entrypoint", ("GOOGLE_ENTRYPOINT", "FUNC_ENTRYPOINT"), ALL,
+               "app mode: the `web` process's command (wins over a Procfile's `web`)"),
+    Definition("runtime_version", ("GOOGLE_RUNTIME_VERSION", "FUNC_RUNTIME_VERSION"), ALL,
+               "the version of the language (Python; the Go toolchain; the .NET SDK)"),
+    Definition("python_version", ("GOOGLE_PYTHON_VERSION", "FUNC_PYTHON_VERSION", "BP_CPYTHON_VERSION"), (PYTHON,),
+               "the Python version; wins over the runtime version"),
+    Definition("go_version", ("GOOGLE_GO_VERSION", "FUNC_GO_VERSION", "BP_GO_VERSION"), (GO,),
+               "the Go toolchain version; wins over the runtime version and go.mod"),
+    Definition("dotnet_sdk_version", ("GOOGLE_DOTNET_SDK_VERSION", "FUNC_DOTNET_SDK_VERSION"), (DOTNET,),
+               "the .NET SDK version; wins over the runtime version and global.json"),
+    Definition("dotnet_framework_version", ("BP_DOTNET_FRAMEWORK_VERSION",), (DOTNET,),
+               "the .NET runtime version to run on (an SDK that carries it is chosen)"),
+    Definition("python_package_manager", ("GOOGLE_PYTHON_PACKAGE_MANAGER", "FUNC_PYTHON_PACKAGE_MANAGER"), (PYTHON,),
+               "`pip`, `uv` or `poetry` (default: from the lock file)"),
+    Definition("skip_framework_injection", ("GOOGLE_SKIP_FRAMEWORK_INJECTION", "FUNC_SKIP_FRAMEWORK_INJECTION"),
+               (PYTHON,), "`true`: do not add functions-framework to the dependencies"),
+    Definition("vendor_pip_dependencies", ("GOOGLE_VENDOR_PIP_DEPENDENCIES", "FUNC_VENDOR_PIP_DEPENDENCIES"),
+               (PYTHON,), "a directory of the source with every wheel: install from it only (air-gapped)"),
+    Definition("framework_version", ("FUNC_FRAMEWORK_VERSION",), (PYTHON, GO),
+               "the functions framework version added when the source names none"),
+    Definition("clear_source", ("GOOGLE_CLEAR_SOURCE", "FUNC_CLEAR_SOURCE", "BP_CLEAR_SOURCE"), (GO, DOTNET),
+               "`true`: the source is removed from `/workspace` in the image"),
+    Definition("keep_files", ("BP_KEEP_FILES",), (GO, DOTNET),
+               "with the source cleared: `:`-separated glob patterns of source files to keep (e.g. `static/*`)"),
+    Definition("buildable", ("GOOGLE_BUILDABLE", "FUNC_BUILDABLE"), (GO, DOTNET),
+               "app mode: the Go main package / the .NET project to build"),
+    Definition("go_targets", ("BP_GO_TARGETS",), (GO,),
+               "Paketo's spelling of the Go main package (one target; `:`-separated lists are refused)"),
+    Definition("dotnet_project_path", ("BP_DOTNET_PROJECT_PATH",), (DOTNET,),
+               "Paketo's spelling of the directory of the .NET project to build"),
+    Definition("build_args", ("GOOGLE_BUILD_ARGS", "FUNC_BUILD_ARGS"), (GO, DOTNET),
+               "extra arguments of `go build` / `dotnet publish` (shell words)"),
+    Definition("go_build_flags", ("BP_GO_BUILD_FLAGS",), (GO,), "Paketo's extra `go build` flags (shell words)"),
+    Definition("dotnet_publish_flags", ("BP_DOTNET_PUBLISH_FLAGS",), (DOTNET,),
+               "Paketo's extra `dotnet publish` flags (shell words)"),
+    Definition("goldflags", ("GOOGLE_GOLDFLAGS", "FUNC_GOLDFLAGS", "BP_GO_BUILD_LDFLAGS"), (GO,),
+               "added to `-ldflags \"-s -w\"`"),
+    Definition("gogcflags", ("GOOGLE_GOGCFLAGS", "FUNC_GOGCFLAGS"), (GO,), "`go build -gcflags`"),
+    Definition("goproxy", ("FUNC_GOPROXY", "GOPROXY"), (GO,),
+               "the module proxy (credentials allowed: passed to the go command only)"),
+    Definition("dotnet_trimmed", ("FUNC_DOTNET_TRIMMED",), (DOTNET,),
+               "`true`: a self-contained, trimmed app for `funcpacks/run-cc`"),
+    Definition("dotnet_feed", ("FUNC_DOTNET_FEED",), (DOTNET,), "a mirror of Microsoft's .NET release feed"),
+    Definition("image_labels", ("BP_IMAGE_LABELS",), ALL,
+               "image labels as space-separated `key=value` pairs (quotes allowed), as Paketo's image-labels"),
+    Definition("embed_certs", ("BP_EMBED_CERTS",), ALL,
+               "`true`: CA certificates from a `ca-certificates` binding are also added to the image"),
+    Definition("dependency_mirror", ("BP_DEPENDENCY_MIRROR",), ALL,
+               "a mirror for every dependency download (`BP_DEPENDENCY_MIRROR_<HOST>` for one host)"),
+)
+BY_KEY = {d.key: d for d in TABLE}
+# Families of variables named by a prefix (name -> meaning), also in the reference.
+PREFIXES: dict[str, str] = {
+    "GOOGLE_LABEL_": "`GOOGLE_LABEL_<KEY>=v`: image label `google.<key>` (lower case, `_` -> `-`), as gcp-builder; "
+                     "KEY starts with a letter (letters, digits, `-`, single `_`), else the build fails",
+    "FUNC_LABEL_": "`FUNC_LABEL_<KEY>=v`: the same, to `google.<key>` too, as OpenFunction's builder does",
+    "BP_DEPENDENCY_MIRROR_": "a mirror for one host (HOST upper-cased, `.` -> `_`, `-` -> `__`)",
+    "BP_OCI_": "Paketo's `org.opencontainers.image.*` labels (`BP_OCI_SOURCE` -> `...source`)",
 }
-
-
-# Settings whose two spellings must agree: a function named twice, differently, means one
-# of the names is a mistake, and building the other would ship the wrong function.
-MUST_AGREE = {"function_target"}
+# Other variables of these families that are meant for someone else: not misspellings.
+OTHERS = {"GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT", "FUNC_CONTEXT", "BP_LOG_LEVEL"}
+FAMILY = re.compile(r"^(GOOGLE|FUNC|BP)_[A-Z0-9_]+$")
 
 
 @dataclass(frozen=True)
@@ -42,25 +114,29 @@ class Setting:
     source: str  # the variable it came from
 
 
+def _given(env: Mapping[str, str], names: tuple[str, ...]) -> list[Setting]:
+    return [Setting(env[n].strip(), n) for n in names if env.get(n, "").strip()]
+
+
 def lookup(env: Mapping[str, str], key: str, log: Logger | None = None) -> Setting | None:
-    """The value of setting `key` (a key of ALIASES), or None when unset or empty.
-    With a log (the build phase) disagreeing spellings are reported: a warning, or an
-    error for MUST_AGREE settings; without one (detect) the GOOGLE_* value is taken."""
-    google, func = ALIASES[key]
-    g = env.get(google, "").strip()
-    f = env.get(func, "").strip()
-    if g and f and g != f and log is not None:
-        if key in MUST_AGREE:
-            raise UserError(f"{google}={g!r} and {func}={f!r} name different functions",
+    """The value of setting `key`, or None when unset or empty. With a log (the build
+    phase) disagreeing spellings are reported: a warning naming the one used, or an error
+    for must-agree settings; without one (detect) the first spelling is taken."""
+    d = BY_KEY[key]
+    given = _given(env, d.names)
+    if not given:
+        return None
+    first = given[0]
+    others = [s for s in given[1:] if s.value != first.value]
+    if others and log is not None:
+        listed = " and ".join(f"{s.source}={s.value!r}" for s in [first, *others])
+        if d.must_agree:
+            raise UserError(f"{listed} name different functions ({first.source} would win, as in gcp-builder, "
+                            "but building the wrong function is worse than stopping)",
                             where="the build's environment (spec.build.env, pack --env)",
-                            fix=f"set only one of them, or both to the same name ({google} wins when both are set, "
-                                "as in gcp-builder)")
-        log.warn(f"{google}={g!r} and {func}={f!r} are both set; using {google}")
-    if g:
-        return Setting(g, google)
-    if f:
-        return Setting(f, func)
-    return None
+                            fix="set only one of them, or both to the same name")
+        log.warn(f"{listed} are both set; using {first.source}")
+    return first
 
 
 def value(env: Mapping[str, str], key: str, log: Logger | None = None, default: str = "") -> str:
@@ -68,5 +144,128 @@ def value(env: Mapping[str, str], key: str, log: Logger | None = None, default: 
     return s.value if s else default
 
 
+def first_of(env: Mapping[str, str], keys: tuple[str, ...], log: Logger | None = None) -> Setting | None:
+    """The first of several settings that is set, in the order given (e.g. a language's
+    own version setting before the runtime version); the log says which won when others
+    disagree."""
+    found = [s for s in (lookup(env, k, log) for k in keys) if s is not None]
+    if not found:
+        return None
+    others = [s for s in found[1:] if s.value != found[0].value]
+    if others and log is not None:
+        log.warn(f"{found[0].source}={found[0].value!r} wins over "
+                 + ", ".join(f"{s.source}={s.value!r}" for s in others))
+    return found[0]
+
+
+def words(env: Mapping[str, str], key: str, log: Logger | None = None) -> list[str]:
+    """A setting holding shell words (extra flags), split as a shell would."""
+    s = lookup(env, key, log)
+    if s is None:
+        return []
+    try:
+        return shlex.split(s.value)
+    except ValueError as exc:
+        raise UserError(f"{s.source} cannot be split into words: {exc}", where=s.source,
+                        fix="balance the quotes") from None
+
+
 def truthy(text: str) -> bool:
     return text.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def flag(env: Mapping[str, str], key: str, log: Logger | None = None) -> bool:
+    return truthy(value(env, key, log))
+
+
+# ---- GOOGLE_RUNTIME -------------------------------------------------------------------------
+
+_RUNTIME = re.compile(r"^(python|go|dotnet)(\d*)$")
+
+
+@dataclass(frozen=True)
+class RuntimeRequest:
+    language: str
+    version: str  # '' when the value names no version
+    source: str
+    value: str
+
+
+def _suffix_version(language: str, digits: str) -> str:
+    """gcp-builder's runtime names: python313 -> 3.13, go126 -> 1.26, dotnet10 -> 10."""
+    if not digits:
+        return ""
+    if language in (PYTHON, GO):
+        return f"{digits[0]}.{digits[1:]}" if len(digits) > 1 else digits
+    return digits
+
+
+def runtime(env: Mapping[str, str], log: Logger | None = None) -> RuntimeRequest | None:
+    s = lookup(env, "runtime", log)
+    if s is None:
+        return None
+    m = _RUNTIME.match(s.value.strip().lower())
+    if not m:
+        raise UserError(f"{s.source}={s.value!r} is not a language funcpacks builds",
+                        where="the build's environment",
+                        fix="use one of python, go, dotnet, optionally with a version as in python313, go126, dotnet10")
+    return RuntimeRequest(m.group(1), _suffix_version(m.group(1), m.group(2)), s.source, s.value)
+
+
+def runtime_forbids(env: Mapping[str, str], language: str) -> str:
+    """Why a forced runtime rules this language out ('' when it does not)."""
+    req = runtime(env)
+    if req is None or req.language == language:
+        return ""
+    return f"{req.source}={req.value}: the build is for {req.language}, not {language}"
+
+
+def version_request(env: Mapping[str, str], own_key: str, log: Logger | None = None,
+                    after: tuple[str, ...] = ()) -> Setting | None:
+    """A language's version request: its own setting, then the runtime version, then the
+    `after` settings, then a version in GOOGLE_RUNTIME (python313)."""
+    s = first_of(env, (own_key, "runtime_version", *after), log)
+    if s is not None:
+        return s
+    req = runtime(env, log)
+    if req is not None and req.version:
+        return Setting(req.version, req.source)
+    return None
+
+
+# ---- names no buildpack knows -------------------------------------------------------------
+
+def known_names() -> set[str]:
+    return {n for d in TABLE for n in d.names} | OTHERS
+
+
+def unknown(env: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(variable, closest known name or '') for every GOOGLE_*/FUNC_*/BP_* variable that
+    is neither a setting nor of a known prefix family."""
+    known = known_names()
+    found = []
+    for name in sorted(env):
+        if not FAMILY.match(name) or name in known or name.startswith(tuple(PREFIXES)):
+            continue
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
+        found.append((name, close[0] if close else ""))
+    return found
+
+
+def warn_unknown(env: Mapping[str, str], log: Logger) -> None:
+    for name, close in unknown(env):
+        hint = f"; did you mean {close}?" if close else " (ignored)"
+        log.warn(f"{name} is not a setting funcpacks knows{hint}")
+
+
+# ---- the README's reference -----------------------------------------------------------------
+
+def reference_markdown() -> str:
+    lines = ["| setting (first spelling wins) | languages | meaning |", "| --- | --- | --- |"]
+    for d in TABLE:
+        names = " / ".join(f"`{n}`" for n in d.names)
+        langs = "all" if d.languages == ALL else ", ".join(d.languages)
+        lines.append(f"| {names} | {langs} | {d.meaning} |")
+    for prefix, meaning in PREFIXES.items():
+        lines.append(f"| `{prefix}*` | all | {meaning} |")
+    return "\n".join(lines) + "\n"

@@ -1,6 +1,8 @@
 """The user's source directory (/workspace), which becomes the image's app layer."""
 from __future__ import annotations
 
+import fnmatch
+import os
 import shutil
 from pathlib import Path
 from typing import Mapping
@@ -9,13 +11,32 @@ from . import settings
 from .log import Logger
 
 
+def _kept(relative: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatchcase(relative, p) for p in patterns)
+
+
 def clear_if_asked(app_dir: Path, env: Mapping[str, str], log: Logger) -> bool:
-    """Empties app_dir when FUNC_CLEAR_SOURCE / GOOGLE_CLEAR_SOURCE is true: for compiled
-    languages whose launch layers hold everything the process needs, so the source does
-    not ship in the image."""
-    if not settings.truthy(settings.value(env, "clear_source", log)):
+    """Empties app_dir when the clear-source setting is true: for compiled languages
+    whose launch layers hold everything the process needs, so the source does not ship in
+    the image. Files matching BP_KEEP_FILES (`:`-separated globs, relative to the source
+    root, as Paketo reads them) stay."""
+    clear = settings.lookup(env, "clear_source", log)
+    if clear is None or not settings.truthy(clear.value):
         return False
-    for item in app_dir.iterdir():
-        shutil.rmtree(item) if item.is_dir() and not item.is_symlink() else item.unlink()
-    log.info("source removed from the image (FUNC_CLEAR_SOURCE / GOOGLE_CLEAR_SOURCE)")
+    keep = settings.lookup(env, "keep_files", log)
+    patterns = [p.strip() for p in keep.value.split(":") if p.strip()] if keep else []
+    kept = 0
+    for root, dirs, files in os.walk(app_dir, topdown=False):
+        for name in files + [d for d in dirs if (Path(root) / d).is_symlink()]:
+            path = Path(root) / name
+            if _kept(str(path.relative_to(app_dir)), patterns):
+                kept += 1
+            else:
+                path.unlink()
+        for name in dirs:
+            path = Path(root) / name
+            if path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
+                path.rmdir()
+    log.info(f"source removed from the image ({clear.source})"
+             + (f"; {kept} file(s) kept ({keep.source}={keep.value})" if keep else ""))
     return True

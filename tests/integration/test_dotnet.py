@@ -118,6 +118,24 @@ def test_hello_world_dotnet_with_the_walkthrough_env(tag, tmp_path, nuget_bindin
     assert secret not in json.dumps(inspect(tag))
 
 
+def test_procfile_processes_of_a_dotnet_app(tag, tmp_path, nuget_binding):
+    """Every Procfile process type is a process of the image; `dotnet` is on the launch PATH."""
+    binding, _ = nuget_binding
+    app = copy_sample("dotnet-minimal", tmp_path)
+    (app / "Procfile").write_text("web: dotnet DotnetMinimal.dll\nruntimes: dotnet --list-runtimes\n")
+    out = must_build(app, tag, {**FILE_FEED, "BP_DOTNET_PUBLISH_FLAGS": "-p:InvariantGlobalization=true"},
+                     MOUNT, [binding])
+    assert "process runtimes: dotnet --list-runtimes (from the Procfile)" in out
+    assert "-p:InvariantGlobalization=true" in out  # Paketo's publish flags reach dotnet publish
+    listed = subprocess.run(["docker", "run", "--rm", "--network", "host", "--entrypoint", "runtimes", tag],
+                            capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0 and "Microsoft.NETCore.App 10.0." in listed.stdout, listed.stdout + listed.stderr
+    with funcbuild.running(tag) as (name, port):
+        status, body = funcbuild.wait_http(f"http://127.0.0.1:{port}/", timeout=60)
+        logs = funcbuild.container_logs(name)
+    assert (status, body) == (200, "hello, world"), logs
+
+
 def test_trimmed_minimal_api_on_the_small_run_image(tag, nuget_binding):
     binding, _ = nuget_binding
     out = must_build(SAMPLES / "dotnet-minimal", tag, {**FILE_FEED, "FUNC_DOTNET_TRIMMED": "true",

@@ -141,7 +141,7 @@ GO_MOD = "module example.com/app\n\ngo 1.22\n"
       "which is not a struct or map type", "event: func(ctx context.Context, data T) error"]),
     ("FUNC_NAME and GOOGLE_FUNCTION_TARGET disagree", {"go.mod": GO_MOD, "fn.go": "package fn\n"},
      {"FUNC_NAME": "A", "GOOGLE_FUNCTION_TARGET": "B"},
-     ["GOOGLE_FUNCTION_TARGET='B' and FUNC_NAME='A' name different functions", "GOOGLE_FUNCTION_TARGET wins"]),
+     ["GOOGLE_FUNCTION_TARGET='B' and FUNC_NAME='A' name different functions", "GOOGLE_FUNCTION_TARGET would win, as in gcp-builder"]),
 ], ids=lambda v: v if isinstance(v, str) else None)
 def test_bad_input_fails_with_a_clear_message(case, files, env, needles, tmp_path, tag):
     app = copy_sample("go-google-function", tmp_path) if files is None else _app(tmp_path, files)

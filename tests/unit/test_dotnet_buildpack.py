@@ -4,6 +4,7 @@ release metadata (tests/unit/fixtures/dotnet-feed, in the official schema)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -359,7 +360,8 @@ def test_build_publishes_with_a_runtime_layer_that_runs_the_app(lifecycle, bp, d
     assert proc["type"] == "web" and proc["command"] == [str(runtime / "dotnet"), str(app / "HelloWorld.dll")]
     assert proc["working-dir"] == str(app)
     # only what the app resolves to: no SDK, no packs, one version of each framework
-    assert sorted(p.name for p in runtime.iterdir() if p.is_dir()) == ["env.launch", "host", "lib", "shared"]
+    assert sorted(p.name for p in runtime.iterdir() if p.is_dir()) == ["bin", "env.launch", "host", "lib", "shared"]
+    assert os.readlink(runtime / "bin" / "dotnet") == "../dotnet"  # on the launch PATH, for Procfiles
     # the stack's ICU, which the run image does not carry, with its version links
     icu = {p.name for p in (runtime / "lib").iterdir()}
     assert {n.split(".so.")[0] for n in icu} == {"libicudata", "libicuuc", "libicui18n"}

@@ -113,7 +113,7 @@ def test_settings_google_spelling_wins_and_says_so(capsys):
     env = {"GOOGLE_FUNCTION_TARGET": "g", "FUNC_NAME": "f"}
     with pytest.raises(UserError) as err:
         settings.lookup(env, "function_target", Logger("t"))
-    assert "name different functions" in err.value.what and "GOOGLE_FUNCTION_TARGET wins" in err.value.fix
+    assert "name different functions (GOOGLE_FUNCTION_TARGET would win" in err.value.what and "set only one" in err.value.fix
     assert settings.lookup(env, "function_target").value == "g"
     assert settings.lookup({"GOOGLE_FUNCTION_TARGET": "g", "FUNC_NAME": "g"}, "function_target", Logger("t")).value == "g"
     assert settings.lookup({"FUNC_NAME": "f"}, "function_target").source == "FUNC_NAME"

@@ -59,6 +59,8 @@ def test_generated_builder_toml_uses_versions(tmp_path):
     go_doc = tomllib.loads(builder.builder_toml(data, packaged, tmp_path, builder.FLAVORS[1]))
     assert go_doc["run"]["images"] == [{"image": data["images"]["run-static"]}]
     assert [[g["id"] for g in o["group"]] for o in go_doc["order"]] == [["funcpacks/ca-certificates", "funcpacks/go"]]
+    # the Go builder tells the buildpacks its run image is static (no shell, no C library)
+    assert go_doc["build"]["env"] == [{"name": "FUNCPACKS_RUN_IMAGE", "value": "static", "suffix": "default"}]
     # the packaged buildpack is self-contained: library and entry points inside it
     for bp in packaged.values():
         assert (bp / "lib" / "funcpacks" / "layers.py").is_file()
@@ -75,6 +77,16 @@ def test_function_manifests_match_versions_and_samples():
     # every sample has a Function CR and every CR a sample
     samples = {p.name for p in (ROOT / "samples").iterdir() if p.is_dir()}
     assert {p.stem for p in files} == samples
+
+
+def test_readme_settings_reference_is_the_settings_table():
+    import settings_reference
+    from funcpacks import settings
+    (path, text), = settings_reference.expected().items()
+    assert path.read_text() == text, "README.md's settings reference is stale: run python3 scripts/settings_reference.py write"
+    for d in settings.TABLE:
+        for name in d.names:
+            assert f"`{name}`" in text
 
 
 def test_poetry_tool_lock_pins_what_versions_says():

@@ -65,7 +65,7 @@ def build(ctx: BuildContext) -> None:
             certs = pem_certificates(path)
             extras.extend(certs)
             log.info(f"binding {b.name}: {name} ({len(certs)} certificate{'s' if len(certs) != 1 else ''})")
-    embed = settings.truthy(ctx.env.get("BP_EMBED_CERTS", ""))
+    embed = settings.flag(ctx.env, "embed_certs", log)
 
     layer = Layers(ctx.layers_dir).get("ca-certificates").reset()
     system = SYSTEM_BUNDLE.read_text() if SYSTEM_BUNDLE.exists() else ""

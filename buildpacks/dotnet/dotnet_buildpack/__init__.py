@@ -8,7 +8,7 @@ import shlex
 import shutil
 from pathlib import Path
 
-from funcpacks import sbom, settings, source
+from funcpacks import labels, processes, sbom, settings, source
 from funcpacks.context import BuildContext, BuildPlan, DetectContext
 from funcpacks.errors import DetectFailed, UserError
 from funcpacks.launch import Launch, Process
@@ -19,15 +19,23 @@ from . import choice_cache, function_check, icu, nuget, project, publish, runtim
 from .feed import Feed, RIDS
 
 BUILDPACK = "funcpacks/dotnet"
-TRIMMED_VAR = "FUNC_DOTNET_TRIMMED"
 # The source is published from a copy: bin/ and obj/ never land in the user's directory.
 WORK_DIR = Path("/tmp/funcpacks-dotnet/src")
 HOME_DIR = Path("/tmp/funcpacks-dotnet/home")
 PORT_ENV = "libexec/port-env"  # built by scripts/builder.py from port-env/main.go
 
 
+def _project_setting(env, log: Logger | None = None) -> str:
+    """GOOGLE_BUILDABLE / FUNC_BUILDABLE, or Paketo's BP_DOTNET_PROJECT_PATH."""
+    s = settings.first_of(env, ("buildable", "dotnet_project_path"), log)
+    return s.value if s else ""
+
+
 def detect(ctx: DetectContext) -> None:
-    buildable = settings.value(ctx.env, "buildable")
+    forbidden = settings.runtime_forbids(ctx.env, settings.DOTNET)
+    if forbidden:
+        raise DetectFailed(forbidden)
+    buildable = _project_setting(ctx.env)
     if not project.looks_like_dotnet(ctx.app_dir) and not (
             buildable and (ctx.app_dir / buildable).exists() and buildable.lower().endswith(project.PROJECT_SUFFIXES)):
         raise DetectFailed("not a .NET project: no .csproj/.fsproj/.vbproj, .cs/.fs/.vb or global.json at the top "
@@ -98,21 +106,25 @@ def build(ctx: BuildContext) -> None:
     log = Logger(BUILDPACK)
     layers = Layers(ctx.layers_dir)
     log.header("Configuration")
-    proj_path = project.find_project(ctx.app_dir, settings.value(ctx.env, "buildable", log))
+    settings.warn_unknown(ctx.env, log)
+    image_labels = labels.from_env(ctx.env, log)
+    proj_path = project.find_project(ctx.app_dir, _project_setting(ctx.env, log))
     proj = project.parse_project(proj_path)
-    trimmed = settings.truthy(ctx.env.get(TRIMMED_VAR, ""))
+    trimmed_setting = settings.lookup(ctx.env, "dotnet_trimmed", log)
+    trimmed = trimmed_setting is not None and settings.truthy(trimmed_setting.value)
     rid = RIDS.get(ctx.target.arch, f"linux-{ctx.target.arch}")
     log.info(f"project {proj_path.relative_to(ctx.app_dir)} ({proj.target_framework}, assembly {proj.assembly_name})"
-             + (f"; {TRIMMED_VAR}: self-contained, trimmed for {rid}" if trimmed else ""))
+             + (f"; {trimmed_setting.source}: self-contained, trimmed for {rid}" if trimmed_setting and trimmed else ""))
     target = settings.lookup(ctx.env, "function_target", log)
     signature = settings.lookup(ctx.env, "signature_type", log)
+    processes.check(ctx.app_dir, ctx.env, function_mode=False)
     if target and proj.references(project.GOOGLE_HOSTING):
         found = function_check.check(target.value, target.source, proj_path, proj_path.parent)
         log.info(f"function {target.value!r} ({target.source}): {found}; FUNCTION_TARGET for {project.GOOGLE_HOSTING}")
     feed = Feed.from_env(ctx.env, ctx.platform_dir)
 
     log.header(".NET SDK")
-    explicit = settings.lookup(ctx.env, "runtime_version", log)
+    explicit = settings.version_request(ctx.env, "dotnet_sdk_version", log, after=("dotnet_framework_version",))
     gj = project.read_global_json(ctx.app_dir)
     choice = _choose_sdk(ctx, proj, explicit, gj, feed, layers, log)
     if choice.eol_framework:
@@ -143,7 +155,7 @@ def build(ctx: BuildContext) -> None:
         log.info(f"global.json's sdk.version is overridden by {explicit.source}={explicit.value}")
     work_project = WORK_DIR / proj_path.relative_to(ctx.app_dir)
     app = layers.get("app").reset()
-    extra = shlex.split(settings.value(ctx.env, "build_args", log))
+    extra = [w for key in ("build_args", "dotnet_publish_flags") for w in settings.words(ctx.env, key, log)]
     opts = publish.Options(trimmed, rid, proj.target_framework, srcs.config_file, extra)
     cmd = publish.command(sdk.path / "dotnet", work_project, app.path, opts)
     log.info("dotnet " + " ".join(shlex.quote(c) for c in cmd[1:]).replace(str(WORK_DIR) + "/", ""))
@@ -164,6 +176,7 @@ def build(ctx: BuildContext) -> None:
             raise UserError(f"the publish output has no executable {proj.assembly_name}",
                             fix="only an app (OutputType Exe, the default of Microsoft.NET.Sdk.Web) can be launched")
         process = Process("web", [str(entry)], default=True, working_dir=str(app.path))
+        runtime_bin = None
     else:
         entry = app.path / f"{proj.assembly_name}.dll"
         config = app.path / f"{proj.assembly_name}.runtimeconfig.json"
@@ -187,6 +200,7 @@ def build(ctx: BuildContext) -> None:
             log.info(f"the app asks for {asked}: it runs on a newer major version (DOTNET_ROLL_FORWARD=Major)")
             app.env_default("DOTNET_ROLL_FORWARD", "Major", scope="launch")
         process = Process("web", [str(runtime.path / "dotnet"), str(entry)], default=True, working_dir=str(app.path))
+        runtime_bin = runtime.path / "bin"
 
     if target:
         app.env_default("FUNCTION_TARGET", target.value, scope="launch")
@@ -201,9 +215,14 @@ def build(ctx: BuildContext) -> None:
     os.chmod(exec_d / "port-env", 0o755)
     app.set_types(launch=True).write()
     sbom.write_layer_sbom(ctx.layers_dir, "app", components, BUILDPACK)
-    Launch([process]).write(ctx.layers_dir)
-    log.info(f"web: {' '.join(process.command)} (in {app.path}); PORT sets ASPNETCORE_HTTP_PORTS unless "
+    log.info(f"the app: {' '.join(process.command)} (in {app.path}); PORT sets ASPNETCORE_HTTP_PORTS unless "
              "ASPNETCORE_URLS is given")
+    # Procfile commands run through bash on the general run image (as gcp-builder runs
+    # them); a trimmed app is for run-cc, which has no shell, so they run directly there.
+    search = [runtime_bin] if runtime_bin else []
+    runner = processes.Runner(shell=not trimmed, working_dir=app.path, search_path=search, set_working_dir=True)
+    Launch(processes.for_image(ctx.app_dir, ctx.env, log, runner, process, function_mode=False),
+           labels=image_labels).write(ctx.layers_dir)
     shutil.rmtree(WORK_DIR, ignore_errors=True)
 
     source.clear_if_asked(ctx.app_dir, ctx.env, log)
@@ -231,11 +250,16 @@ def _runtime_layer(layers: Layers, sdk: Layer, choice: sdk_choice.Choice, framew
     expected = {"sdk": choice.sdk.version, "sdk-sha512": choice.sdk.sha512[:32],
                 "frameworks": ", ".join(f"{f.name} {f.version}" for f in frameworks),
                 "fxr": runtime_layer.newest_fxr(sdk.path),
-                "icu": f"{globalization.package} {globalization.version}" if globalization else "none"}
+                "icu": f"{globalization.package} {globalization.version}" if globalization else "none",
+                "bin": "dotnet"}
     if not runtime.reuse_or_reset(expected, log, contents_needed=False):
         runtime_layer.install(runtime.path, sdk.path, expected["fxr"], frameworks)
         if globalization:
             icu.install(globalization, runtime.path)
+        # bin/ is on the launch PATH: Procfile commands can say `dotnet App.dll`. The host
+        # finds its root through the link's target.
+        (runtime.path / "bin").mkdir()
+        (runtime.path / "bin" / "dotnet").symlink_to("../dotnet")
         runtime.env_override("DOTNET_ROOT", str(runtime.path), scope="launch")
         runtime.env_override("DOTNET_CLI_TELEMETRY_OPTOUT", "1", scope="launch")
     runtime.set_types(launch=True).write()

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from funcpacks import settings
 from funcpacks.download import Mirrors, fetch_bytes
 from funcpacks.errors import UserError
 
@@ -61,7 +62,7 @@ class Feed:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], platform_dir: Path | None = None) -> "Feed":
-        base = env.get(FEED_VAR, "").strip().rstrip("/")
+        base = settings.value(env, "dotnet_feed").rstrip("/")
         return cls(base=base or OFFICIAL_BASE, mirrors=Mirrors.from_env(env, platform_dir))
 
     def describe(self) -> str:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import shlex
 import shutil
 import subprocess
 import tomllib
 from pathlib import Path
 
-from funcpacks import sbom, settings, source
+from funcpacks import labels, processes, sbom, settings, source
 from funcpacks.context import BuildContext, BuildPlan, DetectContext
 from funcpacks.errors import DetectFailed, UserError
 from funcpacks.launch import Launch, Process
@@ -26,6 +25,9 @@ FRAMEWORK_PINS = {functions.OPENFUNCTION: "openfunction-framework", functions.GO
 
 
 def detect(ctx: DetectContext) -> None:
+    forbidden = settings.runtime_forbids(ctx.env, settings.GO)
+    if forbidden:
+        raise DetectFailed(forbidden)
     if not (ctx.app_dir / "go.mod").is_file() and not any(ctx.app_dir.glob("*.go")):
         raise DetectFailed("not a Go project: no go.mod and no .go files at the top of the source directory")
     plan = BuildPlan()
@@ -51,7 +53,10 @@ def build(ctx: BuildContext) -> None:
     defaults = _defaults(ctx)
     layers = Layers(ctx.layers_dir)
     log.header("Configuration")
+    settings.warn_unknown(ctx.env, log)
     target = settings.lookup(ctx.env, "function_target", log)
+    image_labels = labels.from_env(ctx.env, log)
+    processes.check(ctx.app_dir, ctx.env, target is not None)
     goenv = GoEnv.from_env(ctx.env, defaults["goproxy"], defaults["gosumdb"], log)
     src = module_source.inspect(ctx.app_dir, goenv.extra.get("GOFLAGS", ""))
     log.info(f"{src.describe()}; module proxy: {goenv.describe()}")
@@ -76,16 +81,21 @@ def build(ctx: BuildContext) -> None:
             package, binary = _prepare_function(ctx, src, go, env, target, defaults, function_layer, log), "function"
         else:
             _resolve_generated(src, go, env, log)
-            buildable = settings.value(ctx.env, "buildable", log, ".")
-            package, binary = (buildable if buildable.startswith(("./", ".")) else f"./{buildable}"), "app"
+            package, binary = _main_package(ctx, log), "app"
             log.info(f"app: the main package {package}")
         out = function_layer.path / "bin" / binary
         _go_build(ctx, go, src, env, package, out, log)
     _keep_generated_module(src, function_layer, log)
     _write_sbom(ctx, go, out, env)
     function_layer.set_types(launch=True).write()
-    Launch([Process("web", [str(out)], default=True)]).write(ctx.layers_dir)
-    log.info(f"web: {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    log.info(f"{out.name}: {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    # Procfile commands run through bash where the run image has it (as gcp-builder runs
+    # them); builder-go's static run image has no shell, so there they run directly.
+    runner = processes.Runner(shell=not processes.static_run_image(ctx.env), working_dir=ctx.app_dir,
+                              search_path=[out.parent])
+    built = Process("web", [str(out)], default=True)
+    Launch(processes.for_image(ctx.app_dir, ctx.env, log, runner, built, target is not None),
+           labels=image_labels).write(ctx.layers_dir)
     shutil.rmtree(module_source.ROOT, ignore_errors=True)
     source.clear_if_asked(ctx.app_dir, ctx.env, log)
 
@@ -93,7 +103,7 @@ def build(ctx: BuildContext) -> None:
 def _toolchain(ctx: BuildContext, layers: Layers, src: Source, goenv: GoEnv, creds: credentials.Credentials,
                defaults: dict, log: Logger) -> tuple[Path, str]:
     log.header("Go toolchain")
-    runtime = settings.lookup(ctx.env, "runtime_version", log)
+    runtime = settings.version_request(ctx.env, "go_version", log)
     req = toolchain.resolve(runtime.value if runtime else "", runtime.source if runtime else "", src.mod,
                             defaults["toolchain"])
     go_layer = layers.get("go")
@@ -108,11 +118,14 @@ def _toolchain(ctx: BuildContext, layers: Layers, src: Source, goenv: GoEnv, cre
     return go_layer.path / "bin" / "go", req.version
 
 
-def _framework_version(ctx: BuildContext, fw: str, defaults: dict) -> tuple[str, str]:
-    """(version, why) of the framework to add when the source names none."""
-    given = ctx.env.get("FUNC_FRAMEWORK_VERSION", "").strip()
+def _framework_version(ctx: BuildContext, fw: str, defaults: dict, log: Logger) -> tuple[str, str]:
+    """(version, why) of the framework to add when the source names none.
+    FUNC_FRAMEWORK_VERSION is OpenFunction's setting for OpenFunction's framework."""
+    given = settings.lookup(ctx.env, "framework_version")
+    if given and fw == functions.OPENFUNCTION:
+        return given.value, given.source
     if given:
-        return given, "FUNC_FRAMEWORK_VERSION"
+        log.warn(f"{given.source}={given.value} is for OpenFunction's framework; Google's is added at its pin")
     return defaults[FRAMEWORK_PINS[fw]], "funcpacks' pin"
 
 
@@ -129,9 +142,9 @@ def _prepare_function(ctx: BuildContext, src: Source, go: Path, env: dict[str, s
     if src.mode == VENDORED:
         _check_vendored_framework(src, choice, log)
     elif src.mode == GOPATH:
-        _gopath_framework(src, go, env, fw, *_framework_version(ctx, fw, defaults), log)
+        _gopath_framework(src, go, env, fw, *_framework_version(ctx, fw, defaults, log), log)
     elif not choice.in_go_mod:
-        version, why = _framework_version(ctx, fw, defaults)
+        version, why = _framework_version(ctx, fw, defaults, log)
         log.info(f"adding {fw}@{version} ({why})")
         gotool.run(go, ["get", f"{fw}@{version}"], src.work_dir, env, f"cannot add {fw}@{version}",
                    "check FUNC_FRAMEWORK_VERSION and the module proxy")
@@ -221,7 +234,8 @@ def _go_build(ctx: BuildContext, go: Path, src: Source, env: dict[str, str], pac
     gcflags = settings.value(ctx.env, "gogcflags", log)
     if gcflags:
         args += ["-gcflags", gcflags]
-    args += shlex.split(settings.value(ctx.env, "build_args", log))
+    for key in ("build_args", "go_build_flags"):
+        args += settings.words(ctx.env, key, log)
     hints = gotool.VENDOR_HINTS if src.mode in (VENDORED, GOPATH) else ()
     if src.mode == GOPATH:
         hints += (gotool.Hint("cannot find package", "an import is neither in vendor/ nor in the standard library",
@@ -230,6 +244,23 @@ def _go_build(ctx: BuildContext, go: Path, src: Source, env: dict[str, str], pac
     with log.timed(f"go build {package}"):
         gotool.run(go, [*args, "-o", str(out), package], src.work_dir, env,
                    "the Go build failed", "fix the errors the compiler reports above (file:line)", hints)
+
+
+def _main_package(ctx: BuildContext, log: Logger) -> str:
+    """The app's main package: GOOGLE_BUILDABLE / FUNC_BUILDABLE, or Paketo's BP_GO_TARGETS
+    (one target: this buildpack makes one binary)."""
+    s = settings.first_of(ctx.env, ("buildable", "go_targets"), log)
+    if s is None:
+        return "."
+    targets = [t for t in s.value.split(":") if t.strip()] if s.source == "BP_GO_TARGETS" else [s.value]
+    if len(targets) != 1:
+        raise UserError(f"{s.source}={s.value!r} names {len(targets)} targets; funcpacks builds one main package",
+                        where=s.source, fix="name one package (e.g. ./cmd/server); build the others as separate images")
+    target = targets[0].strip()
+    if target.startswith("/"):
+        raise UserError(f"{s.source}={target!r} is an absolute path", where=s.source,
+                        fix="name the package relative to the source root, e.g. ./cmd/server")
+    return target if target.startswith(("./", ".")) else f"./{target}"
 
 
 def _keep_generated_module(src: Source, layer: Layer, log: Logger) -> None:

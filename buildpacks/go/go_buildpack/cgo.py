@@ -5,12 +5,9 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from funcpacks import processes
 from funcpacks.errors import UserError
 from funcpacks.log import Logger
-
-# Set by builder-go's builder.toml ([[build.env]]): its run image has no C library.
-RUN_IMAGE_VARIABLE = "FUNCPACKS_RUN_IMAGE"
-STATIC = "static"
 
 
 def enabled(env: Mapping[str, str], log: Logger) -> bool:
@@ -20,7 +17,7 @@ def enabled(env: Mapping[str, str], log: Logger) -> bool:
     if value != "1":
         raise UserError(f"CGO_ENABLED={value!r} is neither 0 nor 1", where="the build's environment",
                         fix="set CGO_ENABLED=1 to build with cgo, or leave it unset")
-    if env.get(RUN_IMAGE_VARIABLE, "").strip() == STATIC:
+    if processes.static_run_image(env):
         raise UserError("CGO_ENABLED=1 makes a binary that needs the C library, and this builder's run image "
                         "(static: no C library) has none", where="CGO_ENABLED in the build's environment",
                         fix="build with the general builder (funcpacks/builder, whose run image has glibc; "

@@ -5,7 +5,7 @@ Accepts what gcp-builder users write (GOOGLE_*) and what OpenFunction users writ
 """
 from __future__ import annotations
 
-from funcpacks import settings
+from funcpacks import labels, processes, settings
 from funcpacks.context import BuildContext, BuildPlan, DetectContext
 from funcpacks.errors import DetectFailed, UserError
 from funcpacks.launch import Launch, Process
@@ -20,6 +20,9 @@ DEFAULT_FRAMEWORK_FILE = "framework-version"
 
 
 def detect(ctx: DetectContext) -> None:
+    forbidden = settings.runtime_forbids(ctx.env, settings.PYTHON)
+    if forbidden:
+        raise DetectFailed(forbidden)
     if not config.is_python_project(ctx.app_dir, ctx.env):
         raise DetectFailed("not a Python project: no requirements.txt, pyproject.toml or .py file "
                            "at the top of the source directory")
@@ -36,7 +39,9 @@ def detect(ctx: DetectContext) -> None:
 def build(ctx: BuildContext) -> None:
     log = Logger(BUILDPACK)
     log.header("Configuration")
+    settings.warn_unknown(ctx.env, log)
     cfg = config.resolve(ctx.app_dir, ctx.env, log)
+    image_labels = labels.from_env(ctx.env, log)
     if cfg.mode == "function":
         log.info(f"function {cfg.target!r} ({cfg.signature_type}) in {cfg.source}")
         names = function_check.check(ctx.app_dir, cfg.source, _origin(ctx, "function_source"), cfg.target)
@@ -67,7 +72,8 @@ def build(ctx: BuildContext) -> None:
         _check_framework_supports(layer, cfg, decl)
 
     log.header("Launch")
-    launch = Launch()
+    launch = Launch(labels=image_labels)
+    served = None
     if cfg.mode == "function":
         # The function's launch defaults live in a small layer of their own, so changing
         # the target never touches the cached dependencies layer.
@@ -76,11 +82,11 @@ def build(ctx: BuildContext) -> None:
                          ("FUNCTION_SOURCE", str(ctx.app_dir / cfg.source))):
             fn.env_default(var, val, scope="launch")
         fn.set_types(launch=True).write()
-        launch.processes.append(Process("web", [str(layer.path / "bin" / "functions-framework")], default=True))
+        served = Process("web", [str(layer.path / "bin" / "functions-framework")], default=True)
         log.info(f"web: functions-framework serving {cfg.target} on 0.0.0.0:$PORT")
-    else:
-        launch.processes.append(Process("web", ["bash", "-c", cfg.entrypoint], default=True))
-        log.info(f"web: {cfg.entrypoint}")
+    # Commands run with bash: the Python run image has it, and Procfiles are written for a shell.
+    runner = processes.Runner(shell=True, working_dir=ctx.app_dir)
+    launch.processes = processes.for_image(ctx.app_dir, ctx.env, log, runner, served, cfg.mode == "function")
     launch.write(ctx.layers_dir)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from funcpacks import settings
+from funcpacks import processes, settings
 from funcpacks.errors import UserError
 from funcpacks.log import Logger
 
@@ -40,14 +40,7 @@ class Config:
 
 def procfile_web(app_dir: Path) -> str:
     """The `web` command of a Procfile ('' when there is none)."""
-    procfile = app_dir / "Procfile"
-    if not procfile.is_file():
-        return ""
-    for line in procfile.read_text().splitlines():
-        name, sep, command = line.partition(":")
-        if sep and name.strip() == "web" and command.strip():
-            return command.strip()
-    return ""
+    return processes.read_procfile(app_dir).get("web", "")
 
 
 def is_python_project(app_dir: Path, env: Mapping[str, str]) -> bool:
@@ -61,12 +54,7 @@ def is_python_project(app_dir: Path, env: Mapping[str, str]) -> bool:
 
 def runtime_request(app_dir: Path, env: Mapping[str, str], log: Logger | None) -> tuple[str, str]:
     """(requested version, where it came from); ('', '') when nothing asks for one."""
-    python = settings.lookup(env, "python_version", log)
-    runtime = settings.lookup(env, "runtime_version", log)
-    if python and runtime and python.value != runtime.value and log is not None:
-        log.warn(f"{python.source}={python.value!r} and {runtime.source}={runtime.value!r} are both set; "
-                 f"using {python.source}")
-    s = python or runtime
+    s = settings.version_request(env, "python_version", log)
     if s:
         return s.value, s.source
     for name in (".python-version", "runtime.txt"):
@@ -88,7 +76,7 @@ def resolve(app_dir: Path, env: Mapping[str, str], log: Logger | None = None) ->
     if vendored:
         pip_env = vendored.pip_env(pip_env)
     common = dict(runtime_request=req, runtime_request_origin=req_origin,
-                  framework_version=env.get("FUNC_FRAMEWORK_VERSION", "").strip(), pip_env=pip_env,
+                  framework_version=settings.value(env, "framework_version", log), pip_env=pip_env,
                   skip_framework_injection=f"{skip.source}={skip.value}" if skip and settings.truthy(skip.value) else "",
                   vendor=vendored)
     if target:

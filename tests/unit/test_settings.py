@@ -1,0 +1,140 @@
+"""The settings table, image labels and processes of the library."""
+from __future__ import annotations
+
+import pytest
+
+from funcpacks import labels, processes, settings
+from funcpacks.errors import UserError
+from funcpacks.launch import Process
+from funcpacks.log import Logger
+
+
+def test_every_name_belongs_to_one_setting_and_precedence_is_google_func_bp():
+    names = [n for d in settings.TABLE for n in d.names]
+    shared = {"GOOGLE_BUILDABLE", "FUNC_BUILDABLE"}  # one setting; Go and .NET each add Paketo's name after it
+    assert len(names) == len(set(names)), "a variable named by two settings"
+    for d in settings.TABLE:
+        order = ["GOOGLE_", "FUNC_", "BP_"]
+        ranks = [next((i for i, p in enumerate(order) if n.startswith(p)), 1) for n in d.names]
+        assert ranks == sorted(ranks), d.names
+        assert d.languages and set(d.languages) <= set(settings.LANGUAGES) and d.meaning
+    assert shared <= set(names)
+
+
+def test_lookup_warns_on_disagreement_and_first_of_says_which_won(capsys):
+    env = {"GOOGLE_GOLDFLAGS": "-X a=1", "BP_GO_BUILD_LDFLAGS": "-X a=2"}
+    assert settings.lookup(env, "goldflags", Logger("t")).source == "GOOGLE_GOLDFLAGS"
+    assert "using GOOGLE_GOLDFLAGS" in capsys.readouterr().out
+    env = {"GOOGLE_GO_VERSION": "1.26.1", "GOOGLE_RUNTIME_VERSION": "1.25.3"}
+    s = settings.version_request(env, "go_version", Logger("t"))
+    assert (s.value, s.source) == ("1.26.1", "GOOGLE_GO_VERSION")
+    assert "GOOGLE_GO_VERSION='1.26.1' wins over GOOGLE_RUNTIME_VERSION='1.25.3'" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("value, language, version", [
+    ("python", "python", ""), ("python313", "python", "3.13"), ("go126", "go", "1.26"), ("dotnet10", "dotnet", "10"),
+    (" Go ", "go", ""),
+])
+def test_runtime_names_as_gcp_builder_writes_them(value, language, version):
+    req = settings.runtime({"GOOGLE_RUNTIME": value})
+    assert (req.language, req.version) == (language, version)
+    # the suffix is the version request when nothing else names one
+    own = {"python": "python_version", "go": "go_version", "dotnet": "dotnet_sdk_version"}[language]
+    want = settings.Setting(version, "GOOGLE_RUNTIME") if version else None
+    assert settings.version_request({"GOOGLE_RUNTIME": value}, own) == want
+    assert settings.runtime_forbids({"FUNC_RUNTIME": value}, "go") == ("" if language == "go" else
+                                                                      f"FUNC_RUNTIME={value}: the build is for {language}, not go")
+
+
+def test_runtime_version_wins_over_the_runtime_suffix():
+    env = {"GOOGLE_RUNTIME": "python313", "GOOGLE_RUNTIME_VERSION": "3.12"}
+    assert settings.version_request(env, "python_version").value == "3.12"
+    assert settings.version_request({"GOOGLE_RUNTIME": "python313"}, "python_version") == \
+        settings.Setting("3.13", "GOOGLE_RUNTIME")
+
+
+def test_unknown_runtime_lists_the_valid_ones():
+    with pytest.raises(UserError) as err:
+        settings.runtime({"GOOGLE_RUNTIME": "nodejs22"})
+    assert "GOOGLE_RUNTIME='nodejs22' is not a language" in err.value.what and "python, go, dotnet" in err.value.fix
+
+
+def test_misspelt_settings_get_the_closest_name(capsys):
+    env = {"GOOGLE_FUNCTON_TARGET": "x", "FUNC_GOPROXI": "y", "BP_TOTALLY_ELSE": "z", "GOOGLE_LABEL_TEAM": "a",
+           "FUNC_NAME": "ok", "PATH": "/bin", "BP_OCI_SOURCE": "s"}
+    assert settings.unknown(env) == [("BP_TOTALLY_ELSE", ""), ("FUNC_GOPROXI", "FUNC_GOPROXY"),
+                                     ("GOOGLE_FUNCTON_TARGET", "GOOGLE_FUNCTION_TARGET")]
+    settings.warn_unknown(env, Logger("t"))
+    out = capsys.readouterr().out
+    assert "GOOGLE_FUNCTON_TARGET is not a setting funcpacks knows; did you mean GOOGLE_FUNCTION_TARGET?" in out
+    assert "BP_TOTALLY_ELSE is not a setting funcpacks knows (ignored)" in out
+
+
+def test_labels_from_the_three_conventions(capsys):
+    env = {"GOOGLE_LABEL_BUILD_ID": "b-17", "FUNC_LABEL_TEAM": "payments",
+           "BP_IMAGE_LABELS": 'com.example.owner=ops "com.example.note=two words" x=a=b',
+           "BP_OCI_SOURCE": "https://git.example/fn", "GOOGLE_LABEL_TEAM": "search"}
+    got = labels.from_env(env, Logger("t"))
+    assert got == {"google.build-id": "b-17", "google.team": "search", "com.example.owner": "ops",
+                   "com.example.note": "two words", "x": "a=b",
+                   "org.opencontainers.image.source": "https://git.example/fn"}
+    assert "label google.team: GOOGLE_LABEL_TEAM wins over FUNC_LABEL_TEAM" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("env, needle", [
+    ({"GOOGLE_LABEL_1ST": "x"}, "must start with a letter"),
+    ({"FUNC_LABEL_A__B": "x"}, "consecutive underscores"),
+    ({"BP_IMAGE_LABELS": "good=1 bad key=2"}, "'bad', which is not key=value"),
+    ({"BP_IMAGE_LABELS": "-lead=1"}, "must start and end with a letter or digit"),
+    ({"BP_IMAGE_LABELS": "a b=1"}, "not key=value"),
+    ({"BP_IMAGE_LABELS": 'a="unclosed'}, "cannot be split into words"),
+    ({"BP_IMAGE_LABELS": "k€y=1"}, "it contains '€'"),
+    ({"BP_OCI_COLOUR": "x"}, "BP_OCI_COLOUR is not one of the OCI image labels"),
+])
+def test_bad_labels_are_refused_with_the_rule(env, needle):
+    with pytest.raises(UserError) as err:
+        labels.from_env(env)
+    assert needle in err.value.what
+
+
+def test_procfile_processes(tmp_path, capsys):
+    app = tmp_path / "app"
+    (app / "bin").mkdir(parents=True)
+    (app / "bin" / "tool").write_text("")
+    (app / "Procfile").write_text("# processes\nweb: server --port 8080\n\nworker: ./bin/tool --queue 'a b'\n")
+    bins = tmp_path / "layer-bin"
+    bins.mkdir()
+    (bins / "server").write_text("")
+    runner = processes.Runner(shell=False, working_dir=app, search_path=[bins])
+    built = Process("web", [str(bins / "server")], default=True)
+    got = processes.for_image(app, {}, Logger("t"), runner, built, function_mode=False)
+    assert [(p.type, p.command, p.default) for p in got] == [
+        ("web", ["server", "--port", "8080"], True), ("worker", ["./bin/tool", "--queue", "a b"], False)]
+    # an entrypoint wins over the Procfile's web; in function mode the function is web
+    got = processes.for_image(app, {"FUNC_ENTRYPOINT": "server --other"}, Logger("t"), runner, built, False)
+    assert got[0].command == ["server", "--other"]
+    got = processes.for_image(app, {}, Logger("t"), runner, built, function_mode=True)
+    assert got[0] is built and [p.type for p in got] == ["web", "worker"]
+    assert "the Procfile's web is not used: the function is the web process" in capsys.readouterr().out
+    shell = processes.Runner(shell=True, working_dir=app)
+    assert processes.for_image(app, {}, Logger("t"), shell, None, False)[1].command == \
+        ["bash", "-c", "./bin/tool --queue 'a b'"]
+
+
+@pytest.mark.parametrize("procfile, env, needle", [
+    ("worker: run\n", {}, "the Procfile has no web process (it has: worker), and no entrypoint is set"),
+    ("web run\n", {}, "Procfile line 1 is not 'type: command'"),
+    ("web: a\nweb: b\n", {}, "names the process type 'web' twice"),
+    ("web: missing-program\n", {}, "runs 'missing-program', which is not a program of the image"),
+    ("web: ./bin/nothing\n", {}, "runs ./bin/nothing, which is not in the image"),
+    ("", {"GOOGLE_ENTRYPOINT": "./nope --x"}, "GOOGLE_ENTRYPOINT runs ./nope, which is not in the image"),
+])
+def test_bad_processes_are_refused(tmp_path, procfile, env, needle):
+    app = tmp_path / "app"
+    app.mkdir()
+    if procfile:
+        (app / "Procfile").write_text(procfile)
+    runner = processes.Runner(shell=False, working_dir=app, search_path=[tmp_path])
+    with pytest.raises(UserError) as err:
+        processes.for_image(app, env, Logger("t"), runner, Process("web", ["x"]), function_mode=False)
+    assert needle in err.value.what
