@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Protocol
 
-from . import bindings
+from . import bindings, settings
 from .errors import UserError
 
 TIMEOUT_SECONDS = 60
@@ -53,14 +53,11 @@ class Mirrors:
                     m.default = base
                 else:
                     m.per_host[_host_key(key)] = base
-        prefix = "BP_DEPENDENCY_MIRROR"
+        m.default = settings.value(env, "dependency_mirror") or m.default
+        prefix = "BP_DEPENDENCY_MIRROR_"
         for var, val in env.items():
-            if not val.strip():
-                continue
-            if var == prefix:
-                m.default = val.strip()
-            elif var.startswith(prefix + "_"):
-                m.per_host[var[len(prefix) + 1:]] = val.strip()
+            if var.startswith(prefix) and val.strip():
+                m.per_host[var[len(prefix):]] = val.strip()
         return m
 
     def map(self, url: str) -> str:

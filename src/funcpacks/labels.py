@@ -26,8 +26,11 @@ from .log import Logger
 _KEY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._/-]*[A-Za-z0-9])?$")
 # gcp-builder's rule for the <KEY> of GOOGLE_LABEL_<KEY> (and OpenFunction's FUNC_LABEL_<KEY>).
 _GOOGLE_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-OCI_VARIABLES = ("AUTHORS", "CREATED", "DESCRIPTION", "DOCUMENTATION", "LICENSES", "REF_NAME", "REVISION",
-                 "SOURCE", "TITLE", "URL", "VENDOR", "VERSION")
+# Paketo's BP_OCI_<NAME> -> the OCI annotation it sets.
+OCI_VARIABLES = {name: f"org.opencontainers.image.{key}" for name, key in (
+    ("AUTHORS", "authors"), ("CREATED", "created"), ("DESCRIPTION", "description"), ("DOCUMENTATION", "documentation"),
+    ("LICENSES", "licenses"), ("REF_NAME", "ref.name"), ("REVISION", "revision"), ("SOURCE", "source"),
+    ("TITLE", "title"), ("URL", "url"), ("VENDOR", "vendor"), ("VERSION", "version"))}
 
 
 def check_key(key: str, origin: str) -> str:
@@ -69,7 +72,7 @@ def _oci_key(name: str) -> str:
         raise UserError(f"BP_OCI_{name} is not one of the OCI image labels", where=f"BP_OCI_{name}",
                         fix="use one of " + ", ".join(f"BP_OCI_{n}" for n in OCI_VARIABLES)
                             + ", or BP_IMAGE_LABELS for any other label")
-    return "org.opencontainers.image." + name.lower().replace("_", "-")
+    return OCI_VARIABLES[name]
 
 
 def _image_labels(env: Mapping[str, str], log: Logger | None) -> dict[str, tuple[str, str]]:

@@ -63,7 +63,8 @@ TABLE: tuple[Definition, ...] = (
     Definition("vendor_pip_dependencies", ("GOOGLE_VENDOR_PIP_DEPENDENCIES", "FUNC_VENDOR_PIP_DEPENDENCIES"),
                (PYTHON,), "a directory of the source with every wheel: install from it only (air-gapped)"),
     Definition("framework_version", ("FUNC_FRAMEWORK_VERSION",), (PYTHON, GO),
-               "the functions framework version added when the source names none"),
+               "the version of the functions framework added when the source names none: Python's "
+               "functions-framework, or OpenFunction's Go framework (Google's is added at its pin)"),
     Definition("clear_source", ("GOOGLE_CLEAR_SOURCE", "FUNC_CLEAR_SOURCE", "BP_CLEAR_SOURCE"), (GO, DOTNET),
                "`true`: the source is removed from `/workspace` in the image"),
     Definition("keep_files", ("BP_KEEP_FILES",), (GO, DOTNET),
@@ -104,7 +105,8 @@ PREFIXES: dict[str, str] = {
     "BP_OCI_": "Paketo's `org.opencontainers.image.*` labels (`BP_OCI_SOURCE` -> `...source`)",
 }
 # Other variables of these families that are meant for someone else: not misspellings.
-OTHERS = {"GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT", "FUNC_CONTEXT", "BP_LOG_LEVEL"}
+OTHERS = {"GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_REGION", "GOOGLE_RUNTIME_IMAGE_REGION",
+          "GOOGLE_DEVMODE", "FUNC_CONTEXT", "BP_LOG_LEVEL", "BP_DEBUG"}
 FAMILY = re.compile(r"^(GOOGLE|FUNC|BP)_[A-Z0-9_]+$")
 
 
@@ -222,15 +224,17 @@ def runtime_forbids(env: Mapping[str, str], language: str) -> str:
 
 def version_request(env: Mapping[str, str], own_key: str, log: Logger | None = None,
                     after: tuple[str, ...] = ()) -> Setting | None:
-    """A language's version request: its own setting, then the runtime version, then the
-    `after` settings, then a version in GOOGLE_RUNTIME (python313)."""
-    s = first_of(env, (own_key, "runtime_version", *after), log)
-    if s is not None:
-        return s
-    req = runtime(env, log)
-    if req is not None and req.version:
-        return Setting(req.version, req.source)
-    return None
+    """A language's version setting: its own, then the runtime version, then `after`."""
+    return first_of(env, (own_key, "runtime_version", *after), log)
+
+
+def runtime_version_hint(env: Mapping[str, str]) -> Setting | None:
+    """The version in GOOGLE_RUNTIME (python313 -> 3.13), which each language takes only
+    when neither a setting nor the project's own files name a version."""
+    req = runtime(env)
+    if req is None or not req.version:
+        return None
+    return Setting(req.version, f"{req.source} ({req.value})")
 
 
 # ---- names no buildpack knows -------------------------------------------------------------
@@ -247,7 +251,7 @@ def unknown(env: Mapping[str, str]) -> list[tuple[str, str]]:
     for name in sorted(env):
         if not FAMILY.match(name) or name in known or name.startswith(tuple(PREFIXES)):
             continue
-        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.85)
         found.append((name, close[0] if close else ""))
     return found
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import posixpath
 import shutil
 from pathlib import Path
 from typing import Mapping
@@ -12,7 +13,11 @@ from .log import Logger
 
 
 def _kept(relative: str, patterns: list[str]) -> bool:
-    return any(fnmatch.fnmatchcase(relative, p) for p in patterns)
+    """A file is kept when a pattern matches it or one of its directories (`static` keeps
+    static/ and everything in it)."""
+    parts = relative.split("/")
+    candidates = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    return any(fnmatch.fnmatchcase(c, p) for p in patterns for c in candidates)
 
 
 def clear_if_asked(app_dir: Path, env: Mapping[str, str], log: Logger) -> bool:
@@ -24,7 +29,8 @@ def clear_if_asked(app_dir: Path, env: Mapping[str, str], log: Logger) -> bool:
     if clear is None or not settings.truthy(clear.value):
         return False
     keep = settings.lookup(env, "keep_files", log)
-    patterns = [p.strip() for p in keep.value.split(":") if p.strip()] if keep else []
+    # Paketo cleans each pattern (./static/ is static)
+    patterns = [posixpath.normpath(p.strip()).lstrip("/") for p in keep.value.split(":") if p.strip()] if keep else []
     kept = 0
     for root, dirs, files in os.walk(app_dir, topdown=False):
         for name in files + [d for d in dirs if (Path(root) / d).is_symlink()]:

@@ -38,19 +38,25 @@ def test_lookup_warns_on_disagreement_and_first_of_says_which_won(capsys):
 def test_runtime_names_as_gcp_builder_writes_them(value, language, version):
     req = settings.runtime({"GOOGLE_RUNTIME": value})
     assert (req.language, req.version) == (language, version)
-    # the suffix is the version request when nothing else names one
-    own = {"python": "python_version", "go": "go_version", "dotnet": "dotnet_sdk_version"}[language]
-    want = settings.Setting(version, "GOOGLE_RUNTIME") if version else None
-    assert settings.version_request({"GOOGLE_RUNTIME": value}, own) == want
+    # the suffix is a hint each language takes when nothing else names a version
+    want = settings.Setting(version, f"GOOGLE_RUNTIME ({value})") if version else None
+    assert settings.runtime_version_hint({"GOOGLE_RUNTIME": value}) == want
     assert settings.runtime_forbids({"FUNC_RUNTIME": value}, "go") == ("" if language == "go" else
                                                                       f"FUNC_RUNTIME={value}: the build is for {language}, not go")
 
 
-def test_runtime_version_wins_over_the_runtime_suffix():
+def test_version_settings_and_project_files_win_over_the_runtime_suffix(tmp_path):
+    from python_buildpack import config
     env = {"GOOGLE_RUNTIME": "python313", "GOOGLE_RUNTIME_VERSION": "3.12"}
-    assert settings.version_request(env, "python_version").value == "3.12"
-    assert settings.version_request({"GOOGLE_RUNTIME": "python313"}, "python_version") == \
-        settings.Setting("3.13", "GOOGLE_RUNTIME")
+    assert config.runtime_request(tmp_path, env, None) == ("3.12", "GOOGLE_RUNTIME_VERSION")
+    assert config.runtime_request(tmp_path, {"GOOGLE_RUNTIME": "python313"}, None) == \
+        ("3.13", "GOOGLE_RUNTIME (python313)")
+    (tmp_path / ".python-version").write_text("3.11\n")
+    assert config.runtime_request(tmp_path, {"GOOGLE_RUNTIME": "python313"}, None) == ("3.11", ".python-version")
+    from go_buildpack import gomod, toolchain
+    mod = gomod.GoMod(module="m", go="1.24")
+    assert toolchain.resolve("", "", mod, "1.40.1", ("1.22", "GOOGLE_RUNTIME (go122)")).version == "1.40.1"
+    assert toolchain.resolve("", "", mod, "1.25.3", ("1.27", "GOOGLE_RUNTIME (go127)")).version == "1.27.0"
 
 
 def test_unknown_runtime_lists_the_valid_ones():
@@ -73,11 +79,11 @@ def test_misspelt_settings_get_the_closest_name(capsys):
 def test_labels_from_the_three_conventions(capsys):
     env = {"GOOGLE_LABEL_BUILD_ID": "b-17", "FUNC_LABEL_TEAM": "payments",
            "BP_IMAGE_LABELS": 'com.example.owner=ops "com.example.note=two words" x=a=b',
-           "BP_OCI_SOURCE": "https://git.example/fn", "GOOGLE_LABEL_TEAM": "search"}
+           "BP_OCI_SOURCE": "https://git.example/fn", "BP_OCI_REF_NAME": "v1", "GOOGLE_LABEL_TEAM": "search"}
     got = labels.from_env(env, Logger("t"))
     assert got == {"google.build-id": "b-17", "google.team": "search", "com.example.owner": "ops",
                    "com.example.note": "two words", "x": "a=b",
-                   "org.opencontainers.image.source": "https://git.example/fn"}
+                   "org.opencontainers.image.source": "https://git.example/fn", "org.opencontainers.image.ref.name": "v1"}
     assert "label google.team: GOOGLE_LABEL_TEAM wins over FUNC_LABEL_TEAM" in capsys.readouterr().out
 
 
@@ -109,7 +115,7 @@ def test_procfile_processes(tmp_path, capsys):
     built = Process("web", [str(bins / "server")], default=True)
     got = processes.for_image(app, {}, Logger("t"), runner, built, function_mode=False)
     assert [(p.type, p.command, p.default) for p in got] == [
-        ("web", ["server", "--port", "8080"], True), ("worker", ["./bin/tool", "--queue", "a b"], False)]
+        ("web", ["server", "--port", "8080"], True), ("worker", [str(app / "bin" / "tool"), "--queue", "a b"], False)]
     # an entrypoint wins over the Procfile's web; in function mode the function is web
     got = processes.for_image(app, {"FUNC_ENTRYPOINT": "server --other"}, Logger("t"), runner, built, False)
     assert got[0].command == ["server", "--other"]
@@ -119,22 +125,55 @@ def test_procfile_processes(tmp_path, capsys):
     shell = processes.Runner(shell=True, working_dir=app)
     assert processes.for_image(app, {}, Logger("t"), shell, None, False)[1].command == \
         ["bash", "-c", "./bin/tool --queue 'a b'"]
+    # run directly, a relative program became absolute above (the launcher looks it up from the app dir)
 
 
-@pytest.mark.parametrize("procfile, env, needle", [
-    ("worker: run\n", {}, "the Procfile has no web process (it has: worker), and no entrypoint is set"),
-    ("web run\n", {}, "Procfile line 1 is not 'type: command'"),
-    ("web: a\nweb: b\n", {}, "names the process type 'web' twice"),
-    ("web: missing-program\n", {}, "runs 'missing-program', which is not a program of the image"),
-    ("web: ./bin/nothing\n", {}, "runs ./bin/nothing, which is not in the image"),
-    ("", {"GOOGLE_ENTRYPOINT": "./nope --x"}, "GOOGLE_ENTRYPOINT runs ./nope, which is not in the image"),
+@pytest.mark.parametrize("line, program", [
+    ("./bin/serve --port $PORT", "./bin/serve"), ("PYTHONPATH=src/ gunicorn app:app", None),
+    ("FOO=1 ./x", "./x"), ("./start.sh;echo done", "./start.sh"), ("'./x' y", "./x"), ("$HOME/bin/x", None),
+    ("~/bin/x", None), ("/usr/bin/python3 -m app", "/usr/bin/python3"), ("gunicorn app:app", None),
 ])
-def test_bad_processes_are_refused(tmp_path, procfile, env, needle):
+def test_the_program_of_a_shell_command(line, program):
+    assert processes._shell_program(line) == program
+
+
+def test_procfile_lines_that_are_not_processes_are_skipped(tmp_path, capsys):
+    (tmp_path / "Procfile").write_text("web run\nrelease.1: x\nweb: a\nweb: b\n")
+    read = processes.read_procfile(tmp_path)
+    assert read.processes == {"web": "a"}
+    assert [p.split(" ", 1)[0] for p in read.problems] == ["Procfile:1", "Procfile:2", "Procfile:4"]
+    processes.check(tmp_path, {}, False, Logger("t"))
+    assert "Procfile:4 names 'web' again; the first one is used" in capsys.readouterr().out
+
+
+def test_procfile_web_that_cannot_run_falls_back_to_the_built_app(tmp_path, capsys):
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "Procfile").write_text("web: bin/myapp\nrelease: ./bin/migrate\n")  # Heroku's layout
+    runner = processes.Runner(shell=False, working_dir=app, search_path=[tmp_path])
+    built = Process("web", ["/layers/x/bin/app"], default=True)
+    got = processes.for_image(app, {}, Logger("t"), runner, built, function_mode=False)
+    assert got == [built]
+    out = capsys.readouterr().out
+    assert "runs bin/myapp, which is not in the image; the web process is the built app instead" in out
+    assert "the process 'release' is left out" in out
+
+
+@pytest.mark.parametrize("procfile, env, built, needle", [
+    ("worker: run\n", {}, True, "the Procfile has no web process (it has: worker), and no entrypoint is set"),
+    ("web: missing-program\n", {}, False, "runs 'missing-program', which is not a program of the image"),
+    ("web: ./bin/nothing\n", {}, False, "runs ./bin/nothing, which is not in the image"),
+    ("", {"GOOGLE_ENTRYPOINT": "./nope --x"}, True, "GOOGLE_ENTRYPOINT runs ./nope, which is not in the image"),
+    ("", {"FUNC_ENTRYPOINT": "./app --port=$PORT"}, True, "uses shell syntax"),
+    ("", {"FUNC_ENTRYPOINT": "MODE=fast ./app"}, True, "uses shell syntax"),
+])
+def test_bad_processes_are_refused(tmp_path, procfile, env, built, needle):
     app = tmp_path / "app"
     app.mkdir()
     if procfile:
         (app / "Procfile").write_text(procfile)
     runner = processes.Runner(shell=False, working_dir=app, search_path=[tmp_path])
     with pytest.raises(UserError) as err:
-        processes.for_image(app, env, Logger("t"), runner, Process("web", ["x"]), function_mode=False)
+        processes.for_image(app, env, Logger("t"), runner, Process("web", ["x"]) if built else None,
+                            function_mode=False)
     assert needle in err.value.what

@@ -25,10 +25,9 @@ HOME_DIR = Path("/tmp/funcpacks-dotnet/home")
 PORT_ENV = "libexec/port-env"  # built by scripts/builder.py from port-env/main.go
 
 
-def _project_setting(env, log: Logger | None = None) -> str:
+def _project_setting(env, log: Logger | None = None) -> settings.Setting | None:
     """GOOGLE_BUILDABLE / FUNC_BUILDABLE, or Paketo's BP_DOTNET_PROJECT_PATH."""
-    s = settings.first_of(env, ("buildable", "dotnet_project_path"), log)
-    return s.value if s else ""
+    return settings.first_of(env, ("buildable", "dotnet_project_path"), log)
 
 
 def detect(ctx: DetectContext) -> None:
@@ -36,8 +35,11 @@ def detect(ctx: DetectContext) -> None:
     if forbidden:
         raise DetectFailed(forbidden)
     buildable = _project_setting(ctx.env)
-    if not project.looks_like_dotnet(ctx.app_dir) and not (
-            buildable and (ctx.app_dir / buildable).exists() and buildable.lower().endswith(project.PROJECT_SUFFIXES)):
+    target = ctx.app_dir / buildable.value if buildable else None
+    names_project = target is not None and (
+        (target.is_file() and target.name.lower().endswith(project.PROJECT_SUFFIXES))
+        or (target.is_dir() and bool(project.project_files(target))))
+    if not project.looks_like_dotnet(ctx.app_dir) and not names_project:
         raise DetectFailed("not a .NET project: no .csproj/.fsproj/.vbproj, .cs/.fs/.vb or global.json at the top "
                            "of the source directory")
     plan = BuildPlan()
@@ -108,7 +110,9 @@ def build(ctx: BuildContext) -> None:
     log.header("Configuration")
     settings.warn_unknown(ctx.env, log)
     image_labels = labels.from_env(ctx.env, log)
-    proj_path = project.find_project(ctx.app_dir, _project_setting(ctx.env, log))
+    buildable = _project_setting(ctx.env, log)
+    proj_path = project.find_project(ctx.app_dir, buildable.value if buildable else "",
+                                     buildable.source if buildable else "")
     proj = project.parse_project(proj_path)
     trimmed_setting = settings.lookup(ctx.env, "dotnet_trimmed", log)
     trimmed = trimmed_setting is not None and settings.truthy(trimmed_setting.value)
@@ -117,7 +121,9 @@ def build(ctx: BuildContext) -> None:
              + (f"; {trimmed_setting.source}: self-contained, trimmed for {rid}" if trimmed_setting and trimmed else ""))
     target = settings.lookup(ctx.env, "function_target", log)
     signature = settings.lookup(ctx.env, "signature_type", log)
-    processes.check(ctx.app_dir, ctx.env, function_mode=False)
+    # A function hosted by Google.Cloud.Functions.Hosting is the web process, as in Go and Python.
+    function_mode = target is not None and proj.references(project.GOOGLE_HOSTING)
+    processes.check(ctx.app_dir, ctx.env, function_mode, log)
     if target and proj.references(project.GOOGLE_HOSTING):
         found = function_check.check(target.value, target.source, proj_path, proj_path.parent)
         log.info(f"function {target.value!r} ({target.source}): {found}; FUNCTION_TARGET for {project.GOOGLE_HOSTING}")
@@ -126,6 +132,9 @@ def build(ctx: BuildContext) -> None:
     log.header(".NET SDK")
     explicit = settings.version_request(ctx.env, "dotnet_sdk_version", log, after=("dotnet_framework_version",))
     gj = project.read_global_json(ctx.app_dir)
+    if explicit is None and gj is None:
+        # GOOGLE_RUNTIME=dotnet10: above the project's TargetFramework, below global.json.
+        explicit = settings.runtime_version_hint(ctx.env)
     choice = _choose_sdk(ctx, proj, explicit, gj, feed, layers, log)
     if choice.eol_framework:
         log.warn(f"{choice.eol_framework} is out of support and its runtime is unpatched: building with SDK "
@@ -217,15 +226,16 @@ def build(ctx: BuildContext) -> None:
     sbom.write_layer_sbom(ctx.layers_dir, "app", components, BUILDPACK)
     log.info(f"the app: {' '.join(process.command)} (in {app.path}); PORT sets ASPNETCORE_HTTP_PORTS unless "
              "ASPNETCORE_URLS is given")
+    shutil.rmtree(WORK_DIR, ignore_errors=True)
+    procfile = processes.read_procfile(ctx.app_dir)
+    source.clear_if_asked(ctx.app_dir, ctx.env, log)
     # Procfile commands run through bash on the general run image (as gcp-builder runs
     # them); a trimmed app is for run-cc, which has no shell, so they run directly there.
     search = [runtime_bin] if runtime_bin else []
-    runner = processes.Runner(shell=not trimmed, working_dir=app.path, search_path=search, set_working_dir=True)
-    Launch(processes.for_image(ctx.app_dir, ctx.env, log, runner, process, function_mode=False),
+    runner = processes.Runner(shell=not (trimmed or processes.static_run_image(ctx.env)), working_dir=app.path,
+                              search_path=search, set_working_dir=True)
+    Launch(processes.for_image(ctx.app_dir, ctx.env, log, runner, process, function_mode, procfile),
            labels=image_labels).write(ctx.layers_dir)
-    shutil.rmtree(WORK_DIR, ignore_errors=True)
-
-    source.clear_if_asked(ctx.app_dir, ctx.env, log)
 
 
 # Native files of a self-contained publish that the runtime only loads on request: the

@@ -31,13 +31,14 @@ def looks_like_dotnet(app: Path) -> bool:
     return any(p.suffix.lower() in SOURCE_SUFFIXES for p in files) and not any(p.suffix == ".py" for p in files)
 
 
-def find_project(app: Path, buildable: str) -> Path:
-    """The one project to publish: GOOGLE_BUILDABLE / FUNC_BUILDABLE (a project file or a
-    directory holding one), else the single project file at the top of the source."""
+def find_project(app: Path, buildable: str, origin: str = "") -> Path:
+    """The one project to publish: GOOGLE_BUILDABLE / FUNC_BUILDABLE / BP_DOTNET_PROJECT_PATH
+    (`origin`: a project file or a directory holding one), else the single project file at
+    the top of the source."""
     if buildable:
         target = (app / buildable).resolve()
         if not str(target).startswith(str(app.resolve())) or not target.exists():
-            raise UserError(f"the buildable {buildable!r} does not exist in the source",
+            raise UserError(f"{origin or 'the buildable'} {buildable!r} does not exist in the source",
                             fix="give a project file or a directory holding one, relative to the source root")
         if target.is_file():
             if target.suffix.lower() not in PROJECT_SUFFIXES:

@@ -49,7 +49,7 @@ def _unknown(what: str, where: str, sdks: list[SdkFile], feed: Feed) -> UserErro
 
 def explicit(request: str, origin: str, feed: Feed, arch: str) -> Choice:
     sdks = feed.all_sdks(arch)
-    req = request.strip().removeprefix("v")
+    req = re.sub(r"\.(\*|x)$", "", request.strip().removeprefix("v"))  # Paketo's 8.0.* / 8.0.x: the channel
     if re.fullmatch(r"\d+(\.\d+)?", req):  # a channel: "10.0" or "10"
         channel = req if "." in req else f"{req}.0"
         same = [s for s in sdks if s.channel == channel]

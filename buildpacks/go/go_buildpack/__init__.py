@@ -56,7 +56,7 @@ def build(ctx: BuildContext) -> None:
     settings.warn_unknown(ctx.env, log)
     target = settings.lookup(ctx.env, "function_target", log)
     image_labels = labels.from_env(ctx.env, log)
-    processes.check(ctx.app_dir, ctx.env, target is not None)
+    processes.check(ctx.app_dir, ctx.env, target is not None, log)
     goenv = GoEnv.from_env(ctx.env, defaults["goproxy"], defaults["gosumdb"], log)
     src = module_source.inspect(ctx.app_dir, goenv.extra.get("GOFLAGS", ""))
     log.info(f"{src.describe()}; module proxy: {goenv.describe()}")
@@ -91,21 +91,27 @@ def build(ctx: BuildContext) -> None:
     log.info(f"{out.name}: {out} ({out.stat().st_size / 1e6:.1f} MB)")
     # Procfile commands run through bash where the run image has it (as gcp-builder runs
     # them); builder-go's static run image has no shell, so there they run directly.
+    shutil.rmtree(module_source.ROOT, ignore_errors=True)
+    # Cleared first, so the processes are checked against what the image will hold.
+    procfile = processes.read_procfile(ctx.app_dir)
+    source.clear_if_asked(ctx.app_dir, ctx.env, log)
     runner = processes.Runner(shell=not processes.static_run_image(ctx.env), working_dir=ctx.app_dir,
                               search_path=[out.parent])
     built = Process("web", [str(out)], default=True)
-    Launch(processes.for_image(ctx.app_dir, ctx.env, log, runner, built, target is not None),
+    Launch(processes.for_image(ctx.app_dir, ctx.env, log, runner, built, target is not None, procfile),
            labels=image_labels).write(ctx.layers_dir)
-    shutil.rmtree(module_source.ROOT, ignore_errors=True)
-    source.clear_if_asked(ctx.app_dir, ctx.env, log)
 
 
 def _toolchain(ctx: BuildContext, layers: Layers, src: Source, goenv: GoEnv, creds: credentials.Credentials,
                defaults: dict, log: Logger) -> tuple[Path, str]:
     log.header("Go toolchain")
     runtime = settings.version_request(ctx.env, "go_version", log)
+    hint = settings.runtime_version_hint(ctx.env)
     req = toolchain.resolve(runtime.value if runtime else "", runtime.source if runtime else "", src.mod,
-                            defaults["toolchain"])
+                            defaults["toolchain"], (hint.value, hint.source) if hint else ("", ""))
+    if toolchain.is_minor(req.version):
+        newest = toolchain.newest_patch(req.version, defaults["toolchain"], ctx.target.arch, goenv, creds.authorization)
+        req = toolchain.Request(newest, f"{req.why}: its newest release")
     go_layer = layers.get("go")
     expected = {"version": req.version, "arch": ctx.target.arch, "layout": toolchain.LAYOUT}
     if not go_layer.reuse_or_reset(expected, log, f"Go {req.version} ({req.why})"):
@@ -229,13 +235,18 @@ def _resolve_generated(src: Source, go: Path, env: dict[str, str], log: Logger,
 
 def _go_build(ctx: BuildContext, go: Path, src: Source, env: dict[str, str], package: str, out: Path,
               log: Logger) -> None:
-    ldflags = " ".join(["-s -w", settings.value(ctx.env, "goldflags", log)]).strip()
+    extra: list[str] = []
+    for key in ("build_args", "go_build_flags"):
+        extra += settings.words(ctx.env, key, log)
+    # An -ldflags among the extra flags (Paketo's examples put it in BP_GO_BUILD_FLAGS)
+    # joins the others: the go command keeps only the last -ldflags, which would drop -s -w.
+    extra, more_ldflags = _take_ldflags(extra)
+    ldflags = " ".join(["-s -w", settings.value(ctx.env, "goldflags", log), *more_ldflags]).strip()
     args = ["build", "-trimpath", "-ldflags", ldflags]
     gcflags = settings.value(ctx.env, "gogcflags", log)
     if gcflags:
         args += ["-gcflags", gcflags]
-    for key in ("build_args", "go_build_flags"):
-        args += settings.words(ctx.env, key, log)
+    args += extra
     hints = gotool.VENDOR_HINTS if src.mode in (VENDORED, GOPATH) else ()
     if src.mode == GOPATH:
         hints += (gotool.Hint("cannot find package", "an import is neither in vendor/ nor in the standard library",
@@ -244,6 +255,20 @@ def _go_build(ctx: BuildContext, go: Path, src: Source, env: dict[str, str], pac
     with log.timed(f"go build {package}"):
         gotool.run(go, [*args, "-o", str(out), package], src.work_dir, env,
                    "the Go build failed", "fix the errors the compiler reports above (file:line)", hints)
+
+
+def _take_ldflags(words: list[str]) -> tuple[list[str], list[str]]:
+    """(the words without -ldflags, the values of the -ldflags among them)."""
+    rest: list[str] = []
+    values: list[str] = []
+    it = iter(words)
+    for word in it:
+        flag, sep, val = word.partition("=")
+        if flag.lstrip("-") == "ldflags" and flag.startswith("-"):
+            values.append(val if sep else next(it, ""))
+        else:
+            rest.append(word)
+    return rest, [v for v in values if v]
 
 
 def _main_package(ctx: BuildContext, log: Logger) -> str:

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from funcpacks import settings
 from funcpacks.log import Logger
 
 PASSED_THROUGH = ("GOSUMDB", "GONOSUMDB", "GONOSUMCHECK", "GOPRIVATE", "GONOPROXY", "GOFLAGS", "GOINSECURE")
@@ -22,11 +23,14 @@ class GoEnv:
     @classmethod
     def from_env(cls, env: Mapping[str, str], default_proxy: str, default_sumdb: str,
                  log: Logger | None = None) -> "GoEnv":
-        func, plain = env.get("FUNC_GOPROXY", "").strip(), env.get("GOPROXY", "").strip()
-        if func and plain and func != plain and log:
+        # FUNC_GOPROXY > GOPROXY; a disagreement is logged by host only (they may hold credentials).
+        given = settings.lookup(env, "goproxy")
+        if log is not None and env.get("FUNC_GOPROXY", "").strip() and \
+                env.get("GOPROXY", "").strip() not in ("", env["FUNC_GOPROXY"].strip()):
             log.warn("FUNC_GOPROXY and GOPROXY are both set; using FUNC_GOPROXY")
         extra = {k: env[k] for k in PASSED_THROUGH if env.get(k, "").strip()}
-        return cls(goproxy=func or plain or default_proxy, gosumdb=extra.pop("GOSUMDB", default_sumdb), extra=extra)
+        return cls(goproxy=given.value if given else default_proxy, gosumdb=extra.pop("GOSUMDB", default_sumdb),
+                   extra=extra)
 
     def proxies(self) -> list[str]:
         """Proxy URLs in order ('direct' and 'off' entries name no proxy)."""

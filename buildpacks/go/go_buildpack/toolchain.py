@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -35,29 +36,62 @@ class Request:
     why: str
 
 
-def resolve(explicit: str, explicit_origin: str, mod: gomod.GoMod | None, default: str) -> Request:
-    """An explicit version wins; else go.mod's toolchain/go lines are minimums (a go line
-    below 1.21 predates that rule and means the default)."""
+def resolve(explicit: str, explicit_origin: str, mod: gomod.GoMod | None, default: str,
+            hint: tuple[str, str] = ("", "")) -> Request:
+    """An explicit version wins (a minor version such as 1.26, 1.26.x or Paketo's 1.26.*
+    means its newest patch: see newest_patch); else go.mod's toolchain/go lines and the
+    version of GOOGLE_RUNTIME (`hint`: value, origin) are minimums (a go line below 1.21
+    predates that rule and means the default)."""
     if explicit:
-        v = explicit.removeprefix("go")
+        v = re.sub(r"\.(\*|x)$", "", explicit.strip().removeprefix("go"))
         try:
             gomod.version_key(v)
         except ValueError:
             raise UserError(f"cannot read the Go version {explicit!r}", where=explicit_origin,
-                            fix="give a released version such as 1.22.5") from None
+                            fix="give a released version such as 1.22.5, or a minor version such as 1.22") from None
         return Request(v, f"{explicit_origin}={explicit}")
     need, why = default, f"default {default}"
+    minimums = [(hint[0], hint[1])] if hint[0] else []
     if mod is not None:
-        for value, label in ((mod.go, "go line"), (mod.toolchain, "toolchain line")):
-            if not value:
-                continue
-            key = gomod.version_key(value)
-            if key < gomod.version_key("1.21"):
-                continue
-            if key > gomod.version_key(need):
-                # "go 1.27" names the language version; its first release is 1.27.0
-                need, why = (value if value.count(".") >= 2 or "rc" in value else value + ".0"), f"go.mod {label} {value}"
+        minimums += [(mod.go, "go.mod go line"), (mod.toolchain, "go.mod toolchain line")]
+    for value, label in minimums:
+        if not value:
+            continue
+        key = gomod.version_key(value)
+        if key < gomod.version_key("1.21"):
+            continue
+        if key > gomod.version_key(need):
+            # "go 1.27" names the language version; its first release is 1.27.0
+            need, why = (value if value.count(".") >= 2 or "rc" in value else value + ".0"), f"{label} {value}"
     return Request(need, why)
+
+
+def is_minor(version: str) -> bool:
+    """1.26 (no patch): a request for that line's newest release."""
+    return re.fullmatch(r"\d+\.\d+", version) is not None
+
+
+def newest_patch(minor: str, default: str, arch: str, goenv: GoEnv, headers: "Headers") -> str:
+    """The newest release of a minor line: the default toolchain when it is of that line,
+    else what the proxy lists for golang.org/toolchain."""
+    if default.startswith(minor + "."):
+        return default
+    found: list[str] = []
+    for proxy in goenv.proxies():
+        url = f"{proxy}/{MODULE}/@v/list"
+        try:
+            with open_url(url, headers=headers(url)) as resp:
+                listing = resp.read().decode()
+        except UserError:
+            continue
+        rx = re.compile(rf"^v0\.0\.1-go({re.escape(minor)}\.\d+)\.linux-{re.escape(arch)}$")
+        found = [m.group(1) for m in map(rx.match, listing.split()) if m]
+        if found:
+            break
+    if not found:
+        raise UserError(f"no Go {minor}.x release is listed by the module proxy", where="GOPROXY / FUNC_GOPROXY",
+                        fix="ask for an exact version such as 1.25.3, or point GOPROXY at a proxy that lists golang.org/toolchain")
+    return max(found, key=gomod.version_key)
 
 
 def module_version(version: str, arch: str) -> str:

@@ -42,6 +42,7 @@ def build(ctx: BuildContext) -> None:
     settings.warn_unknown(ctx.env, log)
     cfg = config.resolve(ctx.app_dir, ctx.env, log)
     image_labels = labels.from_env(ctx.env, log)
+    processes.check(ctx.app_dir, ctx.env, cfg.mode == "function", log)
     if cfg.mode == "function":
         log.info(f"function {cfg.target!r} ({cfg.signature_type}) in {cfg.source}")
         names = function_check.check(ctx.app_dir, cfg.source, _origin(ctx, "function_source"), cfg.target)

@@ -40,7 +40,7 @@ class Config:
 
 def procfile_web(app_dir: Path) -> str:
     """The `web` command of a Procfile ('' when there is none)."""
-    return processes.read_procfile(app_dir).get("web", "")
+    return processes.read_procfile(app_dir).processes.get("web", "")
 
 
 def is_python_project(app_dir: Path, env: Mapping[str, str]) -> bool:
@@ -63,7 +63,8 @@ def runtime_request(app_dir: Path, env: Mapping[str, str], log: Logger | None) -
             lines = [ln.strip() for ln in path.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
             if lines:
                 return lines[0], name
-    return "", ""
+    hint = settings.runtime_version_hint(env)
+    return (hint.value, hint.source) if hint else ("", "")
 
 
 def resolve(app_dir: Path, env: Mapping[str, str], log: Logger | None = None) -> Config:
