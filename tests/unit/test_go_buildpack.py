@@ -339,3 +339,35 @@ def test_credentials_from_bindings(tmp_path):
         assert creds.authorization("http://127.0.0.1:8443/x") == {}  # never over plain http
         assert creds.authorization("https://proxy.golang.org/x") == {}
     assert not home.exists()
+
+
+def test_runtime_suffix_is_a_minimum_like_go_mod():
+    from go_buildpack import gomod, toolchain
+    mod = gomod.GoMod(module="m", go="1.24")
+    assert toolchain.resolve("", "", mod, "1.40.1", ("1.22", "GOOGLE_RUNTIME (go122)")).version == "1.40.1"
+    assert toolchain.resolve("", "", mod, "1.25.3", ("1.27", "GOOGLE_RUNTIME (go127)")).version == "1.27.0"
+    assert toolchain.resolve("1.25.*", "BP_GO_VERSION", mod, "1.40.1").version == "1.25"
+    assert toolchain.is_minor("1.25") and not toolchain.is_minor("1.25.3")
+
+
+@pytest.mark.parametrize("env, want", [
+    ({}, "."), ({"GOOGLE_BUILDABLE": "cmd/server"}, "./cmd/server"), ({"BP_GO_TARGETS": "./cmd/web"}, "./cmd/web"),
+    ({"BP_GO_TARGETS": "./cmd/a:./cmd/b"}, "names 2 targets; funcpacks builds one main package"),
+    ({"BP_GO_TARGETS": "/abs/cmd"}, "is an absolute path"),
+])
+def test_go_main_package_from_buildable_or_paketo_targets(env, want):
+    import types
+    import go_buildpack
+    ctx = types.SimpleNamespace(env=env)  # what _main_package reads of the build context
+    if want.startswith("."):
+        assert go_buildpack._main_package(ctx, Logger("t")) == want
+    else:
+        with pytest.raises(UserError) as err:
+            go_buildpack._main_package(ctx, Logger("t"))
+        assert want in err.value.what
+
+
+def test_ldflags_among_extra_go_flags_join_the_stripping_ones():
+    import go_buildpack
+    assert go_buildpack._take_ldflags(["-tags=x", "-ldflags=-X main.v=1", "-v", "-ldflags", "-X b=2"]) == (
+        ["-tags=x", "-v"], ["-X main.v=1", "-X b=2"])

@@ -165,3 +165,13 @@ def test_vendored_failures_name_what_is_missing(tmp_path, output, missing):
     err = v.explain(output)
     assert err is not None and err.what == f"the vendored directory wheels has no distribution for {missing}"
     assert v.explain("ERROR: something else") is None
+
+
+def test_version_settings_and_project_files_win_over_the_runtime_suffix(tmp_path):
+    from python_buildpack import config
+    env = {"GOOGLE_RUNTIME": "python313", "GOOGLE_RUNTIME_VERSION": "3.12"}
+    assert config.runtime_request(tmp_path, env, None) == ("3.12", "GOOGLE_RUNTIME_VERSION")
+    assert config.runtime_request(tmp_path, {"GOOGLE_RUNTIME": "python313"}, None) == \
+        ("3.13", "GOOGLE_RUNTIME (python313)")
+    (tmp_path / ".python-version").write_text("3.11\n")
+    assert config.runtime_request(tmp_path, {"GOOGLE_RUNTIME": "python313"}, None) == ("3.11", ".python-version")

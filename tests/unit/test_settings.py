@@ -45,20 +45,6 @@ def test_runtime_names_as_gcp_builder_writes_them(value, language, version):
                                                                       f"FUNC_RUNTIME={value}: the build is for {language}, not go")
 
 
-def test_version_settings_and_project_files_win_over_the_runtime_suffix(tmp_path):
-    from python_buildpack import config
-    env = {"GOOGLE_RUNTIME": "python313", "GOOGLE_RUNTIME_VERSION": "3.12"}
-    assert config.runtime_request(tmp_path, env, None) == ("3.12", "GOOGLE_RUNTIME_VERSION")
-    assert config.runtime_request(tmp_path, {"GOOGLE_RUNTIME": "python313"}, None) == \
-        ("3.13", "GOOGLE_RUNTIME (python313)")
-    (tmp_path / ".python-version").write_text("3.11\n")
-    assert config.runtime_request(tmp_path, {"GOOGLE_RUNTIME": "python313"}, None) == ("3.11", ".python-version")
-    from go_buildpack import gomod, toolchain
-    mod = gomod.GoMod(module="m", go="1.24")
-    assert toolchain.resolve("", "", mod, "1.40.1", ("1.22", "GOOGLE_RUNTIME (go122)")).version == "1.40.1"
-    assert toolchain.resolve("", "", mod, "1.25.3", ("1.27", "GOOGLE_RUNTIME (go127)")).version == "1.27.0"
-
-
 def test_unknown_runtime_lists_the_valid_ones():
     with pytest.raises(UserError) as err:
         settings.runtime({"GOOGLE_RUNTIME": "nodejs22"})
@@ -177,3 +163,18 @@ def test_bad_processes_are_refused(tmp_path, procfile, env, built, needle):
         processes.for_image(app, env, Logger("t"), runner, Process("web", ["x"]) if built else None,
                             function_mode=False)
     assert needle in err.value.what
+
+
+def test_clear_source_keeps_what_bp_keep_files_names(tmp_path, capsys):
+    from funcpacks import source
+    app = tmp_path / "workspace"
+    for name in ("main.go", "go.mod", "static/site.css", "static/img/logo.png", "templates/a.tmpl", "docs/x.md"):
+        (app / name).parent.mkdir(parents=True, exist_ok=True)
+        (app / name).write_text("x")
+    env = {"BP_CLEAR_SOURCE": "true", "BP_KEEP_FILES": "./static/:templates/*.tmpl"}
+    assert source.clear_if_asked(app, env, Logger("t"))
+    kept = sorted(str(p.relative_to(app)) for p in app.rglob("*") if p.is_file())
+    assert kept == ["static/img/logo.png", "static/site.css", "templates/a.tmpl"]
+    assert not (app / "docs").exists() and app.is_dir()
+    assert "3 file(s) kept (BP_KEEP_FILES=" in capsys.readouterr().out
+    assert not source.clear_if_asked(app, {"BP_KEEP_FILES": "x"}, Logger("t"))  # keeping alone clears nothing
