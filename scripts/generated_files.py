@@ -1,5 +1,5 @@
 """The write/check command line shared by the scripts that generate committed files from
-versions.toml (deploy manifests): `write` regenerates them, `check` fails when one differs."""
+versions.toml (deploy manifests, builder.toml, the README's settings reference): `write` regenerates them, `check` fails when one differs."""
 from __future__ import annotations
 
 import sys
@@ -8,7 +8,7 @@ from pathlib import Path
 import versions
 
 
-def main(argv: list[str], files: dict[Path, str], script: str, usage: str) -> int:
+def main(argv: list[str], files: dict[Path, str], script: str, usage: str, write_command: str = "") -> int:
     if argv == ["write"]:
         for path, text in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -18,8 +18,8 @@ def main(argv: list[str], files: dict[Path, str], script: str, usage: str) -> in
         stale = [str(p.relative_to(versions.ROOT)) for p, text in files.items()
                  if not p.exists() or p.read_text() != text]
         if stale:
-            print(f"{script}: out of date: {', '.join(stale)}; run 'python3 scripts/{script}.py write'",
-                  file=sys.stderr)
+            command = write_command or f"python3 scripts/{script}.py write"
+            print(f"{script}: out of date: {', '.join(stale)}; run '{command}'", file=sys.stderr)
             return 1
         return 0
     print(usage, file=sys.stderr)

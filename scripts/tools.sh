@@ -42,8 +42,9 @@ ensure_python_modules() {
   python3 -c 'import yaml' 2>/dev/null || missing+=(pyyaml)
   python3 -c 'import matplotlib' 2>/dev/null || missing+=(matplotlib)
   python3 -c 'import requests' 2>/dev/null || missing+=(requests)
+  python3 -c 'import jinja2' 2>/dev/null || missing+=(jinja2)
   if [ ${#missing[@]} -eq 0 ]; then
-    say "Python modules present (pytest, yaml, matplotlib, requests)"
+    say "Python modules present (pytest, yaml, matplotlib, requests, jinja2)"
     return
   fi
   say "installing Python modules: ${missing[*]}"
