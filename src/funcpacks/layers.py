@@ -6,10 +6,11 @@ its recorded metadata equals what this build expects; the caller logs why.
 """
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from . import tomlw
 from .log import Logger
@@ -84,6 +85,16 @@ class Layer:
         self.toml_path.unlink(missing_ok=True)
         for sbom in self.path.parent.glob(f"{self.name}.sbom.*"):
             sbom.unlink()
+
+    @contextlib.contextmanager
+    def removed_on_failure(self) -> Iterator["Layer"]:
+        """What the block writes into the layer is kept only when the block completes: on
+        any failure the layer is removed, so nothing half-written is cached or exported."""
+        try:
+            yield self
+        except BaseException:
+            self.remove()
+            raise
 
     def ensure(self) -> "Layer":
         self.path.mkdir(parents=True, exist_ok=True)

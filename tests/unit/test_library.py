@@ -164,3 +164,19 @@ def test_app_dir_seal_removes_group_and_other_write_access(tmp_path):
     modes = {p.name: stat.S_IMODE(p.lstat().st_mode) for p in (app, app / "pkg", app / "main.py", app / "run.sh")}
     assert modes == {"app": 0o755, "pkg": 0o755, "main.py": 0o644, "run.sh": 0o755}
     assert (app / "link").is_symlink()
+
+
+def test_a_layer_is_removed_when_filling_it_fails(tmp_path):
+    from funcpacks.layers import Layers
+    layer = Layers(tmp_path).get("tool").reset()
+    layer.set_types(cache=True).write()
+    (tmp_path / "tool.sbom.cdx.json").write_text("{}")
+    with pytest.raises(KeyboardInterrupt):
+        with layer.removed_on_failure():
+            (layer.path / "half-written").write_text("x")
+            raise KeyboardInterrupt  # any failure, an interruption too
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    kept = Layers(tmp_path).get("kept").reset()
+    with kept.removed_on_failure():
+        (kept.path / "whole").write_text("x")
+    assert (kept.path / "whole").is_file()

@@ -169,11 +169,8 @@ def build(ctx: BuildContext) -> None:
     cmd = publish.command(sdk.path / "dotnet", work_project, app.path, opts)
     log.info("dotnet " + " ".join(shlex.quote(c) for c in cmd[1:]).replace(str(WORK_DIR) + "/", ""))
     with log.timed("dotnet publish"):
-        try:
+        with app.removed_on_failure():
             out = publish.run(cmd, WORK_DIR, _dotnet_env(ctx, sdk.path, packages.path))
-        except UserError:
-            app.remove()
-            raise
     for warning in publish.warnings(out, {str(WORK_DIR) + "/": "", str(sdk.path) + "/": "<sdk>/"}):
         log.detail(warning)
 

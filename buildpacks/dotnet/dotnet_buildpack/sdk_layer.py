@@ -23,7 +23,7 @@ def expected_metadata(sdk: SdkFile, arch: str) -> dict[str, str]:
 
 
 def install(layer: Layer, sdk: SdkFile, feed: Feed, log: Logger) -> None:
-    try:
+    with layer.removed_on_failure():
         with tempfile.TemporaryDirectory(prefix="funcpacks-dotnet-") as tmp:
             archive = Path(tmp) / Path(sdk.url).name
             with log.timed(f"download {feed.map(sdk.url)}"):
@@ -38,9 +38,6 @@ def install(layer: Layer, sdk: SdkFile, feed: Feed, log: Logger) -> None:
         if not (layer.path / "dotnet").is_file():
             raise UserError("the SDK archive has no 'dotnet' at its top", where=feed.map(sdk.url),
                             fix="the feed must carry the official archive layout")
-    except BaseException:
-        layer.remove()
-        raise
 
 
 def size_mb(path: Path) -> float:

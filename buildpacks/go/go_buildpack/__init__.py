@@ -115,11 +115,8 @@ def _toolchain(ctx: BuildContext, layers: Layers, src: Source, goenv: GoEnv, cre
     go_layer = layers.get("go")
     expected = {"version": req.version, "arch": ctx.target.arch, "layout": toolchain.LAYOUT}
     if not go_layer.reuse_or_reset(expected, log, f"Go {req.version} ({req.why})"):
-        try:
+        with go_layer.removed_on_failure():
             toolchain.install(go_layer, req, ctx.target.arch, goenv, log, creds.authorization)
-        except BaseException:
-            go_layer.remove()
-            raise
     go_layer.set_types(build=True, cache=True).write()
     return go_layer.path / "bin" / "go", req.version
 

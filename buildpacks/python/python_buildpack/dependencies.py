@@ -162,12 +162,8 @@ def build_layer(ctx: BuildContext, cfg: Config, interp: Interpreter, decl: Decla
         "layout": LAYOUT,
     }
     if not layer.reuse_or_reset(expected, log):
-        try:
+        with layer.removed_on_failure():
             _install(interp, decl, extra, layer, installer, _locker(ctx, interp, decl, installer, log), log)
-        except BaseException:
-            # Nothing half-written may be cached or exported.
-            layer.remove()
-            raise
     layer.set_types(launch=True, cache=True)
     layer.env_default("VIRTUAL_ENV", str(layer.path), scope="launch")
     layer.env_default("PYTHONUNBUFFERED", "1", scope="launch")
