@@ -14,7 +14,6 @@ The language buildpack writes them to launch.toml; the exporter sets them on the
 from __future__ import annotations
 
 import re
-import shlex
 from typing import Mapping
 
 from . import settings
@@ -79,13 +78,8 @@ def _image_labels(env: Mapping[str, str], log: Logger | None) -> dict[str, tuple
     s = settings.lookup(env, "image_labels", log)
     if s is None:
         return {}
-    try:
-        words = shlex.split(s.value)
-    except ValueError as exc:
-        raise UserError(f"{s.source} cannot be split into words: {exc}", where=s.source,
-                        fix="balance the quotes, e.g. BP_IMAGE_LABELS='team=payments \"description=my function\"'") from None
     found = {}
-    for word in words:
+    for word in settings.words(env, "image_labels"):
         key, sep, val = word.partition("=")
         if not sep:
             raise UserError(f"{s.source} has {word!r}, which is not key=value", where=s.source,

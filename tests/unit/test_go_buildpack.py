@@ -371,3 +371,18 @@ def test_ldflags_among_extra_go_flags_join_the_stripping_ones():
     import go_buildpack
     assert go_buildpack._take_ldflags(["-tags=x", "-ldflags=-X main.v=1", "-v", "-ldflags", "-X b=2"]) == (
         ["-tags=x", "-v"], ["-X main.v=1", "-X b=2"])
+
+
+def test_minor_version_means_the_newest_release_the_proxy_lists(tmp_path):
+    from go_buildpack import toolchain
+    from go_buildpack.proxy import GoEnv
+    listing = tmp_path / "proxy" / "golang.org" / "toolchain" / "@v" / "list"
+    listing.parent.mkdir(parents=True)
+    listing.write_text("v0.0.1-go1.24.2.linux-amd64\nv0.0.1-go1.24.11.linux-amd64\nv0.0.1-go1.24.12.linux-arm64\n"
+                       "v0.0.1-go1.25.1.linux-amd64\n")
+    goenv = GoEnv(goproxy=f"file:///nowhere,file://{tmp_path / 'proxy'}", gosumdb="off")
+    assert toolchain.newest_patch("1.24", "1.40.1", "amd64", goenv, lambda url: {}) == "1.24.11"
+    assert toolchain.newest_patch("1.40", "1.40.1", "amd64", goenv, lambda url: {}) == "1.40.1"  # the default's line
+    with pytest.raises(UserError) as err:
+        toolchain.newest_patch("1.23", "1.40.1", "amd64", goenv, lambda url: {})
+    assert "no Go 1.23.x release is listed" in err.value.what

@@ -124,7 +124,7 @@ def build(ctx: BuildContext) -> None:
     # A function hosted by Google.Cloud.Functions.Hosting is the web process, as in Go and Python.
     function_mode = target is not None and proj.references(project.GOOGLE_HOSTING)
     processes.check(ctx.app_dir, ctx.env, function_mode, log)
-    if target and proj.references(project.GOOGLE_HOSTING):
+    if function_mode:
         found = function_check.check(target.value, target.source, proj_path, proj_path.parent)
         log.info(f"function {target.value!r} ({target.source}): {found}; FUNCTION_TARGET for {project.GOOGLE_HOSTING}")
     feed = Feed.from_env(ctx.env, ctx.platform_dir)

@@ -89,12 +89,13 @@ def build(ctx: BuildContext) -> None:
     _write_sbom(ctx, go, out, env)
     function_layer.set_types(launch=True).write()
     log.info(f"{out.name}: {out} ({out.stat().st_size / 1e6:.1f} MB)")
-    # Procfile commands run through bash where the run image has it (as gcp-builder runs
-    # them); builder-go's static run image has no shell, so there they run directly.
     shutil.rmtree(module_source.ROOT, ignore_errors=True)
-    # Cleared first, so the processes are checked against what the image will hold.
+    # The source is cleared before the processes are checked, so they are checked against
+    # what the image will hold (the Procfile is read first: it may be cleared too).
     procfile = processes.read_procfile(ctx.app_dir)
     source.clear_if_asked(ctx.app_dir, ctx.env, log)
+    # Procfile commands run through bash where the run image has it (as gcp-builder runs
+    # them); builder-go's static run image has no shell, so there they run directly.
     runner = processes.Runner(shell=not processes.static_run_image(ctx.env), working_dir=ctx.app_dir,
                               search_path=[out.parent])
     built = Process("web", [str(out)], default=True)

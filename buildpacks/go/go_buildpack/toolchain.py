@@ -15,7 +15,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from funcpacks.download import open_url
 from funcpacks.errors import UserError
@@ -28,6 +28,27 @@ from .proxy import GoEnv
 MODULE = "golang.org/toolchain"
 # Bump when what is unpacked changes, so older cached toolchains are replaced.
 LAYOUT = "3"
+
+
+Headers = Callable[[str], dict[str, str]]
+
+
+def _no_headers(url: str) -> dict[str, str]:
+    return {}
+
+
+def _proxy_answers(goenv: GoEnv, path: str, headers: Headers, errors: list[str]) -> Iterator[tuple[str, str]]:
+    """(proxy, text) of each proxy of GOPROXY, in order, that answers `path`; the others'
+    failures go to `errors`."""
+    for proxy in goenv.proxies():
+        url = f"{proxy}/{path}"
+        try:
+            with open_url(url, headers=headers(url)) as resp:
+                text = resp.read().decode()
+        except UserError as exc:
+            errors.append(f"{proxy}: {exc.what}")
+            continue
+        yield proxy, text
 
 
 @dataclass(frozen=True)
@@ -71,20 +92,14 @@ def is_minor(version: str) -> bool:
     return re.fullmatch(r"\d+\.\d+", version) is not None
 
 
-def newest_patch(minor: str, default: str, arch: str, goenv: GoEnv, headers: "Headers") -> str:
+def newest_patch(minor: str, default: str, arch: str, goenv: GoEnv, headers: Headers) -> str:
     """The newest release of a minor line: the default toolchain when it is of that line,
     else what the proxy lists for golang.org/toolchain."""
     if default.startswith(minor + "."):
         return default
+    rx = re.compile(rf"^v0\.0\.1-go({re.escape(minor)}\.\d+)\.linux-{re.escape(arch)}$")
     found: list[str] = []
-    for proxy in goenv.proxies():
-        url = f"{proxy}/{MODULE}/@v/list"
-        try:
-            with open_url(url, headers=headers(url)) as resp:
-                listing = resp.read().decode()
-        except UserError:
-            continue
-        rx = re.compile(rf"^v0\.0\.1-go({re.escape(minor)}\.\d+)\.linux-{re.escape(arch)}$")
+    for _, listing in _proxy_answers(goenv, f"{MODULE}/@v/list", headers, []):
         found = [m.group(1) for m in map(rx.match, listing.split()) if m]
         if found:
             break
@@ -109,27 +124,13 @@ def h1_of_zip(path: Path) -> str:
     return "h1:" + base64.b64encode(hashlib.sha256("".join(lines).encode()).digest()).decode()
 
 
-Headers = Callable[[str], dict[str, str]]
-
-
-def _no_headers(url: str) -> dict[str, str]:
-    return {}
-
-
 def _lookup_h1(goenv: GoEnv, mod_version: str, headers: Headers) -> tuple[str | None, str]:
     """(expected h1 or None, how it was or was not obtained)."""
     if goenv.sumdb_off_for(MODULE):
         return None, "checksum database disabled for it (GOSUMDB/GONOSUMDB/GOPRIVATE)"
     name = goenv.gosumdb.split()[0].split("+")[0]
-    errors = []
-    for proxy in goenv.proxies():
-        url = f"{proxy}/sumdb/{name}/lookup/{MODULE}@{mod_version}"
-        try:
-            with open_url(url, headers=headers(url)) as resp:
-                text = resp.read().decode()
-        except UserError as exc:
-            errors.append(f"{proxy}: {exc.what}")
-            continue
+    errors: list[str] = []
+    for proxy, text in _proxy_answers(goenv, f"sumdb/{name}/lookup/{MODULE}@{mod_version}", headers, errors):
         for line in text.splitlines():
             parts = line.split()
             if len(parts) == 3 and parts[0] == MODULE and parts[1] == mod_version:
