@@ -12,13 +12,13 @@ tools:
 	@bash scripts/tools.sh
 
 stacks: tools
-	@$(PYTHON) scripts/stacks.py $(if $(EXTRA_CA_DIR),--extra-ca-dir $(EXTRA_CA_DIR))
+	@$(PYTHON) -m funcpacks_dev.images.stacks $(if $(EXTRA_CA_DIR),--extra-ca-dir $(EXTRA_CA_DIR))
 
 builder: stacks
-	@$(PYTHON) scripts/builder.py create
+	@$(PYTHON) -m funcpacks_dev.images.builder create
 
 demo: builder
-	@$(PYTHON) scripts/funcbuild.py demo
+	@$(PYTHON) -m funcpacks_dev.funcbuild demo
 
 # Unit tier only: the library and each buildpack's detect/build run as the lifecycle runs them.
 test-fast:
@@ -34,7 +34,7 @@ test-integration: builder
 # Benchmarks against a hand-written Dockerfile: QUICK=1 for one repetition of one sample.
 QUICK ?=
 bench: builder
-	@$(PYTHON) scripts/bench.py $(if $(QUICK),--quick)
+	@$(PYTHON) -m funcpacks_dev.bench $(if $(QUICK),--quick)
 
 # Publish the builders and stacks: make publish REGISTRY=<host>[:port]/<namespace>
 #   TAG=<tag> (default: versions.toml's), MIRRORS="<registry> ..." (run-image mirrors),
@@ -46,18 +46,18 @@ REGISTRY_CA ?=
 INSECURE ?=
 publish: builder
 	@test -n "$(REGISTRY)" || { echo "publish: set REGISTRY=<host>[:port]/<namespace>" >&2; exit 2; }
-	@$(PYTHON) scripts/publish.py push "$(REGISTRY)" $(if $(TAG),--tag "$(TAG)") \
+	@$(PYTHON) -m funcpacks_dev.images.publish push "$(REGISTRY)" $(if $(TAG),--tag "$(TAG)") \
 		$(foreach m,$(MIRRORS),--mirror "$(m)") $(if $(REGISTRY_CA),--ca-cert "$(REGISTRY_CA)") $(if $(INSECURE),--insecure)
 
 # deploy/ rendered for the last publish (builders pinned by digest) into build/deploy/.
 deploy-manifests:
-	@$(PYTHON) scripts/publish.py manifests
+	@$(PYTHON) -m funcpacks_dev.images.publish manifests
 
 registry-start: tools
-	@$(PYTHON) scripts/registry.py start
+	@$(PYTHON) -m funcpacks_dev.images.registry start
 
 registry-stop:
-	@$(PYTHON) scripts/registry.py stop
+	@$(PYTHON) -m funcpacks_dev.images.registry stop
 
 clean:
 	rm -rf build

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make tools`: installs and starts what the project needs, idempotently.
 #   - Debian packages (Docker engine, mmdebstrap, skopeo, registry, htpasswd, wrk)
-#   - the Python modules of the scripts, tests and benchmarks (pytest, PyYAML, matplotlib, requests)
+#   - the Python distributions of funcpacks_dev, the tests and the bench (versions.toml [host-python])
 #   - a Docker daemon (started here if none answers)
 #   - pack and the lifecycle, built from the Go module proxy at the pinned versions
 #   - the Shipwright harness (tools/shipwright-harness), built against the pinned Shipwright releases
@@ -14,7 +14,9 @@ mkdir -p "$TOOLS/bin"
 
 die() { echo "tools: $*" >&2; exit 1; }
 say() { echo "tools: $*"; }
-pin() { python3 "$ROOT/scripts/versions.py" get "$1"; }
+# The tooling is the funcpacks_dev package at the repository root.
+pin_cmd() { (cd "$ROOT" && python3 -m funcpacks_dev.versions "$@"); }
+pin() { pin_cmd get "$1"; }
 
 APT_PACKAGES=(docker.io mmdebstrap skopeo docker-registry apache2-utils wrk)
 
@@ -35,21 +37,19 @@ ensure_apt_packages() {
   fi
 }
 
-# Python modules of the scripts and tests (not of the buildpacks, which use the stdlib).
+# The host-side tooling's Python distributions (funcpacks_dev, tests, bench), at the
+# versions versions.toml [host-python] pins. Not the buildpacks': they run on the build image.
 ensure_python_modules() {
-  local missing=()
-  python3 -c 'import pytest' 2>/dev/null || missing+=(pytest)
-  python3 -c 'import yaml' 2>/dev/null || missing+=(pyyaml)
-  python3 -c 'import matplotlib' 2>/dev/null || missing+=(matplotlib)
-  python3 -c 'import requests' 2>/dev/null || missing+=(requests)
-  python3 -c 'import jinja2' 2>/dev/null || missing+=(jinja2)
-  if [ ${#missing[@]} -eq 0 ]; then
-    say "Python modules present (pytest, yaml, matplotlib, requests, jinja2)"
+  local missing
+  missing=$(pin_cmd host-python-missing) || die "could not read versions.toml [host-python]"
+  if [ -z "$missing" ]; then
+    say "Python modules present at their versions.toml [host-python] pins"
     return
   fi
-  say "installing Python modules: ${missing[*]}"
-  python3 -m pip install --quiet "${missing[@]}" >"$TOOLS/pip.log" 2>&1 \
-    || die "pip could not install ${missing[*]} (see $TOOLS/pip.log: $(tail -n 1 "$TOOLS/pip.log"))"
+  say "installing Python modules: $(echo $missing)"
+  # shellcheck disable=SC2086  # one requirement per word
+  python3 -m pip install --quiet $missing >"$TOOLS/pip.log" 2>&1 \
+    || die "pip could not install $(echo $missing) (see $TOOLS/pip.log: $(tail -n 1 "$TOOLS/pip.log"))"
 }
 
 # Downloads a module through the Go module proxy and copies it to a writable directory
@@ -93,7 +93,7 @@ ensure_lifecycle() {
   local version archive module
   version=$(pin lifecycle.version)
   module=$(pin lifecycle.module)
-  archive="$TOOLS/lifecycle/$(python3 -c "import sys; sys.path.insert(0, '$ROOT/scripts'); import versions; print(versions.lifecycle_archive_name())")"
+  archive="$TOOLS/lifecycle/$(pin_cmd lifecycle-archive)"
   if [ -s "$archive" ]; then
     say "lifecycle $version present ($archive)"
     return
@@ -104,7 +104,7 @@ ensure_lifecycle() {
   # The proxy does not serve kaniko (used only by the `extend` phase): build with our
   # stand-in package, which fails that phase with an explanation. See the file's comment.
   find "$src/internal/extend/kaniko" -name '*.go' ! -name '*_test.go' -delete
-  cp "$ROOT/scripts/lifecycle/dockerfile_applier.go" "$src/internal/extend/kaniko/"
+  cp "$ROOT/tools/lifecycle/dockerfile_applier.go" "$src/internal/extend/kaniko/"
   rm -f "$src"/internal/extend/kaniko/*_test.go
   local commit ldflags
   commit=$(cat "$src/.origin-commit")

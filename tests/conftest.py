@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "src")]
+import tomli_w
 
-import builder  # noqa: E402
-import mirrors  # noqa: E402
-from funcpacks import tomlw  # noqa: E402
+from funcpacks_dev.images import builder
+from funcpacks_dev.testing import mirrors
 
 # Variables a developer's shell may carry that would change what pip or the buildpacks
 # do; the lifecycle gives buildpacks only the platform env and its own CNB_* variables.
@@ -32,15 +29,6 @@ def packaged(tmp_path_factory) -> dict[str, Path]:
 def bp(packaged, request) -> Path:
     """The packaged buildpack named by the test module's BUILDPACK."""
     return packaged[request.module.BUILDPACK]
-
-
-@pytest.fixture(scope="module")
-def buildpack_modules(packaged, request):
-    """Makes the module's buildpack package importable, as its bin/ entry points do."""
-    path = str(packaged[request.module.BUILDPACK])
-    sys.path.insert(0, path)
-    yield
-    sys.path.remove(path)
 
 
 @dataclass
@@ -99,7 +87,7 @@ class Lifecycle:
         layers = self.layers(bp_dir)
         layers.mkdir(parents=True, exist_ok=True)
         bp_plan = self.root / "bp-plan.toml"
-        bp_plan.write_text(tomlw.dumps({"entries": plan_entries or []}))
+        bp_plan.write_text(tomli_w.dumps({"entries": plan_entries or []}))
         env = self.base_env(platform_env or {})
         env.update({"CNB_LAYERS_DIR": str(layers), "CNB_BP_PLAN_PATH": str(bp_plan),
                     "CNB_BUILDPACK_DIR": str(bp_dir)})
@@ -121,7 +109,7 @@ class Lifecycle:
                 toml.unlink()
                 subprocess.run(["rm", "-rf", str(layer_dir)], check=True)
                 continue
-            toml.write_text(tomlw.dumps({"metadata": data["metadata"]}) if data.get("metadata") else "")
+            toml.write_text(tomli_w.dumps({"metadata": data["metadata"]}) if data.get("metadata") else "")
 
 
 @pytest.fixture

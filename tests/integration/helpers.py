@@ -1,4 +1,4 @@
-"""Helpers of the integration tier: pack builds through scripts/funcbuild.py, image
+"""Helpers of the integration tier: pack builds through funcpacks_dev/funcbuild.py, image
 inspection, layer digests."""
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import tarfile
 from pathlib import Path
 from typing import Iterator
 
-import funcbuild
-from http_servers import serving
-import versions
+from funcpacks_dev import funcbuild
+from funcpacks_dev import versions
+from funcpacks_dev.testing.http_servers import serving
 
 SAMPLES = versions.ROOT / "samples"
 # Every manifest type: with only OCI types the registry rewrites a Docker v2 manifest to

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 
-import bench
-import versions
+from funcpacks_dev import bench
+from funcpacks_dev import versions
 
 
 def test_quick_bench_writes_json_and_chart(tmp_path):
-    proc = subprocess.run(["python3", "scripts/bench.py", "--quick", "--requests", "50", "--wrk-seconds", "1",
+    proc = subprocess.run(["python3", "-m", "funcpacks_dev.bench", "--quick", "--requests", "50", "--wrk-seconds", "1",
                            "--out", str(tmp_path), "--no-docs"], cwd=versions.ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "cold build" in proc.stdout and "| sample | metric |" in proc.stdout

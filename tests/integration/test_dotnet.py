@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-import funcbuild
-import mirrors
-import versions
+from funcpacks_dev import funcbuild
+from funcpacks_dev import versions
+from funcpacks_dev.testing import mirrors
 from helpers import (SAMPLES, build, copy_sample, image_entries, image_file_names, inspect, layer_shas, must_build,
                      remove_image)
-from http_servers import file_server
-from mirrors import DEPS
+from funcpacks_dev.testing.http_servers import file_server
+from funcpacks_dev.testing.mirrors import DEPS
 
 BP = "funcpacks/dotnet"
 BP_LAYERS = "layers/funcpacks_dotnet"

@@ -8,7 +8,7 @@ import tarfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import versions
+from funcpacks_dev import versions
 from helpers import image_file_names, inspect
 
 ROOT = versions.ROOT
@@ -50,7 +50,7 @@ def test_missing_go_binary_stops_make_with_one_line(tmp_path):
 
 def test_missing_docker_daemon_stops_stacks_with_one_line():
     env = dict(os.environ, DOCKER_HOST="unix:///nonexistent/docker.sock")
-    proc = run(["python3", "scripts/stacks.py"], env=env)
+    proc = run(["python3", "-m", "funcpacks_dev.images.stacks"], env=env)
     assert proc.returncode == 1
     assert proc.stderr.strip() == "stacks: no Docker daemon answers: run 'make tools'"
 
@@ -100,7 +100,7 @@ def test_stack_images_labels_user_env():
 
 def test_unchanged_stack_definitions_reuse_images():
     before = {k: inspect(DATA["images"][k])["Id"] for k in ("build", "run", "run-static", "run-cc")}
-    proc = run(["python3", "scripts/stacks.py"])
+    proc = run(["python3", "-m", "funcpacks_dev.images.stacks"])
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("is up to date") == 4
     assert {k: inspect(DATA["images"][k])["Id"] for k in ("build", "run", "run-static", "run-cc")} == before
@@ -118,7 +118,7 @@ def test_stack_rootfs_is_reproducible(tmp_path):
     """Two builds from clean give bit-identical root filesystem tarballs."""
     def build(n: int) -> Path:
         out = tmp_path / f"run{n}"
-        proc = run(["python3", "scripts/stacks.py", "--rootfs-only", str(out)])
+        proc = run(["python3", "-m", "funcpacks_dev.images.stacks", "--rootfs-only", str(out)])
         assert proc.returncode == 0, proc.stderr
         return out
 
@@ -159,7 +159,7 @@ def test_extra_ca_option_bakes_certificates_into_the_stack(tmp_path):
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(tmp_path / "k"),
                     "-out", str(cas / "corp.pem"), "-days", "1", "-subj", "/CN=funcpacks baked CA"],
                    check=True, capture_output=True)
-    proc = run(["python3", "scripts/stacks.py", "--only", "run", "--rootfs-only", str(tmp_path / "out"),
+    proc = run(["python3", "-m", "funcpacks_dev.images.stacks", "--only", "run", "--rootfs-only", str(tmp_path / "out"),
                 "--extra-ca-dir", str(cas)])
     assert proc.returncode == 0, proc.stderr
     with tarfile.open(tmp_path / "out" / "run-rootfs.tar") as tar:

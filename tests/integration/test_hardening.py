@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-import builder
-import funcbuild
-import mirrors
-import versions
+from funcpacks_dev import funcbuild
+from funcpacks_dev import versions
+from funcpacks_dev.images import builder
+from funcpacks_dev.testing import mirrors
 from helpers import SAMPLES, copy_sample, image_entries, inspect, must_build, remove_image
 
 DATA = versions.load()

@@ -14,12 +14,12 @@ import pytest
 import requests
 import yaml
 
-import builder
-import funcbuild
-import publish
-import registry
-import strategy_runner
-import versions
+from funcpacks_dev import funcbuild
+from funcpacks_dev import versions
+from funcpacks_dev.images import builder
+from funcpacks_dev.images import publish
+from funcpacks_dev.images import registry
+from funcpacks_dev.testing import strategy_runner
 from helpers import SAMPLES, inspect, manifest_digest, remove_image
 
 DATA = versions.load()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import funcbuild
+from funcpacks_dev import funcbuild
 from helpers import SAMPLES, build, copy_sample, image_file_names, inspect, must_build, recording_server, remove_image
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "python"
@@ -158,7 +158,7 @@ def test_uv_uses_the_index_settings_given_to_pip_and_keeps_credentials_out(tag, 
 
 def test_vendored_wheels_build_with_the_index_unreachable(tag, tmp_path):
     """An air-gapped build: every wheel in the source, the index a closed port."""
-    import versions
+    from funcpacks_dev import versions
     app = copy_sample("python-no-requirements", tmp_path)
     pin = versions.get("python.functions-framework")
     subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:", "--python-version",

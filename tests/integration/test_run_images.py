@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-import versions
+from funcpacks_dev import versions
 from helpers import image_entries, inspect
 
 ROOT = versions.ROOT
@@ -140,7 +140,7 @@ def test_a_bad_package_list_fails_naming_the_package_and_tags_nothing(tmp_path, 
     lines.insert(len(lines) - 1 if file == "remove" else len(lines), line)  # dpkg stays last
     path.write_text("\n".join(lines) + "\n")
     before = inspect(IMAGES["run"])["Id"]
-    proc = run(["python3", "scripts/stacks.py", "--stacks-dir", str(definitions), "--only", "run"])
+    proc = run(["python3", "-m", "funcpacks_dev.images.stacks", "--stacks-dir", str(definitions), "--only", "run"])
     assert proc.returncode == 1
     assert needle in proc.stderr and str(path.parent) in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr

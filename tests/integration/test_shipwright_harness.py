@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-import manifests
-import strategy
-import strategy_runner
-import versions
+from funcpacks_dev import versions
+from funcpacks_dev.generate import manifests
+from funcpacks_dev.generate import strategy
+from funcpacks_dev.testing import strategy_runner
 
 DATA = versions.load()
 SHIPWRIGHTS = ["openfunction", "current"]
@@ -119,7 +119,7 @@ def test_a_variable_no_parameter_declares_is_refused_by_tekton(tmp_path):
 
 def test_deploy_manifests_agree_with_versions():
     for path, text in strategy.expected().items():
-        assert path.read_text() == text, f"{path} is stale: run python3 scripts/strategy.py write"
+        assert path.read_text() == text, f"{path} is stale: run python3 -m funcpacks_dev.generate.strategy write"
     for api in ("v1alpha1", "v1beta1"):
         doc = yaml.safe_load((strategy.OUT_DIR / f"funcpacks-{api}.yaml").read_text())
         params = {p["name"]: p.get("default") for p in doc["spec"]["parameters"]}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import bench
+from funcpacks_dev import bench
 
 
 def test_ratios_are_computed_pair_by_pair():

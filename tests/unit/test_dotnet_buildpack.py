@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-import mirrors
-from mirrors import dotnet_feed_binding, nuget_binding
+from funcpacks_dev.testing import mirrors
+from funcpacks_dev.testing.mirrors import dotnet_feed_binding, nuget_binding
 from funcpacks.errors import UserError
 
 FIXTURE_FEED = Path(__file__).parent / "fixtures" / "dotnet-feed"
@@ -21,7 +21,6 @@ WEB_PROJECT = ('<Project Sdk="Microsoft.NET.Sdk.Web">\n  <PropertyGroup>\n    <T
 
 
 BUILDPACK = "dotnet"
-pytestmark = pytest.mark.usefixtures("buildpack_modules")
 
 
 def fixture_feed():
@@ -344,7 +343,7 @@ def test_build_publishes_with_a_runtime_layer_that_runs_the_app(lifecycle, bp, d
     import subprocess
     import tomllib
 
-    from funcbuild import free_port, wait_http
+    from funcpacks_dev.funcbuild import free_port, wait_http
     shutil.copytree(Path(__file__).parents[2] / "samples" / "hello-world-dotnet", lifecycle.app, dirs_exist_ok=True)
     nuget_binding(lifecycle.platform / "bindings" / "nuget", str(dotnet_deps / "nuget"))
     env = {**_mirror_env(dotnet_deps), "GOOGLE_FUNCTION_TARGET": "helloworld", "GOOGLE_FUNCTION_SIGNATURE_TYPE": "http",

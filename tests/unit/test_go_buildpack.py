@@ -9,7 +9,6 @@ from funcpacks.log import Logger
 
 
 BUILDPACK = "go"
-pytestmark = pytest.mark.usefixtures("buildpack_modules")
 
 
 def test_detect_go_mod_or_go_files(lifecycle, bp):
@@ -91,7 +90,7 @@ DEFAULT = "default"  # stands for versions.toml's [go] toolchain
 def test_toolchain_choice(go_line, toolchain_line, explicit, want):
     from go_buildpack import gomod, toolchain
     mod = gomod.GoMod(module="m", go=go_line, toolchain=toolchain_line)
-    import versions
+    from funcpacks_dev import versions
     default = versions.get("go.toolchain")
     assert toolchain.resolve(explicit, "FUNC_RUNTIME_VERSION", mod, default).version == (default if want == DEFAULT else want)
 

@@ -1,4 +1,4 @@
-"""The shared buildpack library: TOML writer, layers, launch, SBOM, settings, bindings."""
+"""The shared buildpack library: layer and plan TOML, layers, launch, SBOM, settings, bindings."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,7 @@ import tomllib
 
 import pytest
 
-from funcpacks import bindings, sbom, settings, tomlw
+from funcpacks import bindings, sbom, settings
 from funcpacks.context import BuildPlan
 from funcpacks.errors import UserError
 from funcpacks.launch import Launch, Process
@@ -16,16 +16,18 @@ from funcpacks.layers import Layer, Layers
 from funcpacks.log import Logger
 
 
-def test_toml_writer_round_trips_cnb_shapes():
-    data = {
-        "api": "0.10",
+def test_layer_toml_round_trips_metadata_of_every_shape(tmp_path):
+    metadata = {
         "quoted": 'a "b" \\ c\nnew line',
-        "types": {"launch": True, "build": False, "cache": True},
-        "metadata": {"list": [1, "two"], "inline": {"k": "v"}, "nested": {"deep": {"x": 1}}},
-        "processes": [{"type": "web", "command": ["a", "b c"], "default": True}, {"type": "w2", "command": ["x"]}],
+        "list": [1, "two"], "inline": {"k": "v"}, "nested": {"deep": {"x": 1}},
+        "entries": [{"type": "web", "command": ["a", "b c"], "default": True}, {"type": "w2", "command": ["x"]}],
         "weird key.with dots": 1,
     }
-    assert tomllib.loads(tomlw.dumps(data)) == data
+    layer = Layers(tmp_path).get("deps")
+    layer.metadata = metadata
+    layer.set_types(launch=True, cache=True).write()
+    assert tomllib.loads(layer.toml_path.read_text()) == {
+        "types": {"launch": True, "build": False, "cache": True}, "metadata": metadata}
 
 
 def test_build_plan_written_as_toml(tmp_path):

@@ -1,4 +1,4 @@
-"""scripts/publish.py without a registry: what REGISTRY may be, the names images get there,
+"""funcpacks_dev/images/publish.py without a registry: what REGISTRY may be, the names images get there,
 the builder.toml it makes, and how a registry's refusal is told."""
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import tomllib
 
 import pytest
 
-import builder
-import publish
-import versions
+from funcpacks_dev import versions
+from funcpacks_dev.images import builder
+from funcpacks_dev.images import publish
 
 DATA = versions.load()
 TAG = publish.default_tag(DATA)

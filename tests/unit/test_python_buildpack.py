@@ -173,7 +173,7 @@ def test_unsatisfiable_requirement_shows_pips_reason_and_caches_nothing(lifecycl
 
 def test_function_mode_adds_default_framework_pin(lifecycle, bp, wheelhouse):
     """The default pin comes from versions.toml; offline, pip's failure names exactly it."""
-    import versions
+    from funcpacks_dev import versions
     pin = versions.get("python.functions-framework")
     write(lifecycle.app, {"main.py": HELLO})
     res = lifecycle.build(bp, {"FUNC_NAME": "hello_world", **offline_pip(wheelhouse)})

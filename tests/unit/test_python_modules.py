@@ -10,7 +10,6 @@ from funcpacks.errors import UserError
 
 
 BUILDPACK = "python"
-pytestmark = pytest.mark.usefixtures("buildpack_modules")
 
 
 class FakeSource:

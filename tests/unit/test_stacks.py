@@ -6,8 +6,8 @@ import tarfile
 
 import pytest
 
-import stacks
-import versions
+from funcpacks_dev import versions
+from funcpacks_dev.images import stacks
 
 
 def test_dockerfiles_carry_cnb_labels_env_and_user_from_versions():

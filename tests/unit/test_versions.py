@@ -4,8 +4,8 @@ from __future__ import annotations
 import subprocess
 import tomllib
 
-import builder
-import versions
+from funcpacks_dev import versions
+from funcpacks_dev.images import builder
 
 ROOT = versions.ROOT
 
@@ -70,10 +70,10 @@ def test_generated_builder_toml_uses_versions(tmp_path):
 
 
 def test_function_manifests_match_versions_and_samples():
-    import manifests
+    from funcpacks_dev.generate import manifests
     files = manifests.expected()
     for path, text in files.items():
-        assert path.read_text() == text, f"{path} is stale: run python3 scripts/manifests.py write"
+        assert path.read_text() == text, f"{path} is stale: run python3 -m funcpacks_dev.generate.manifests write"
         assert f'builder: "{versions.get("images.builder")}"' in text or \
             f'builder: "{versions.get("images.builder-go")}"' in text
     # every sample has a Function CR and every CR a sample
@@ -85,7 +85,7 @@ def test_top_level_builder_tomls_are_generated_from_versions():
     files = builder.top_level_files()
     assert sorted(p.name for p in files) == ["builder-go.toml", "builder.toml"]
     for path, text in files.items():
-        assert path.read_text() == text, f"{path.name} is stale: run python3 scripts/builder.py toml write"
+        assert path.read_text() == text, f"{path.name} is stale: run python3 -m funcpacks_dev.images.builder toml write"
         doc = tomllib.loads(text)
         # every path it names is the packaged buildpacks' or the lifecycle tarball make tools builds
         assert all(bp["uri"].startswith("build/buildpacks/") for bp in doc["buildpacks"])
@@ -93,17 +93,17 @@ def test_top_level_builder_tomls_are_generated_from_versions():
 
 
 def test_readme_settings_reference_is_the_settings_table():
-    import settings_reference
+    from funcpacks_dev.generate import settings_reference
     from funcpacks import settings
     (path, text), = settings_reference.expected().items()
-    assert path.read_text() == text, "README.md's settings reference is stale: run python3 scripts/settings_reference.py write"
+    assert path.read_text() == text, "README.md's settings reference is stale: run python3 -m funcpacks_dev.generate.settings_reference write"
     for d in settings.TABLE:
         for name in d.names:
             assert f"`{name}`" in text
 
 
 def test_poetry_tool_lock_pins_what_versions_says():
-    import tool_locks
+    from funcpacks_dev.generate import tool_locks
     assert tool_locks.check(versions.load()) == []
     lines = tool_locks.LOCK.read_text().splitlines()
     pinned = [ln for ln in lines if ln and not ln.startswith((" ", "#"))]

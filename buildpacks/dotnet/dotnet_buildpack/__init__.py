@@ -22,7 +22,7 @@ BUILDPACK = "funcpacks/dotnet"
 # The source is published from a copy: bin/ and obj/ never land in the user's directory.
 WORK_DIR = Path("/tmp/funcpacks-dotnet/src")
 HOME_DIR = Path("/tmp/funcpacks-dotnet/home")
-PORT_ENV = "libexec/port-env"  # built by scripts/builder.py from port-env/main.go
+PORT_ENV = "libexec/port-env"  # built by funcpacks_dev/images/builder.py from port-env/main.go
 
 
 def _project_setting(env, log: Logger | None = None) -> settings.Setting | None:

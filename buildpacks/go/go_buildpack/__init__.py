@@ -20,7 +20,7 @@ from .module_source import GENERATED, GOPATH, VENDORED, Source
 from .proxy import GoEnv
 
 BUILDPACK = "funcpacks/go"
-DEFAULTS_FILE = "go-defaults.toml"  # written by scripts/builder.py from versions.toml
+DEFAULTS_FILE = "go-defaults.toml"  # written by funcpacks_dev/images/builder.py from versions.toml
 FRAMEWORK_PINS = {functions.OPENFUNCTION: "openfunction-framework", functions.GOOGLE: "google-framework"}
 
 

@@ -15,7 +15,7 @@ from funcpacks.log import Logger
 from . import config, dependencies, function_check, package_manager, requirements, runtime
 
 BUILDPACK = "funcpacks/python"
-# The default functions-framework pin; scripts/builder.py writes it from versions.toml.
+# The default functions-framework pin; funcpacks_dev/images/builder.py writes it from versions.toml.
 DEFAULT_FRAMEWORK_FILE = "framework-version"
 
 

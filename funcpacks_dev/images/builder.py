@@ -1,13 +1,14 @@
 """`make builder`: package the buildpacks and create the builder image with pack.
 
 Packaging makes each buildpack self-contained (pack copies the directory as-is): the
-shared library goes to <buildpack>/lib/funcpacks and its entry point becomes bin/detect
-and bin/build. builder.toml and builder-go.toml, at the top of the repository, are
-generated from versions.toml with scripts/templates/builder.toml.j2 and committed.
+shared library goes to <buildpack>/lib/funcpacks, the buildpack's own package to
+lib/<module>, the entry point (funcpacks/entrypoint.py) to lib/__main__.py, and bin/detect
+and bin/build are the wrapper that runs lib/ (funcpacks/bin-wrapper.sh). builder.toml and builder-go.toml, at the top of the repository, are
+generated from versions.toml with funcpacks_dev/templates/builder.toml.j2 and committed.
 
-    python3 scripts/builder.py package DIR       # only package the buildpacks into DIR
-    python3 scripts/builder.py toml write|check  # (re)write / check builder.toml, builder-go.toml
-    python3 scripts/builder.py create            # package, then pack builder create from them
+    python3 -m funcpacks_dev.images.builder package DIR       # only package the buildpacks into DIR
+    python3 -m funcpacks_dev.images.builder toml write|check  # (re)write / check builder.toml, builder-go.toml
+    python3 -m funcpacks_dev.images.builder create            # package, then pack builder create from them
 """
 from __future__ import annotations
 
@@ -22,15 +23,13 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import generated_files  # noqa: E402
-import versions  # noqa: E402
+import tomli_w
 
-sys.path.insert(0, str(versions.ROOT / "src"))
-from funcpacks import tomlw  # noqa: E402
+from funcpacks_dev import versions
+from funcpacks_dev.generate import generated_files
 
 ROOT = versions.ROOT
-SRC_LIB = ROOT / "src" / "funcpacks"
+SRC_LIB = ROOT / "funcpacks"
 BUILDPACKS_SRC = ROOT / "buildpacks"
 BUILD_DIR = ROOT / "build"
 TOOLS = ROOT / ".tools"
@@ -59,7 +58,7 @@ class Flavor:
 # python: a Go function's image is its binary plus certificates and time zones). A
 # dedicated builder rather than run-image selection by an image extension: extensions
 # need the lifecycle's extender, which these lifecycles are built without (see
-# scripts/lifecycle/dockerfile_applier.go), and a builder name is what OpenFunction's
+# tools/lifecycle/dockerfile_applier.go), and a builder name is what OpenFunction's
 # spec.build.builder and pack's --builder already take.
 FLAVORS = (
     Flavor("builder", "run", tuple(LANGUAGE_BUILDPACKS), "funcpacks: Go, .NET and Python functions on Debian {debian}"),
@@ -98,17 +97,22 @@ def package_buildpacks(dest: Path, data: dict | None = None) -> dict[str, Path]:
         target = dest / name
         if target.exists():
             shutil.rmtree(target)
-        shutil.copytree(src, target, ignore=ignore)
+        # The buildpack's own package goes next to the library in lib/, the directory its
+        # bin/ wrappers run (funcpacks/entrypoint.py); everything else stays where it is.
+        module = descriptor(src)["metadata"]["module"]
+        shutil.copytree(src, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", module))
+        shutil.copytree(src / module, target / "lib" / module, ignore=ignore)
         shutil.copytree(SRC_LIB, target / "lib" / "funcpacks", ignore=ignore)
+        shutil.copy(SRC_LIB / "entrypoint.py", target / "lib" / "__main__.py")
         (target / "bin").mkdir(exist_ok=True)
         for phase in ("detect", "build"):
-            shutil.copy(SRC_LIB / "entrypoint.py", target / "bin" / phase)
+            shutil.copy(SRC_LIB / "bin-wrapper.sh", target / "bin" / phase)
             os.chmod(target / "bin" / phase, 0o755)
         if name == "python":
             (target / "framework-version").write_text(data["python"]["functions-framework"] + "\n")
             (target / "uv-requirement.txt").write_text(versions.uv_requirement(data))
         if name == "go":
-            (target / "go-defaults.toml").write_text(tomlw.dumps(data["go"]))
+            (target / "go-defaults.toml").write_text(tomli_w.dumps(data["go"]))
         if name == "dotnet":
             build_port_env(target)
         out[name] = target
@@ -130,7 +134,7 @@ def build_port_env(packaged: Path) -> None:
     shutil.rmtree(src)
 
 
-TEMPLATES = ROOT / "scripts" / "templates"
+TEMPLATES = ROOT / "funcpacks_dev" / "templates"
 # The builder definitions at the top of the repository, for `pack builder create --config`.
 TOP_LEVEL = {flavor_key: ROOT / f"{flavor_key}.toml" for flavor_key in ("builder", "builder-go")}
 
@@ -148,7 +152,7 @@ def builder_toml(data: dict, packaged: dict[str, Path], toml_dir: Path, flavor: 
                  run_mirrors: list[str] | None = None, usage: str = "") -> str:
     """builder.toml for pack; paths are relative to toml_dir (where the file is written).
     The build and run image references default to versions.toml's names; a published
-    builder names its registry's copies (scripts/publish.py)."""
+    builder names its registry's copies (funcpacks_dev/images/publish.py)."""
     def rel(p: Path) -> str:
         return os.path.relpath(p, toml_dir)
 
@@ -180,7 +184,7 @@ def top_level_files(data: dict | None = None) -> dict[Path, str]:
     files = {}
     for flavor in FLAVORS:
         image = data["images"][flavor.image_key]
-        usage = (f"After 'make builder' (or 'python3 scripts/builder.py package build/buildpacks'): "
+        usage = (f"After 'make builder' (or 'python3 -m funcpacks_dev.images.builder package build/buildpacks'): "
                  f"pack builder create {image} --config {flavor.image_key}.toml")
         files[TOP_LEVEL[flavor.image_key]] = builder_toml(data, packaged, ROOT, flavor, usage=usage)
     return files
@@ -218,7 +222,7 @@ def create(data: dict) -> None:
     for flavor in FLAVORS:
         toml_path = TOP_LEVEL[flavor.image_key]
         if not toml_path.exists() or toml_path.read_text() != files[toml_path]:
-            raise BuilderError(f"{toml_path.name} does not match versions.toml: run 'python3 scripts/builder.py toml write'")
+            raise BuilderError(f"{toml_path.name} does not match versions.toml: run 'python3 -m funcpacks_dev.images.builder toml write'")
         image = data["images"][flavor.image_key]
         stamp = BUILD_DIR / f"{flavor.image_key}.inputs"
         digest = inputs_digest(toml_path, packaged, data)
@@ -258,9 +262,9 @@ def main(argv: list[str]) -> int:
         if argv[:1] == ["package"] and len(argv) == 2:
             package_buildpacks(Path(argv[1]), data)
         elif argv[:1] == ["toml"]:
-            return generated_files.main(argv[1:], top_level_files(data), "builder",
-                                        "python3 scripts/builder.py toml write|check",
-                                        "python3 scripts/builder.py toml write")
+            return generated_files.main(argv[1:], top_level_files(data), "funcpacks_dev.images.builder",
+                                        "python3 -m funcpacks_dev.images.builder toml write|check",
+                                        "python3 -m funcpacks_dev.images.builder toml write")
         elif argv == ["create"]:
             create(data)
         else:

@@ -1,9 +1,9 @@
 """Run an OpenFunction Function's build the way a cluster runs it, without a cluster.
 
-    python3 scripts/strategy_runner.py --function deploy/openfunction/hello-world-go.yaml \\
+    python3 -m funcpacks_dev.testing.strategy_runner --function deploy/openfunction/hello-world-go.yaml \\
         --shipwright current --repository . --image 127.0.0.1:5000/fn/hello:latest \\
         [--param NAME=VALUE ...] [--volume-dir NAME=DIR ...] [--home DIR] [--work DIR]
-    python3 scripts/strategy_runner.py --function F --shipwright openfunction --print-taskrun
+    python3 -m funcpacks_dev.testing.strategy_runner --function F --shipwright openfunction --print-taskrun
 
 Two halves:
   1. The Shipwright harness (tools/shipwright-harness, built by `make tools`) makes the
@@ -36,9 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import versions  # noqa: E402
-from funcbuild import key_value  # noqa: E402
+from funcpacks_dev import versions
+from funcpacks_dev.cli_args import key_value
 
 HARNESS_DIR = versions.ROOT / ".tools" / "bin"
 # --shipwright NAME -> (harness binary, strategy API version it reads)

@@ -9,7 +9,8 @@ import json
 import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from funcpacks_dev.versions import ROOT
+
 DEPS = Path(os.environ.get("FUNCPACKS_DEPS") or ROOT.parent / "shared" / "deps")
 # Where builds see DEPS: mounted read-only with `pack build --volume`.
 CONTAINER_DEPS = "/deps"

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import tomlw
+import tomli_w
 
 
 @dataclass
@@ -39,4 +39,4 @@ class Launch:
             data["labels"] = [{"key": k, "value": v} for k, v in sorted(self.labels.items())]
         if self.processes:
             data["processes"] = [p.to_toml() for p in self.processes]
-        (layers_dir / "launch.toml").write_text(tomlw.dumps(data))
+        (layers_dir / "launch.toml").write_text(tomli_w.dumps(data))

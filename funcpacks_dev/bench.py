@@ -10,7 +10,7 @@ sequential requests after a warm-up, and throughput at concurrency 16 with wrk.
 Writes bench/results/<timestamp>.json (+ latest.json), bench/results/latest.png, and the
 table section of docs/benchmarks.md. Nothing here asserts a time.
 
-    python3 scripts/bench.py [--quick] [--reps N] [--samples a,b] [--requests N] [--wrk-seconds S]
+    python3 -m funcpacks_dev.bench [--quick] [--reps N] [--samples a,b] [--requests N] [--wrk-seconds S]
 """
 from __future__ import annotations
 
@@ -32,12 +32,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import funcbuild  # noqa: E402
-import mirrors  # noqa: E402
-import registry  # noqa: E402
-import versions  # noqa: E402
-from http_servers import file_server  # noqa: E402
+from funcpacks_dev import funcbuild
+from funcpacks_dev import versions
+from funcpacks_dev.images import registry
+from funcpacks_dev.testing import mirrors
+from funcpacks_dev.testing.http_servers import file_server
 
 ROOT = versions.ROOT
 RESULTS_DIR = ROOT / "bench" / "results"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from . import tomlw
+import tomli_w
 
 
 def _path(env: Mapping[str, str], name: str, argv: list[str], index: int) -> Path:
@@ -91,7 +91,7 @@ class BuildPlan:
             data["provides"] = self.provides
         if self.requires:
             data["requires"] = self.requires
-        path.write_text(tomlw.dumps(data))
+        path.write_text(tomli_w.dumps(data))
 
 
 @dataclass

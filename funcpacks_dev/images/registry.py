@@ -1,7 +1,7 @@
 """A local OCI registry on 127.0.0.1 (Debian's docker-registry, distribution 2.8).
 
-    python3 scripts/registry.py start [--dir DIR]   # prints the address; idempotent
-    python3 scripts/registry.py stop  [--dir DIR]
+    python3 -m funcpacks_dev.images.registry start [--dir DIR]   # prints the address; idempotent
+    python3 -m funcpacks_dev.images.registry stop  [--dir DIR]
 
 Storage and config live in DIR (default .tools/registry); stop removes the storage.
 """
@@ -18,8 +18,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import versions  # noqa: E402
+from funcpacks_dev import versions
 
 DEFAULT_DIR = versions.ROOT / ".tools" / "registry"
 BINARY = "docker-registry"

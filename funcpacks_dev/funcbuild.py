@@ -1,8 +1,8 @@
 """Build and run a function with the funcpacks builder, the way `make demo` does.
 
-    python3 scripts/funcbuild.py build --path DIR --tag IMAGE [--env K=V ...] [-- extra pack args]
-    python3 scripts/funcbuild.py run IMAGE [--env K=V ...]        # runs, waits for HTTP 200, prints it
-    python3 scripts/funcbuild.py demo
+    python3 -m funcpacks_dev.funcbuild build --path DIR --tag IMAGE [--env K=V ...] [-- extra pack args]
+    python3 -m funcpacks_dev.funcbuild run IMAGE [--env K=V ...]        # runs, waits for HTTP 200, prints it
+    python3 -m funcpacks_dev.funcbuild demo
 
 `build` runs `pack build` with the builder from versions.toml, --network host, and the
 host's extra CA certificates (/usr/local/share/ca-certificates) passed as a service
@@ -24,9 +24,9 @@ import uuid
 from pathlib import Path
 from typing import Iterator
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import builder  # noqa: E402
-import versions  # noqa: E402
+from funcpacks_dev import versions
+from funcpacks_dev.cli_args import key_value
+from funcpacks_dev.images import builder
 
 ROOT = versions.ROOT
 HOST_CA_DIR = Path("/usr/local/share/ca-certificates")
@@ -132,14 +132,6 @@ def container_logs(name: str) -> str:
     """The container's stdout and stderr, interleaved."""
     return subprocess.run(["docker", "logs", name], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True).stdout
-
-
-def key_value(text: str) -> tuple[str, str]:
-    """argparse type of the scripts' repeatable NAME=VALUE options."""
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=VALUE")
-    return key, value
 
 
 def demo() -> int:

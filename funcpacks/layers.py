@@ -12,7 +12,8 @@ import tomllib
 from pathlib import Path
 from typing import Any, Iterator
 
-from . import tomlw
+import tomli_w
+
 from .log import Logger
 
 RESERVED = {"build", "launch", "store"}
@@ -108,7 +109,7 @@ class Layer:
         data: dict[str, Any] = {"types": {"launch": self.launch, "build": self.build, "cache": self.cache}}
         if self.metadata:
             data["metadata"] = self.metadata
-        self.toml_path.write_text(tomlw.dumps(data))
+        self.toml_path.write_text(tomli_w.dumps(data))
 
     # -- environment ---------------------------------------------------------------------
     def _env_file(self, var: str, suffix: str, scope: str | None, process: str | None) -> Path:

@@ -3,7 +3,7 @@
 One table: every setting's names in order of precedence (gcp-builder's GOOGLE_*, then
 OpenFunction's FUNC_*, then Paketo's BP_*), the languages that read it and what it means.
 Every buildpack reads settings through it, and the README's settings reference is
-generated from it (scripts/settings_reference.py), so the two cannot drift.
+generated from it (funcpacks_dev/generate/settings_reference.py), so the two cannot drift.
 """
 from __future__ import annotations
 

@@ -1,8 +1,11 @@
 """Read the pinned versions and image names from versions.toml (the one source of truth).
 
-Usable as a module (``load()``) and from shell scripts and the Makefile:
+Usable as a module (``load()``) and from shell scripts and the Makefile (from the
+repository root):
 
-    python3 scripts/versions.py get lifecycle.version
+    python3 -m funcpacks_dev.versions get lifecycle.version
+    python3 -m funcpacks_dev.versions host-python-missing   # [host-python] pins not installed
+    python3 -m funcpacks_dev.versions lifecycle-archive
 """
 from __future__ import annotations
 
@@ -41,7 +44,28 @@ def uv_requirement(data: dict[str, Any] | None = None) -> str:
     return f"uv=={py['uv']} " + " ".join(f"--hash=sha256:{h}" for h in py["uv-sha256"]) + "\n"
 
 
+def host_python_missing(data: dict[str, Any] | None = None) -> list[str]:
+    """Requirement lines (name==version) of the [host-python] pins this interpreter lacks
+    or has at another version."""
+    from importlib import metadata
+    missing = []
+    for name, version in get("host-python", data).items():
+        try:
+            present = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            present = None
+        if present != version:
+            missing.append(f"{name}=={version}")
+    return missing
+
+
 def main(argv: list[str]) -> int:
+    if argv == ["host-python-missing"]:
+        print("\n".join(host_python_missing()))
+        return 0
+    if argv == ["lifecycle-archive"]:
+        print(lifecycle_archive_name())
+        return 0
     if len(argv) == 2 and argv[0] == "get":
         try:
             print(get(argv[1]))
@@ -49,7 +73,8 @@ def main(argv: list[str]) -> int:
             print(f"versions.py: {exc.args[0]}", file=sys.stderr)
             return 2
         return 0
-    print("usage: versions.py get <section.key>", file=sys.stderr)
+    print("usage: python3 -m funcpacks_dev.versions get <section.key> | host-python-missing | lifecycle-archive",
+          file=sys.stderr)
     return 2
 
 

@@ -1,8 +1,8 @@
 """Publish the builders and stacks to an OCI registry a cluster can reach.
 
-    python3 scripts/publish.py push REGISTRY [--tag TAG] [--mirror REGISTRY ...]
+    python3 -m funcpacks_dev.images.publish push REGISTRY [--tag TAG] [--mirror REGISTRY ...]
                                              [--insecure] [--ca-cert FILE]
-    python3 scripts/publish.py manifests [--out DIR]     # deploy/ rendered for the last push
+    python3 -m funcpacks_dev.images.publish manifests [--out DIR]     # deploy/ rendered for the last push
 
 REGISTRY is <host>[:port][/<namespace>...]. `push` copies the build image, every run image
 and both builders there as REGISTRY/<name>:<tag> (names and the default tag from
@@ -33,11 +33,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import builder  # noqa: E402
-import manifests  # noqa: E402
-import strategy  # noqa: E402
-import versions  # noqa: E402
+from funcpacks_dev import versions
+from funcpacks_dev.generate import manifests
+from funcpacks_dev.generate import strategy
+from funcpacks_dev.images import builder
 
 PUBLISHED = versions.ROOT / "build" / "published.json"
 STACK_KEYS = ("build", "run", "run-static", "run-cc")

@@ -1,0 +1,20 @@
+"""Entry point of every funcpacks buildpack, packaged as <buildpack>/lib/__main__.py.
+
+bin/detect and bin/build are wrappers that run `python3 -B -E <buildpack>/lib <their own
+path> <the lifecycle's arguments>`. Python runs a directory's __main__.py with that
+directory first on the import path, so the library (lib/funcpacks) and the buildpack's own
+package (lib/<module>, named in buildpack.toml [metadata] module) import from there. -B:
+/cnb is read-only at build time; -E: PYTHONPATH or PYTHONHOME in a user's platform env
+(which reaches buildpacks) must not change which code runs.
+"""
+import sys
+from pathlib import Path
+
+from funcpacks import phase
+
+if len(sys.argv) < 2:
+    raise SystemExit("run as bin/detect or bin/build (the lifecycle runs them)")
+# argv as the lifecycle gave it to the wrapper: [bin/<phase>, legacy positional arguments...]
+argv = sys.argv[1:]
+bin_path = Path(argv[0]).resolve()
+phase.main(bin_path.parent.parent, bin_path.name, argv)
