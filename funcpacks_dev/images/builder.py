@@ -13,7 +13,6 @@ generated from versions.toml with funcpacks_dev/templates/builder.toml.j2 and co
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import secrets
 import shutil
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import tomli_w
 
-from funcpacks_dev import versions
+from funcpacks_dev import templating, versions
 from funcpacks_dev.generate import generated_files
 
 ROOT = versions.ROOT
@@ -134,17 +133,8 @@ def build_port_env(packaged: Path) -> None:
     shutil.rmtree(src)
 
 
-TEMPLATES = ROOT / "funcpacks_dev" / "templates"
 # The builder definitions at the top of the repository, for `pack builder create --config`.
 TOP_LEVEL = {flavor_key: ROOT / f"{flavor_key}.toml" for flavor_key in ("builder", "builder-go")}
-
-
-def _template() -> "jinja2.Template":
-    import jinja2
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
-                             keep_trailing_newline=True, autoescape=False)
-    env.filters["q"] = json.dumps  # a JSON string (or array of strings) is valid TOML
-    return env.get_template("builder.toml.j2")
 
 
 def builder_toml(data: dict, packaged: dict[str, Path], toml_dir: Path, flavor: Flavor = FLAVORS[0],
@@ -160,7 +150,8 @@ def builder_toml(data: dict, packaged: dict[str, Path], toml_dir: Path, flavor: 
         return descriptor(BUILDPACKS_SRC / name)["buildpack"]["id"]
 
     wanted = [n for n in packaged if n in OPTIONAL_FIRST or n in flavor.languages]
-    return _template().render(
+    return templating.render(
+        "builder.toml.j2",
         usage=usage,
         description=flavor.description.format(debian=data["debian"]["version"]),
         version=data["buildpacks"]["version"],
