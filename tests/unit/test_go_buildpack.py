@@ -114,7 +114,8 @@ def test_proxy_settings(capsys):
     env = {"FUNC_GOPROXY": "https://u:secret@goproxy.corp/base,direct", "GOPROXY": "https://other",
            "GONOSUMDB": "corp.example/*", "GOFLAGS": "-tags=x"}
     g = GoEnv.from_env(env, "https://proxy.golang.org,direct", "sum.golang.org", Logger("t"))
-    assert "using FUNC_GOPROXY" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "FUNC_GOPROXY and GOPROXY are both set; using FUNC_GOPROXY" in out and "secret" not in out
     assert g.proxies() == ["https://u:secret@goproxy.corp/base"]
     assert g.describe() == "https://goproxy.corp" and "secret" not in g.describe()
     assert g.sumdb_off_for("corp.example/lib/x") and not g.sumdb_off_for("golang.org/toolchain")
