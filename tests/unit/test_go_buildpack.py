@@ -357,20 +357,18 @@ def test_runtime_suffix_is_a_minimum_like_go_mod():
     ({"BP_GO_TARGETS": "/abs/cmd"}, "is an absolute path"),
 ])
 def test_go_main_package_from_buildable_or_paketo_targets(env, want):
-    import types
-    import go_buildpack
-    ctx = types.SimpleNamespace(env=env)  # what _main_package reads of the build context
+    from go_buildpack import config
     if want.startswith("."):
-        assert go_buildpack._main_package(ctx, Logger("t")) == want
+        assert config.main_package(env, Logger("t")) == want
     else:
         with pytest.raises(UserError) as err:
-            go_buildpack._main_package(ctx, Logger("t"))
+            config.main_package(env, Logger("t"))
         assert want in err.value.what
 
 
 def test_ldflags_among_extra_go_flags_join_the_stripping_ones():
-    import go_buildpack
-    assert go_buildpack._take_ldflags(["-tags=x", "-ldflags=-X main.v=1", "-v", "-ldflags", "-X b=2"]) == (
+    from go_buildpack import go_build
+    assert go_build.take_ldflags(["-tags=x", "-ldflags=-X main.v=1", "-v", "-ldflags", "-X b=2"]) == (
         ["-tags=x", "-v"], ["-X main.v=1", "-X b=2"])
 
 
