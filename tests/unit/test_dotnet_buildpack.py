@@ -174,23 +174,23 @@ def test_project_parse(tmp_path):
 
 
 def test_runtime_resolution_follows_the_host_rules(tmp_path):
-    from dotnet_buildpack import runtime_layer
-    assert runtime_layer.pick("10.0.0", ["8.0.31", "10.0.11", "10.0.12", "11.0.1"]) == "10.0.12"
-    assert runtime_layer.pick("8.0.0", ["8.0.31", "10.0.12"]) == "8.0.31"
-    assert runtime_layer.pick("3.1.0", ["10.0.12", "10.0.3", "11.0.0"]) == "10.0.12"
-    assert runtime_layer.pick("11.0.0", ["10.0.12"]) is None
+    from dotnet_buildpack import frameworks
+    assert frameworks.pick("10.0.0", ["8.0.31", "10.0.11", "10.0.12", "11.0.1"]) == "10.0.12"
+    assert frameworks.pick("8.0.0", ["8.0.31", "10.0.12"]) == "8.0.31"
+    assert frameworks.pick("3.1.0", ["10.0.12", "10.0.3", "11.0.0"]) == "10.0.12"
+    assert frameworks.pick("11.0.0", ["10.0.12"]) is None
     sdk = tmp_path / "sdk"
     for fw in ("Microsoft.NETCore.App", "Microsoft.AspNetCore.App"):
         (sdk / "shared" / fw / "10.0.12").mkdir(parents=True)
     (sdk / "shared" / "Microsoft.AspNetCore.App" / "10.0.12" / "Microsoft.AspNetCore.App.runtimeconfig.json").write_text(
         json.dumps({"runtimeOptions": {"framework": {"name": "Microsoft.NETCore.App", "version": "10.0.12"}}}))
     # netcoreapp3.1 shape: one framework, which builds on another
-    found = runtime_layer.resolve(sdk, {"runtimeOptions": {"framework": {"name": "Microsoft.AspNetCore.App",
+    found = frameworks.resolve(sdk, {"runtimeOptions": {"framework": {"name": "Microsoft.AspNetCore.App",
                                                                           "version": "3.1.0"}}})
     assert [(f.name, f.version, f.major_roll) for f in found] == [
         ("Microsoft.AspNetCore.App", "10.0.12", True), ("Microsoft.NETCore.App", "10.0.12", False)]
     with pytest.raises(UserError, match="Microsoft.WindowsDesktop.App"):
-        runtime_layer.resolve(sdk, {"runtimeOptions": {"frameworks": [
+        frameworks.resolve(sdk, {"runtimeOptions": {"frameworks": [
             {"name": "Microsoft.WindowsDesktop.App", "version": "10.0.0"}]}})
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from funcpacks.errors import UserError
 
+HOME_DIR = Path("/tmp/funcpacks-dotnet/home")
 # MSBuild diagnostics: "<file>(line,col): error CODE: text [project]" or "<file> : error CODE: ..."
 _DIAGNOSTIC = re.compile(r"^\s*(?P<where>.*?)\s*:\s*error\s*(?P<code>[A-Z]+\d+)?\s*:\s*(?P<text>.*?)(?:\s+\[[^\]]*\])?\s*$")
 
@@ -35,6 +36,22 @@ def command(dotnet: Path, project: Path, out: Path, opts: Options) -> list[str]:
     if opts.config_file is not None:
         cmd += ["--configfile", str(opts.config_file)]
     return cmd + opts.extra_args
+
+
+def env(build_env: dict[str, str], sdk: Path, packages: Path) -> dict[str, str]:
+    """The dotnet command's environment: the build's, with the SDK, the package cache and
+    a home outside the source."""
+    out = dict(build_env)
+    HOME_DIR.mkdir(parents=True, exist_ok=True)
+    out.update({
+        "DOTNET_ROOT": str(sdk), "PATH": f"{sdk}:{out.get('PATH', '/usr/bin:/bin')}",
+        "NUGET_PACKAGES": str(packages), "HOME": str(HOME_DIR), "DOTNET_CLI_HOME": str(HOME_DIR),
+        "DOTNET_CLI_TELEMETRY_OPTOUT": "1", "DOTNET_NOLOGO": "1", "DOTNET_SKIP_FIRST_TIME_EXPERIENCE": "1",
+        "DOTNET_GENERATE_ASPNET_CERTIFICATE": "false", "DOTNET_ADD_GLOBAL_TOOLS_TO_PATH": "false",
+        # No build servers: they would outlive the build step and hold its container.
+        "MSBUILDDISABLENODEREUSE": "1", "DOTNET_CLI_USE_MSBUILD_SERVER": "0", "UseSharedCompilation": "false",
+    })
+    return out
 
 
 def errors(output: str, work_dir: Path) -> list[str]:
