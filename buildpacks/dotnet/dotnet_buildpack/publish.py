@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from funcpacks import tool_run
 from funcpacks.errors import UserError
 
 HOME_DIR = Path("/tmp/funcpacks-dotnet/home")
@@ -84,15 +84,20 @@ def warnings(output: str, shorten: dict[str, str]) -> list[str]:
 
 
 def run(cmd: list[str], work_dir: Path, env: dict[str, str]) -> str:
-    proc = subprocess.run(cmd, cwd=work_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if proc.returncode == 0:
-        return proc.stdout
-    found = errors(proc.stdout, work_dir)
-    detail = "\n".join(found[:25]) if found else "\n".join(proc.stdout.strip().splitlines()[-25:])
+    return tool_run.run(cmd, lambda out: _failure(out, work_dir), cwd=work_dir, env=env).stdout
+
+
+def _failure(out: tool_run.Output, work_dir: Path) -> UserError:
+    """MSBuild's error diagnostics when it wrote some (the first ones: later errors tend to
+    follow from them), else the output's tail; a restore failure is named as one."""
+    found = errors(out.stdout, work_dir)
     codes = {re.search(r"error ([A-Z]+)\d+", e).group(1) for e in found}  # type: ignore[union-attr]
     if codes and codes <= {"NU"}:
-        raise UserError("restoring the NuGet packages failed", detail=detail,
-                        fix="check the package names and versions, and that the NuGet sources (the app's nuget.config "
-                            "or the nugetconfig binding) serve them")
-    return_fix = "fix the errors above (file(line,column): error CODE)" if found else "see the output above"
-    raise UserError(f"dotnet publish failed (exit {proc.returncode})", detail=detail, fix=return_fix)
+        what = "restoring the NuGet packages failed"
+        fix = ("check the package names and versions, and that the NuGet sources (the app's nuget.config "
+               "or the nugetconfig binding) serve them")
+    else:
+        what = f"dotnet publish failed (exit {out.returncode})"
+        fix = "fix the errors above (file(line,column): error CODE)" if found else "see the output above"
+    shown = (lambda text: found[:25]) if found else (lambda text: text.strip().splitlines())
+    return tool_run.Failure(what, fix, tail=25, lines=shown)(out)
