@@ -30,6 +30,9 @@ class Definition:
     # Spellings that must agree: a function named twice, differently, means one of the
     # names is a mistake, and building the other would ship the wrong function.
     must_agree: bool = False
+    # Values that may carry credentials (a proxy URL with a token): messages name the
+    # variables, never their values.
+    secret: bool = False
 
 
 TABLE: tuple[Definition, ...] = (
@@ -84,7 +87,7 @@ TABLE: tuple[Definition, ...] = (
                "added to `-ldflags \"-s -w\"`"),
     Definition("gogcflags", ("GOOGLE_GOGCFLAGS", "FUNC_GOGCFLAGS"), (GO,), "`go build -gcflags`"),
     Definition("goproxy", ("FUNC_GOPROXY", "GOPROXY"), (GO,),
-               "the module proxy (credentials allowed: passed to the go command only)"),
+               "the module proxy (credentials allowed: passed to the go command only)", secret=True),
     Definition("dotnet_trimmed", ("FUNC_DOTNET_TRIMMED",), (DOTNET,),
                "`true`: a self-contained, trimmed app for `funcpacks/run-cc`"),
     Definition("dotnet_feed", ("FUNC_DOTNET_FEED",), (DOTNET,), "a mirror of Microsoft's .NET release feed"),
@@ -96,6 +99,7 @@ TABLE: tuple[Definition, ...] = (
                "a mirror for every dependency download (`BP_DEPENDENCY_MIRROR_<HOST>` for one host)"),
 )
 BY_KEY = {d.key: d for d in TABLE}
+_SECRET_NAMES = {n for d in TABLE if d.secret for n in d.names}
 # Families of variables named by a prefix (name -> meaning), also in the reference.
 PREFIXES: dict[str, str] = {
     "GOOGLE_LABEL_": "`GOOGLE_LABEL_<KEY>=v`: image label `google.<key>` (lower case, `_` -> `-`), as gcp-builder; "
@@ -120,6 +124,11 @@ def _given(env: Mapping[str, str], names: tuple[str, ...]) -> list[Setting]:
     return [Setting(env[n].strip(), n) for n in names if env.get(n, "").strip()]
 
 
+def _shown(s: Setting) -> str:
+    """A setting as messages show it: NAME='value', or only NAME for a secret one."""
+    return s.source if s.source in _SECRET_NAMES else f"{s.source}={s.value!r}"
+
+
 def lookup(env: Mapping[str, str], key: str, log: Logger | None = None) -> Setting | None:
     """The value of setting `key`, or None when unset or empty. With a log (the build
     phase) disagreeing spellings are reported: a warning naming the one used, or an error
@@ -131,7 +140,7 @@ def lookup(env: Mapping[str, str], key: str, log: Logger | None = None) -> Setti
     first = given[0]
     others = [s for s in given[1:] if s.value != first.value]
     if others and log is not None:
-        listed = " and ".join(f"{s.source}={s.value!r}" for s in [first, *others])
+        listed = " and ".join(_shown(s) for s in [first, *others])
         if d.must_agree:
             raise UserError(f"{listed} name different functions ({first.source} would win, as in gcp-builder, "
                             "but building the wrong function is worse than stopping)",
@@ -155,8 +164,7 @@ def first_of(env: Mapping[str, str], keys: tuple[str, ...], log: Logger | None =
         return None
     others = [s for s in found[1:] if s.value != found[0].value]
     if others and log is not None:
-        log.warn(f"{found[0].source}={found[0].value!r} wins over "
-                 + ", ".join(f"{s.source}={s.value!r}" for s in others))
+        log.warn(f"{_shown(found[0])} wins over " + ", ".join(_shown(s) for s in others))
     return found[0]
 
 

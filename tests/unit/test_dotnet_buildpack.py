@@ -173,23 +173,23 @@ def test_project_parse(tmp_path):
 
 
 def test_runtime_resolution_follows_the_host_rules(tmp_path):
-    from dotnet_buildpack import runtime_layer
-    assert runtime_layer.pick("10.0.0", ["8.0.31", "10.0.11", "10.0.12", "11.0.1"]) == "10.0.12"
-    assert runtime_layer.pick("8.0.0", ["8.0.31", "10.0.12"]) == "8.0.31"
-    assert runtime_layer.pick("3.1.0", ["10.0.12", "10.0.3", "11.0.0"]) == "10.0.12"
-    assert runtime_layer.pick("11.0.0", ["10.0.12"]) is None
+    from dotnet_buildpack import frameworks
+    assert frameworks.pick("10.0.0", ["8.0.31", "10.0.11", "10.0.12", "11.0.1"]) == "10.0.12"
+    assert frameworks.pick("8.0.0", ["8.0.31", "10.0.12"]) == "8.0.31"
+    assert frameworks.pick("3.1.0", ["10.0.12", "10.0.3", "11.0.0"]) == "10.0.12"
+    assert frameworks.pick("11.0.0", ["10.0.12"]) is None
     sdk = tmp_path / "sdk"
     for fw in ("Microsoft.NETCore.App", "Microsoft.AspNetCore.App"):
         (sdk / "shared" / fw / "10.0.12").mkdir(parents=True)
     (sdk / "shared" / "Microsoft.AspNetCore.App" / "10.0.12" / "Microsoft.AspNetCore.App.runtimeconfig.json").write_text(
         json.dumps({"runtimeOptions": {"framework": {"name": "Microsoft.NETCore.App", "version": "10.0.12"}}}))
     # netcoreapp3.1 shape: one framework, which builds on another
-    found = runtime_layer.resolve(sdk, {"runtimeOptions": {"framework": {"name": "Microsoft.AspNetCore.App",
+    found = frameworks.resolve(sdk, {"runtimeOptions": {"framework": {"name": "Microsoft.AspNetCore.App",
                                                                           "version": "3.1.0"}}})
     assert [(f.name, f.version, f.major_roll) for f in found] == [
         ("Microsoft.AspNetCore.App", "10.0.12", True), ("Microsoft.NETCore.App", "10.0.12", False)]
     with pytest.raises(UserError, match="Microsoft.WindowsDesktop.App"):
-        runtime_layer.resolve(sdk, {"runtimeOptions": {"frameworks": [
+        frameworks.resolve(sdk, {"runtimeOptions": {"frameworks": [
             {"name": "Microsoft.WindowsDesktop.App", "version": "10.0.0"}]}})
 
 
@@ -410,3 +410,25 @@ def test_explicit_version_wins_over_global_json(lifecycle, bp, dotnet_deps):
     assert "SDK 10.0.401 (FUNC_RUNTIME_VERSION=10.0: newest SDK of channel 10.0)" in res.out
     assert "global.json's sdk.version is overridden by FUNC_RUNTIME_VERSION=10.0" in res.out
     assert (lifecycle.app / "global.json").is_file()  # the user's file is untouched
+
+
+def test_config_resolves_each_setting_once_in_precedence_order(tmp_path, capsys):
+    from dotnet_buildpack import config
+    from dotnet_buildpack.feed import OFFICIAL_BASE
+    from funcpacks.log import Logger
+    env = {"GOOGLE_BUILDABLE": "src/Api", "BP_DOTNET_PROJECT_PATH": "src/Other", "FUNC_DOTNET_TRIMMED": "true",
+           "FUNC_NAME": "Fn", "GOOGLE_FUNCTION_SIGNATURE_TYPE": "http", "FUNC_RUNTIME_VERSION": "10.0",
+           "BP_DOTNET_FRAMEWORK_VERSION": "8.0", "GOOGLE_BUILD_ARGS": "-p:A=1", "BP_DOTNET_PUBLISH_FLAGS": "-v:m",
+           "FUNC_DOTNET_FEED": "https://mirror.example/dotnet/", "BP_IMAGE_LABELS": "team=x"}
+    cfg = config.resolve(env, tmp_path, Logger("t"))
+    assert (cfg.project.value, cfg.project.source) == ("src/Api", "GOOGLE_BUILDABLE")
+    assert "GOOGLE_BUILDABLE='src/Api' wins over BP_DOTNET_PROJECT_PATH='src/Other'" in capsys.readouterr().out
+    assert cfg.trimmed.source == "FUNC_DOTNET_TRIMMED"
+    assert (cfg.target.value, cfg.signature.value) == ("Fn", "http")
+    assert (cfg.sdk_request.value, cfg.sdk_request.source) == ("10.0", "FUNC_RUNTIME_VERSION")
+    assert cfg.publish_args == ("-p:A=1", "-v:m")
+    assert cfg.feed.base == "https://mirror.example/dotnet" and cfg.image_labels == {"team": "x"}
+    plain = config.resolve({"FUNC_DOTNET_TRIMMED": "no", "GOOGLE_RUNTIME": "dotnet10",
+                            "BP_DOTNET_FRAMEWORK_VERSION": "8.0"}, tmp_path, Logger("t"))
+    assert plain.trimmed is None and plain.feed.base == OFFICIAL_BASE and plain.project is None
+    assert (plain.sdk_request.source, plain.version_hint.value) == ("BP_DOTNET_FRAMEWORK_VERSION", "10")

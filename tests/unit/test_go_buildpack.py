@@ -113,7 +113,8 @@ def test_proxy_settings(capsys):
     env = {"FUNC_GOPROXY": "https://u:secret@goproxy.corp/base,direct", "GOPROXY": "https://other",
            "GONOSUMDB": "corp.example/*", "GOFLAGS": "-tags=x"}
     g = GoEnv.from_env(env, "https://proxy.golang.org,direct", "sum.golang.org", Logger("t"))
-    assert "using FUNC_GOPROXY" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "FUNC_GOPROXY and GOPROXY are both set; using FUNC_GOPROXY" in out and "secret" not in out
     assert g.proxies() == ["https://u:secret@goproxy.corp/base"]
     assert g.describe() == "https://goproxy.corp" and "secret" not in g.describe()
     assert g.sumdb_off_for("corp.example/lib/x") and not g.sumdb_off_for("golang.org/toolchain")
@@ -355,20 +356,18 @@ def test_runtime_suffix_is_a_minimum_like_go_mod():
     ({"BP_GO_TARGETS": "/abs/cmd"}, "is an absolute path"),
 ])
 def test_go_main_package_from_buildable_or_paketo_targets(env, want):
-    import types
-    import go_buildpack
-    ctx = types.SimpleNamespace(env=env)  # what _main_package reads of the build context
+    from go_buildpack import config
     if want.startswith("."):
-        assert go_buildpack._main_package(ctx, Logger("t")) == want
+        assert config.main_package(env, Logger("t")) == want
     else:
         with pytest.raises(UserError) as err:
-            go_buildpack._main_package(ctx, Logger("t"))
+            config.main_package(env, Logger("t"))
         assert want in err.value.what
 
 
 def test_ldflags_among_extra_go_flags_join_the_stripping_ones():
-    import go_buildpack
-    assert go_buildpack._take_ldflags(["-tags=x", "-ldflags=-X main.v=1", "-v", "-ldflags", "-X b=2"]) == (
+    from go_buildpack import go_build
+    assert go_build.take_ldflags(["-tags=x", "-ldflags=-X main.v=1", "-v", "-ldflags", "-X b=2"]) == (
         ["-tags=x", "-v"], ["-X main.v=1", "-X b=2"])
 
 
@@ -385,3 +384,28 @@ def test_minor_version_means_the_newest_release_the_proxy_lists(tmp_path):
     with pytest.raises(UserError) as err:
         toolchain.newest_patch("1.23", "1.40.1", "amd64", goenv, lambda url: {})
     assert "no Go 1.23.x release is listed" in err.value.what
+
+
+def test_config_resolves_each_setting_once_in_precedence_order(capsys):
+    from go_buildpack import config
+    env = {"FUNC_NAME": "Fn", "FUNC_TYPE": "event", "GOOGLE_GO_VERSION": "1.26.1", "FUNC_RUNTIME_VERSION": "1.25",
+           "GOOGLE_RUNTIME": "go124", "GOOGLE_BUILD_ARGS": "-tags 'a b'", "BP_GO_BUILD_FLAGS": "-v",
+           "GOOGLE_GOLDFLAGS": "-X a=1", "BP_GO_BUILD_LDFLAGS": "-X a=2", "FUNC_GOGCFLAGS": "all=-N",
+           "FUNC_GOPROXY": "https://u:tok3n@corp/proxy", "GOPROXY": "https://other", "GOOGLE_BUILDABLE": "a:b"}
+    cfg = config.resolve(env, "https://proxy.golang.org", "sum.golang.org", Logger("t"))
+    out = capsys.readouterr().out
+    assert (cfg.target.value, cfg.signature.value) == ("Fn", "event")
+    assert (cfg.version.value, cfg.version.source) == ("1.26.1", "GOOGLE_GO_VERSION")
+    assert cfg.version_hint.value == "1.24"
+    assert cfg.build_flags == ("-tags", "a b", "-v")
+    assert (cfg.goldflags, cfg.gcflags) == ("-X a=1", "all=-N")
+    assert cfg.goenv.goproxy == env["FUNC_GOPROXY"]
+    assert "FUNC_GOPROXY and GOPROXY are both set; using FUNC_GOPROXY" in out and "tok3n" not in out
+    assert "GOOGLE_GO_VERSION='1.26.1' wins over FUNC_RUNTIME_VERSION='1.25'" in out
+    assert cfg.main_package == "."  # a function: the buildable is not read
+    app = config.resolve({"BP_GO_TARGETS": "cmd/web", "FUNC_TYPE": "event"},
+                         "https://proxy.golang.org", "sum.golang.org", Logger("t"))
+    assert (app.target, app.signature, app.main_package) == (None, None, "./cmd/web")
+    assert app.goenv.goproxy == "https://proxy.golang.org" and app.build_flags == ()
+    assert config.mode({"GOOGLE_FUNCTION_TARGET": "F"}) == "function" and config.mode({}) == "app"
+    assert "not go" in config.forbidden({"GOOGLE_RUNTIME": "python"}) and config.forbidden({"GOOGLE_RUNTIME": "go"}) == ""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from funcpacks import settings
 from funcpacks.errors import UserError
 
 
@@ -99,18 +100,19 @@ def test_package_manager_choice(tmp_path, files, env, want):
     from python_buildpack import package_manager
     for name, text in files.items():
         (tmp_path / name).write_text(text)
-    choice = package_manager.choose(tmp_path, env)
+    choice = package_manager.choose(tmp_path, settings.lookup(env, "python_package_manager"))
     assert (choice.name, choice.reason) == want
 
 
 def test_package_manager_bad_inputs(tmp_path):
     from python_buildpack import package_manager
     with pytest.raises(UserError) as err:
-        package_manager.choose(tmp_path, {"FUNC_PYTHON_PACKAGE_MANAGER": "conda"})
+        package_manager.choose(tmp_path, settings.lookup({"FUNC_PYTHON_PACKAGE_MANAGER": "conda"},
+                                                         "python_package_manager"))
     assert err.value.where == "FUNC_PYTHON_PACKAGE_MANAGER" and "pip, uv, poetry" in err.value.fix
     (tmp_path / "pyproject.toml").write_text("[project\nname = 'x'\n")
     with pytest.raises(UserError) as err:
-        package_manager.choose(tmp_path, {})
+        package_manager.choose(tmp_path, None)
     assert "pyproject.toml is not valid TOML" in err.value.what and "line 1" in err.value.what
 
 
@@ -174,3 +176,13 @@ def test_version_settings_and_project_files_win_over_the_runtime_suffix(tmp_path
         ("3.13", "GOOGLE_RUNTIME (python313)")
     (tmp_path / ".python-version").write_text("3.11\n")
     assert config.runtime_request(tmp_path, {"GOOGLE_RUNTIME": "python313"}, None) == ("3.11", ".python-version")
+
+
+def test_config_holds_the_package_manager_and_where_the_source_was_named(tmp_path):
+    from python_buildpack import config
+    cfg = config.resolve(tmp_path, {"FUNC_NAME": "f", "FUNC_SRC": "fn.py", "FUNC_PYTHON_PACKAGE_MANAGER": "uv"})
+    assert (cfg.source, cfg.source_origin) == ("fn.py", "FUNC_SRC")
+    assert (cfg.package_manager.value, cfg.package_manager.source) == ("uv", "FUNC_PYTHON_PACKAGE_MANAGER")
+    cfg = config.resolve(tmp_path, {"FUNC_NAME": "f"})
+    assert (cfg.source, cfg.source_origin, cfg.package_manager) == ("main.py", "default (main.py)", None)
+    assert config.forbidden({"GOOGLE_RUNTIME": "go"}) and not config.forbidden({})

@@ -31,6 +31,14 @@ def test_lookup_warns_on_disagreement_and_first_of_says_which_won(capsys):
     assert "GOOGLE_GO_VERSION='1.26.1' wins over GOOGLE_RUNTIME_VERSION='1.25.3'" in capsys.readouterr().out
 
 
+def test_a_secret_setting_is_named_without_its_values(capsys):
+    env = {"FUNC_GOPROXY": "https://u:tok3n@corp/proxy", "GOPROXY": "https://v:other@corp"}
+    assert settings.lookup(env, "goproxy", Logger("t")).value == env["FUNC_GOPROXY"]
+    out = capsys.readouterr().out
+    assert "FUNC_GOPROXY and GOPROXY are both set; using FUNC_GOPROXY" in out
+    assert "tok3n" not in out and "other" not in out
+
+
 @pytest.mark.parametrize("value, language, version", [
     ("python", "python", ""), ("python313", "python", "3.13"), ("go126", "go", "1.26"), ("dotnet10", "dotnet", "10"),
     (" Go ", "go", ""),

@@ -9,23 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from funcpacks import bindings, settings
+from funcpacks import bindings
 from funcpacks.context import BuildContext, DetectContext
 from funcpacks.errors import DetectFailed, UserError
 from funcpacks.layers import Layers
 from funcpacks.log import Logger
 
+from . import certificates_layer, config
+
 BINDING_TYPE = "ca-certificates"
-BUNDLE = "ca-certificates.crt"
-SYSTEM_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 PEM_BEGIN = "-----BEGIN CERTIFICATE-----"
 PEM_END = "-----END CERTIFICATE-----"
-
-# Variables through which OpenSSL, Python (ssl, requests, pip), curl, git and Go find a
-# CA bundle. They point at the system bundle plus the extra certificates.
-BUNDLE_VARIABLES = ("SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO")
-# Node adds this file to its built-in roots, so it gets only the extra certificates.
-EXTRAS_VARIABLES = ("NODE_EXTRA_CA_CERTS",)
 
 
 def detect(ctx: DetectContext) -> None:
@@ -59,23 +53,12 @@ def pem_certificates(path: Path) -> list[str]:
 def build(ctx: BuildContext) -> None:
     log = Logger("funcpacks/ca-certificates")
     log.header("Extra CA certificates")
+    cfg = config.resolve(ctx.env, log)
     extras: list[str] = []
     for b in bindings.find(ctx.env, BINDING_TYPE, ctx.platform_dir):
         for name, path in b.entries().items():
             certs = pem_certificates(path)
             extras.extend(certs)
             log.info(f"binding {b.name}: {name} ({len(certs)} certificate{'s' if len(certs) != 1 else ''})")
-    embed = settings.flag(ctx.env, "embed_certs", log)
 
-    layer = Layers(ctx.layers_dir).get("ca-certificates").reset()
-    system = SYSTEM_BUNDLE.read_text() if SYSTEM_BUNDLE.exists() else ""
-    (layer.path / BUNDLE).write_text(system + "".join(extras))
-    (layer.path / "extra.crt").write_text("".join(extras))
-    scope = None if embed else "build"
-    for var in BUNDLE_VARIABLES:
-        layer.env_override(var, str(layer.path / BUNDLE), scope=scope)
-    for var in EXTRAS_VARIABLES:
-        layer.env_override(var, str(layer.path / "extra.crt"), scope=scope)
-    layer.set_types(build=True, launch=embed).write()
-    log.info(f"{len(extras)} extra certificate(s) trusted during the build"
-             + (" and at launch (BP_EMBED_CERTS)" if embed else "; not added to the image (set BP_EMBED_CERTS=true to embed them)"))
+    certificates_layer.write(Layers(ctx.layers_dir), extras, cfg, log)

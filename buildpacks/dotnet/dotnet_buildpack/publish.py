@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from funcpacks import tool_run
 from funcpacks.errors import UserError
 
+HOME_DIR = Path("/tmp/funcpacks-dotnet/home")
 # MSBuild diagnostics: "<file>(line,col): error CODE: text [project]" or "<file> : error CODE: ..."
 _DIAGNOSTIC = re.compile(r"^\s*(?P<where>.*?)\s*:\s*error\s*(?P<code>[A-Z]+\d+)?\s*:\s*(?P<text>.*?)(?:\s+\[[^\]]*\])?\s*$")
 
@@ -35,6 +36,22 @@ def command(dotnet: Path, project: Path, out: Path, opts: Options) -> list[str]:
     if opts.config_file is not None:
         cmd += ["--configfile", str(opts.config_file)]
     return cmd + opts.extra_args
+
+
+def env(build_env: dict[str, str], sdk: Path, packages: Path) -> dict[str, str]:
+    """The dotnet command's environment: the build's, with the SDK, the package cache and
+    a home outside the source."""
+    out = dict(build_env)
+    HOME_DIR.mkdir(parents=True, exist_ok=True)
+    out.update({
+        "DOTNET_ROOT": str(sdk), "PATH": f"{sdk}:{out.get('PATH', '/usr/bin:/bin')}",
+        "NUGET_PACKAGES": str(packages), "HOME": str(HOME_DIR), "DOTNET_CLI_HOME": str(HOME_DIR),
+        "DOTNET_CLI_TELEMETRY_OPTOUT": "1", "DOTNET_NOLOGO": "1", "DOTNET_SKIP_FIRST_TIME_EXPERIENCE": "1",
+        "DOTNET_GENERATE_ASPNET_CERTIFICATE": "false", "DOTNET_ADD_GLOBAL_TOOLS_TO_PATH": "false",
+        # No build servers: they would outlive the build step and hold its container.
+        "MSBUILDDISABLENODEREUSE": "1", "DOTNET_CLI_USE_MSBUILD_SERVER": "0", "UseSharedCompilation": "false",
+    })
+    return out
 
 
 def errors(output: str, work_dir: Path) -> list[str]:
@@ -67,15 +84,20 @@ def warnings(output: str, shorten: dict[str, str]) -> list[str]:
 
 
 def run(cmd: list[str], work_dir: Path, env: dict[str, str]) -> str:
-    proc = subprocess.run(cmd, cwd=work_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if proc.returncode == 0:
-        return proc.stdout
-    found = errors(proc.stdout, work_dir)
-    detail = "\n".join(found[:25]) if found else "\n".join(proc.stdout.strip().splitlines()[-25:])
+    return tool_run.run(cmd, lambda out: _failure(out, work_dir), cwd=work_dir, env=env).stdout
+
+
+def _failure(out: tool_run.Output, work_dir: Path) -> UserError:
+    """MSBuild's error diagnostics when it wrote some (the first ones: later errors tend to
+    follow from them), else the output's tail; a restore failure is named as one."""
+    found = errors(out.stdout, work_dir)
     codes = {re.search(r"error ([A-Z]+)\d+", e).group(1) for e in found}  # type: ignore[union-attr]
     if codes and codes <= {"NU"}:
-        raise UserError("restoring the NuGet packages failed", detail=detail,
-                        fix="check the package names and versions, and that the NuGet sources (the app's nuget.config "
-                            "or the nugetconfig binding) serve them")
-    return_fix = "fix the errors above (file(line,column): error CODE)" if found else "see the output above"
-    raise UserError(f"dotnet publish failed (exit {proc.returncode})", detail=detail, fix=return_fix)
+        what = "restoring the NuGet packages failed"
+        fix = ("check the package names and versions, and that the NuGet sources (the app's nuget.config "
+               "or the nugetconfig binding) serve them")
+    else:
+        what = f"dotnet publish failed (exit {out.returncode})"
+        fix = "fix the errors above (file(line,column): error CODE)" if found else "see the output above"
+    shown = (lambda text: found[:25]) if found else (lambda text: text.strip().splitlines())
+    return tool_run.Failure(what, fix, tail=25, lines=shown)(out)

@@ -1,97 +1,94 @@
-"""The launch layer with the .NET runtime: the `dotnet` host, host/fxr and only the shared
-frameworks the published app resolves to, taken from the SDK that built it.
-
-Resolution follows the host's rules: the same major version, lowest minor at or above the
-requested one, newest patch of it. When the SDK carries only a newer major (an app for an
-out-of-support framework), that one is used and DOTNET_ROLL_FORWARD=Major must be set at
-launch, which the caller does.
-"""
+"""The `runtime` launch layer: the `dotnet` host, host/fxr and only the shared frameworks
+the published app resolves to (frameworks.py), taken from the SDK that built it, plus
+the build image's ICU when the app uses globalization. Launch only (not cached): when its
+metadata matches, the previous image's layer is reused as it is, without being restored
+or exported again."""
 from __future__ import annotations
 
-import json
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
+from funcpacks import sbom
 from funcpacks.errors import UserError
+from funcpacks.launch import Process
+from funcpacks.layers import Layer, Layers
+from funcpacks.log import Logger
 
-from .feed import version_key
+from . import frameworks, icu, sdk_layer
+from .app_layer import Served
+from .frameworks import Framework
+from .project import Project
+from .sdk_choice import Choice
 
-
-@dataclass(frozen=True)
-class Framework:
-    name: str
-    version: str  # the version resolved in the SDK
-    requested: str
-
-    @property
-    def major_roll(self) -> bool:
-        return self.version.split(".")[0] != self.requested.split(".")[0]
-
-
-def requested_frameworks(runtimeconfig: dict) -> list[tuple[str, str]]:
-    """(name, version) pairs; netcoreapp3.1 writes `framework`, newer SDKs `frameworks`."""
-    opts = runtimeconfig.get("runtimeOptions", {})
-    entries = list(opts.get("frameworks") or []) + ([opts["framework"]] if opts.get("framework") else [])
-    return [(e["name"], e.get("version", "0.0.0")) for e in entries if e.get("name")]
+NAME = "runtime"
+BUILDPACK = "funcpacks/dotnet"
 
 
-def read_runtimeconfig(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise UserError(f"cannot read {path.name}: {exc}", where=str(path)) from None
+def provide(layers: Layers, sdk: Layer, choice: Choice, app: Layer, proj: Project, proj_path: Path,
+            log: Logger) -> Served:
+    """The runtime a framework-dependent app needs, and the process that runs the app on it."""
+    entry = app.path / f"{proj.assembly_name}.dll"
+    config = app.path / f"{proj.assembly_name}.runtimeconfig.json"
+    if not entry.is_file() or not config.is_file():
+        raise UserError(f"the publish output has no {entry.name} with a runtimeconfig.json: "
+                        f"{proj_path.name} does not build an app",
+                        fix="publish an app project (OutputType Exe); for a class library, add an app that uses it")
+    runtimeconfig = frameworks.read_runtimeconfig(config)
+    needed = frameworks.resolve(sdk.path, runtimeconfig)
+    globalization = icu.find() if icu.needed(runtimeconfig) else None
+    runtime = _layer(layers, sdk, choice, needed, globalization, log)
+    _log_sizes(sdk.path, needed, globalization, log)
+    if any(f.major_roll for f in needed):
+        asked = ", ".join(f"{f.name} {f.requested}" for f in needed if f.major_roll)
+        log.info(f"the app asks for {asked}: it runs on a newer major version (DOTNET_ROLL_FORWARD=Major)")
+        app.env_default("DOTNET_ROLL_FORWARD", "Major", scope="launch")
+    process = Process("web", [str(runtime.path / "dotnet"), str(entry)], default=True, working_dir=str(app.path))
+    return Served(process, [runtime.path / "bin"])
 
 
-def pick(requested: str, available: list[str]) -> str | None:
-    want = version_key(requested)
-    same_major = [v for v in available if version_key(v)[0] == want[0] and version_key(v)[:2] >= want[:2]]
-    if same_major:
-        minor = min(version_key(v)[:2] for v in same_major)
-        return max((v for v in same_major if version_key(v)[:2] == minor), key=version_key)
-    higher = [v for v in available if version_key(v)[0] > want[0]]
-    if higher:
-        major = min(version_key(v)[:2] for v in higher)
-        return max((v for v in higher if version_key(v)[:2] == major), key=version_key)
-    return None
+def _layer(layers: Layers, sdk: Layer, choice: Choice, needed: list[Framework], globalization: icu.Icu | None,
+           log: Logger) -> Layer:
+    runtime = layers.get(NAME)
+    expected = {"sdk": choice.sdk.version, "sdk-sha512": choice.sdk.sha512[:32],
+                "frameworks": ", ".join(f"{f.name} {f.version}" for f in needed),
+                "fxr": frameworks.newest_fxr(sdk.path),
+                "icu": f"{globalization.package} {globalization.version}" if globalization else "none",
+                "bin": "dotnet"}
+    if not runtime.reuse_or_reset(expected, log, contents_needed=False):
+        install(runtime.path, sdk.path, expected["fxr"], needed)
+        if globalization:
+            icu.install(globalization, runtime.path)
+        # bin/ is on the launch PATH: Procfile commands can say `dotnet App.dll`. The host
+        # finds its root through the link's target.
+        (runtime.path / "bin").mkdir()
+        (runtime.path / "bin" / "dotnet").symlink_to("../dotnet")
+        runtime.env_override("DOTNET_ROOT", str(runtime.path), scope="launch")
+        runtime.env_override("DOTNET_CLI_TELEMETRY_OPTOUT", "1", scope="launch")
+    runtime.set_types(launch=True).write()
+    sbom.write_layer_sbom(layers.dir, NAME, [sbom.Component(f.name, f.version, "generic", "framework")
+                                             for f in needed] +
+                          [sbom.Component("Microsoft.NETCore.DotNetHostResolver", expected["fxr"], "generic")] +
+                          ([globalization.component()] if globalization else []),
+                          BUILDPACK)
+    return runtime
 
 
-def resolve(sdk_root: Path, runtimeconfig: dict) -> list[Framework]:
-    """The frameworks the app needs, the ones they build on included, as found in sdk_root."""
-    todo = requested_frameworks(runtimeconfig)
-    if not todo:
-        raise UserError("the published app's runtimeconfig.json names no framework",
-                        fix="publish framework-dependent (the default), or set FUNC_DOTNET_TRIMMED=true for self-contained")
-    resolved: dict[str, Framework] = {}
-    while todo:
-        name, version = todo.pop(0)
-        if name in resolved:
-            continue
-        shared = sdk_root / "shared" / name
-        available = sorted((p.name for p in shared.iterdir() if p.is_dir()), key=version_key) if shared.is_dir() else []
-        chosen = pick(version, available)
-        if chosen is None:
-            raise UserError(f"the app needs {name} {version}; the SDK carries {', '.join(available) or 'none of it'}",
-                            fix="build with an SDK whose runtime is at least that version (GOOGLE_RUNTIME_VERSION / "
-                                "FUNC_RUNTIME_VERSION or global.json)")
-        resolved[name] = Framework(name, chosen, version)
-        own = shared / chosen / f"{name}.runtimeconfig.json"
-        if own.is_file():  # Microsoft.AspNetCore.App builds on Microsoft.NETCore.App
-            todo.extend(requested_frameworks(read_runtimeconfig(own)))
-    return sorted(resolved.values(), key=lambda f: f.name)
+def _log_sizes(sdk: Path, needed: list[Framework], globalization: icu.Icu | None, log: Logger) -> None:
+    """What the image carries instead of the SDK."""
+    sdk_mb = sdk_layer.size_mb(sdk)
+    runtime_mb = sum(sdk_layer.size_mb(sdk / "shared" / f.name / f.version) for f in needed) + \
+        sdk_layer.size_mb(sdk / "host") + (sdk / "dotnet").stat().st_size / 1e6
+    with_icu = (f" + ICU {globalization.size_mb():.0f} MB ({globalization.package} {globalization.version} "
+                "from the build image; the run image has none)") if globalization else \
+        " (invariant globalization: no ICU)"
+    log.info(f"runtime layer {runtime_mb:.0f} MB ({', '.join(f'{f.name} {f.version}' for f in needed)})"
+             f"{with_icu}; SDK layer {sdk_mb:.0f} MB, build only: {sdk_mb / runtime_mb:.1f}x the runtime")
 
 
-def newest_fxr(sdk_root: Path) -> str:
-    versions = sorted((p.name for p in (sdk_root / "host" / "fxr").iterdir()), key=version_key)
-    if not versions:
-        raise UserError("the SDK has no host/fxr", fix="the feed must carry the official archive layout")
-    return versions[-1]
-
-
-def install(dest: Path, sdk_root: Path, fxr: str, frameworks: list[Framework]) -> None:
+def install(dest: Path, sdk_root: Path, fxr: str, needed: list[Framework]) -> None:
     shutil.copy2(sdk_root / "dotnet", dest / "dotnet")
     shutil.copytree(sdk_root / "host" / "fxr" / fxr, dest / "host" / "fxr" / fxr, symlinks=True)
-    for fw in frameworks:
+    for fw in needed:
         shutil.copytree(sdk_root / "shared" / fw.name / fw.version, dest / "shared" / fw.name / fw.version, symlinks=True)
     for notice in ("LICENSE.txt", "ThirdPartyNotices.txt"):
         if (sdk_root / notice).is_file():

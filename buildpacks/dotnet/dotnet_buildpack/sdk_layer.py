@@ -1,4 +1,4 @@
-"""The SDK in a build+cache layer keyed by version, arch and sha512.
+"""The `sdk` layer: the SDK in a build+cache layer keyed by version, arch and sha512.
 
 The archive is verified against the sha512 of the metadata it was found in before a
 single file is unpacked; on any failure the layer is removed, so nothing half-made is
@@ -12,10 +12,23 @@ from pathlib import Path
 
 from funcpacks.download import fetch
 from funcpacks.errors import UserError
-from funcpacks.layers import Layer
+from funcpacks.layers import Layer, Layers
 from funcpacks.log import Logger
 
 from .feed import Feed, SdkFile
+
+NAME = "sdk"
+
+
+def provide(layers: Layers, sdk: SdkFile, feed: Feed, arch: str, log: Logger) -> Layer:
+    """The SDK, on the build's PATH (build + cache: never in the image)."""
+    layer = layers.get(NAME)
+    if not layer.reuse_or_reset(expected_metadata(sdk, arch), log, f"SDK {sdk.version}"):
+        install(layer, sdk, feed, log)
+    layer.set_types(build=True, cache=True).write()
+    layer.env_default("DOTNET_ROOT", str(layer.path), scope="build")
+    layer.env_prepend_path("PATH", str(layer.path), scope="build")
+    return layer
 
 
 def expected_metadata(sdk: SdkFile, arch: str) -> dict[str, str]:

@@ -1,22 +1,14 @@
 """Running the go command and turning its failures into errors the user can act on."""
 from __future__ import annotations
 
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
-from funcpacks.errors import UserError
+from funcpacks import tool_run
+from funcpacks.tool_run import Hint
 
 TAIL_LINES = 25
-
-
-@dataclass(frozen=True)
-class Hint:
-    """When the go command's output contains `needle`, the failure is `what`, fixed by `fix`."""
-    needle: str
-    what: str
-    fix: str
-
+# The go command's failures, as GoFailed: the output they were read from is `output`.
+GoFailed = tool_run.ToolFailed
 
 # Failures whose cause the go command names but whose fix it does not.
 VENDOR_HINTS = (
@@ -41,22 +33,13 @@ AUTH_HINTS = (
 _PROGRESS = ("go: downloading ", "go: finding module for package ")
 
 
-class GoFailed(UserError):
-    def __init__(self, what: str, output: str, fix: str) -> None:
-        lines = [line for line in output.strip().splitlines() if not line.startswith(_PROGRESS)]
-        super().__init__(what, detail="\n".join(lines[-TAIL_LINES:]), fix=fix)
-        self.output = output
+def _shown(output: str) -> list[str]:
+    return [line for line in output.strip().splitlines() if not line.startswith(_PROGRESS)]
 
 
 def run(go: Path, args: list[str], cwd: Path, env: dict[str, str], what: str, fix: str,
         hints: tuple[Hint, ...] = ()) -> str:
-    proc = subprocess.run([str(go), *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True)
-    if proc.returncode != 0:
-        # Paths in the compiler's messages are relative to the copy: show them as the user's.
-        out = proc.stdout.replace(str(cwd) + "/", "")
-        for hint in (*hints, *AUTH_HINTS):
-            if hint.needle in out:
-                raise GoFailed(hint.what, out, hint.fix)
-        raise GoFailed(what, out, fix)
-    return proc.stdout
+    # Paths in the compiler's messages are relative to the copy: show them as the user's.
+    failure = tool_run.Failure(what, fix, hints=(*hints, *AUTH_HINTS), tail=TAIL_LINES, lines=_shown,
+                               text=lambda out: out.stdout.replace(str(cwd) + "/", ""))
+    return tool_run.run([str(go), *args], failure, cwd=cwd, env=env).stdout

@@ -23,11 +23,9 @@ class GoEnv:
     @classmethod
     def from_env(cls, env: Mapping[str, str], default_proxy: str, default_sumdb: str,
                  log: Logger | None = None) -> "GoEnv":
-        # FUNC_GOPROXY > GOPROXY; a disagreement is logged by host only (they may hold credentials).
-        given = settings.lookup(env, "goproxy")
-        if log is not None and env.get("FUNC_GOPROXY", "").strip() and \
-                env.get("GOPROXY", "").strip() not in ("", env["FUNC_GOPROXY"].strip()):
-            log.warn("FUNC_GOPROXY and GOPROXY are both set; using FUNC_GOPROXY")
+        # FUNC_GOPROXY > GOPROXY; a disagreement is logged by name only (the setting is
+        # secret: its values may hold credentials).
+        given = settings.lookup(env, "goproxy", log)
         extra = {k: env[k] for k in PASSED_THROUGH if env.get(k, "").strip()}
         return cls(goproxy=given.value if given else default_proxy, gosumdb=extra.pop("GOSUMDB", default_sumdb),
                    extra=extra)

@@ -20,7 +20,7 @@ DEFAULT_FRAMEWORK_FILE = "framework-version"
 
 
 def detect(ctx: DetectContext) -> None:
-    forbidden = settings.runtime_forbids(ctx.env, settings.PYTHON)
+    forbidden = config.forbidden(ctx.env)
     if forbidden:
         raise DetectFailed(forbidden)
     if not config.is_python_project(ctx.app_dir, ctx.env):
@@ -45,7 +45,7 @@ def build(ctx: BuildContext) -> None:
     processes.check(ctx.app_dir, ctx.env, cfg.mode == "function", log)
     if cfg.mode == "function":
         log.info(f"function {cfg.target!r} ({cfg.signature_type}) in {cfg.source}")
-        names = function_check.check(ctx.app_dir, cfg.source, _origin(ctx, "function_source"), cfg.target)
+        names = function_check.check(ctx.app_dir, cfg.source, cfg.source_origin, cfg.target)
         log.info(f"checked: {cfg.target} is defined in {cfg.source} "
                  f"({len(names.functions)} module-level function(s)/class(es))")
     else:
@@ -57,7 +57,7 @@ def build(ctx: BuildContext) -> None:
     log.info(f"CPython {interp.version} from the {interp.source}{asked}")
 
     log.header("Dependencies")
-    manager = package_manager.choose(ctx.app_dir, ctx.env, log)
+    manager = package_manager.choose(ctx.app_dir, cfg.package_manager)
     log.info(f"package manager: {manager.name} ({manager.reason})")
     if cfg.vendor:
         log.info(f"installing only from the vendored directory {cfg.vendor.directory} ({cfg.vendor.origin}): "
@@ -89,11 +89,6 @@ def build(ctx: BuildContext) -> None:
     runner = processes.Runner(shell=True, working_dir=ctx.app_dir)
     launch.processes = processes.for_image(ctx.app_dir, ctx.env, log, runner, served, cfg.mode == "function")
     launch.write(ctx.layers_dir)
-
-
-def _origin(ctx: BuildContext, key: str) -> str:
-    s = settings.lookup(ctx.env, key)
-    return s.source if s else f"default ({config.DEFAULT_SOURCE})"
 
 
 def _check_framework_supports(layer: Layer, cfg: config.Config, decl: requirements.Declaration) -> None:

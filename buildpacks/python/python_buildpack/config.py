@@ -36,6 +36,13 @@ class Config:
     skip_framework_injection: str = ""
     pip_env: dict[str, str] = field(default_factory=dict)
     vendor: Vendor | None = None  # install from a directory of the source, no index
+    package_manager: settings.Setting | None = None  # forces pip, uv or poetry
+    source_origin: str = f"default ({DEFAULT_SOURCE})"  # what named the function's source file
+
+
+def forbidden(env: Mapping[str, str]) -> str:
+    """Why a forced runtime rules Python out ('' when it does not)."""
+    return settings.runtime_forbids(env, settings.PYTHON)
 
 
 def procfile_web(app_dir: Path) -> str:
@@ -79,15 +86,17 @@ def resolve(app_dir: Path, env: Mapping[str, str], log: Logger | None = None) ->
     common = dict(runtime_request=req, runtime_request_origin=req_origin,
                   framework_version=settings.value(env, "framework_version", log), pip_env=pip_env,
                   skip_framework_injection=f"{skip.source}={skip.value}" if skip and settings.truthy(skip.value) else "",
-                  vendor=vendored)
+                  vendor=vendored, package_manager=settings.lookup(env, "python_package_manager", log))
     if target:
         sig = settings.value(env, "signature_type", log, "http").lower()
         if sig not in SIGNATURE_TYPES:
             sig_src = settings.lookup(env, "signature_type").source  # type: ignore[union-attr]
             raise UserError(f"unknown function signature type {sig!r}", where=sig_src,
                             fix=f"use one of: {', '.join(SIGNATURE_TYPES)}")
-        source = settings.value(env, "function_source", log, DEFAULT_SOURCE)
-        return Config(mode="function", target=target.value, signature_type=sig, source=source, **common)
+        source = settings.lookup(env, "function_source", log)
+        return Config(mode="function", target=target.value, signature_type=sig,
+                      source=source.value if source else DEFAULT_SOURCE,
+                      source_origin=source.source if source else f"default ({DEFAULT_SOURCE})", **common)
     if entry:
         return Config(mode="app", entrypoint=entry.value, entrypoint_origin=entry.source, **common)
     web = procfile_web(app_dir)

@@ -7,7 +7,6 @@ pycs: no source timestamps inside, so two builds give identical files.
 """
 from __future__ import annotations
 
-import collections
 import email.parser
 import os
 import re
@@ -17,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Protocol
 
-from funcpacks import sbom
+from funcpacks import sbom, tool_run
 from funcpacks.context import BuildContext
 from funcpacks.errors import UserError
 from funcpacks.layers import Layer, Layers
@@ -35,6 +34,8 @@ LAYOUT = "1"
 # gunicorn < 22 (functions-framework 1.x/2.x) imports pkg_resources, which setuptools
 # dropped in 81: such environments get the last setuptools that has it.
 PKG_RESOURCES_SETUPTOOLS = "setuptools<81"
+# pip's last lines, where it says why it failed.
+PIP_TAIL = 30
 _PKG_RESOURCES_IMPORT = re.compile(rb"^\s*(import pkg_resources|from pkg_resources import)", re.MULTILINE)
 
 
@@ -121,23 +122,15 @@ class Pip:
     def install(self, venv: Path, args: list[str], where: str = "") -> None:
         cmd = [str(self.interp.executable), "-m", "pip", "--python", str(venv / "bin" / "python"),
                "install", "--no-compile", "--no-warn-script-location", *args]
-        tail: collections.deque[str] = collections.deque(maxlen=30)
-        proc = subprocess.Popen(cmd, cwd=self.ctx.app_dir, env=self.env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            line = line.rstrip()
-            tail.append(line)
-            self.log.detail(line)
-        if proc.wait() != 0:
-            explained = self.vendored.explain("\n".join(tail)) if self.vendored else None
-            if explained:
-                raise explained
-            errors = [ln for ln in tail if "ERROR" in ln or "error" in ln] or list(tail)
-            raise UserError("pip could not install the dependencies",
-                            where=where or " ".join(a for a in args if not a.startswith("-")) or "requirements",
-                            detail="\n".join(errors[-12:]),
-                            fix="fix the requirement pip names above (name, version, or index settings PIP_INDEX_URL / PIP_FIND_LINKS)")
+        failure = tool_run.Failure(
+            "pip could not install the dependencies",
+            where=where or " ".join(a for a in args if not a.startswith("-")) or "requirements", tail=12,
+            # What pip says last: its last lines, and of them the errors when it names some.
+            text=lambda out: "\n".join(out.stdout.split("\n")[-PIP_TAIL:]),
+            lines=lambda text: [ln for ln in text.split("\n") if "ERROR" in ln or "error" in ln] or text.split("\n"),
+            explain=self.vendored.explain if self.vendored else None,
+            fix="fix the requirement pip names above (name, version, or index settings PIP_INDEX_URL / PIP_FIND_LINKS)")
+        tool_run.run(cmd, failure, cwd=self.ctx.app_dir, env=self.env, echo=self.log.detail)
 
 
 def install_args(decl: Declaration, extra: list[str]) -> list[str]:

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from funcpacks import settings
 from funcpacks.errors import UserError
-from funcpacks.log import Logger
 
 from . import requirements
 
@@ -27,8 +25,8 @@ class Choice:
     reason: str  # for the log: what made the choice
 
 
-def choose(app_dir: Path, env: Mapping[str, str], log: Logger | None = None) -> Choice:
-    forced = settings.lookup(env, "python_package_manager", log)
+def choose(app_dir: Path, forced: settings.Setting | None) -> Choice:
+    """forced: the package manager setting (config.Config.package_manager)."""
     if forced:
         name = forced.value.lower()
         if name not in MANAGERS:

@@ -14,6 +14,7 @@ import hashlib
 import subprocess
 from pathlib import Path
 
+from funcpacks import tool_run
 from funcpacks.context import BuildContext
 from funcpacks.errors import UserError
 from funcpacks.layers import Layers
@@ -39,14 +40,13 @@ class Poetry:
                     "NO_COLOR": "1"}
 
     def run(self, args: list[str], failure: str, fix: str) -> str:
-        proc = subprocess.run([str(self.executable), *args], cwd=self.ctx.app_dir, env=self.env,
-                              capture_output=True, text=True)
-        lines = [ln.rstrip() for ln in (proc.stderr + proc.stdout).splitlines() if ln.strip()]
-        if proc.returncode != 0:
-            raise UserError(failure, where="poetry.lock", detail="\n".join(lines[-14:]), fix=fix)
-        for line in proc.stderr.splitlines():
+        out = tool_run.run([str(self.executable), *args],
+                           tool_run.Failure(failure, fix, where="poetry.lock", tail=14,
+                                            text=lambda out: out.stderr + out.stdout),
+                           cwd=self.ctx.app_dir, env=self.env, merge_stderr=False)
+        for line in out.stderr.splitlines():
             self.log.detail(line.rstrip())
-        return proc.stdout
+        return out.stdout
 
     def check_lock(self) -> None:
         self.run(["check", "--lock"], "poetry.lock does not match pyproject.toml",
@@ -84,9 +84,9 @@ def install_tool(ctx: BuildContext, python: Path, installer: Uv, log: Logger) ->
         venv = layer.path / "venv"
         subprocess.run([str(python), "-m", "venv", "--without-pip", str(venv)], check=True)
         try:
-            installer.install(venv, ["--require-hashes", "-r", str(requirements)], TOOL_REQUIREMENTS_FILE)
+            with layer.removed_on_failure():
+                installer.install(venv, ["--require-hashes", "-r", str(requirements)], TOOL_REQUIREMENTS_FILE)
         except UserError as exc:
-            layer.remove()
             raise UserError("could not install Poetry", detail=exc.detail,
                             fix="the index the build uses (PIP_INDEX_URL / UV_DEFAULT_INDEX) must serve Poetry and "
                                 "its dependencies; a hash mismatch means it served different files") from None

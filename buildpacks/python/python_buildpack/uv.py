@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 from pathlib import Path
 from typing import Mapping
 
+from funcpacks import tool_run
 from funcpacks.context import BuildContext
-from funcpacks.errors import UserError
 from funcpacks.layers import Layers
 from funcpacks.log import Logger
 
@@ -72,15 +71,15 @@ class Uv:
                                          if k.startswith("UV_") and v and k not in INDEX_VARIABLES}, **ours}
 
     def run(self, args: list[str], failure: str, where: str, fix: str, env: Mapping[str, str] | None = None) -> str:
-        proc = subprocess.run([str(self.executable), *args], cwd=self.ctx.app_dir, env=dict(env or self.env),
-                              capture_output=True, text=True)
-        lines = [ln.rstrip() for ln in proc.stderr.splitlines() if ln.strip()]
-        for line in lines:
+        # uv reports on stderr: shown whether or not it fails.
+        shown = tool_run.Failure(failure, fix, where=where, tail=14, text=lambda out: out.stderr,
+                                 explain=self.vendored.explain if self.vendored else None)
+        return tool_run.run([str(self.executable), *args], shown, cwd=self.ctx.app_dir, env=dict(env or self.env),
+                            merge_stderr=False, show=self._log_stderr).stdout
+
+    def _log_stderr(self, out: tool_run.Output) -> None:
+        for line in tool_run.nonblank(out.stderr):
             self.log.detail(line)
-        if proc.returncode != 0:
-            explained = self.vendored.explain(proc.stderr) if self.vendored else None
-            raise explained or UserError(failure, where=where, detail="\n".join(lines[-14:]), fix=fix)
-        return proc.stdout
 
     def check_lock(self) -> None:
         self.run(["lock", "--check"], "uv.lock does not match pyproject.toml", where="uv.lock",
@@ -116,20 +115,18 @@ def install_tool(ctx: BuildContext, pip_python: Path, pip_env: Mapping[str, str]
         env = {**{k: v for k, v in ctx.env.items() if not k.startswith("PIP_")}, **pip_env,
                "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1",
                "PIP_PROGRESS_BAR": "off"}
-        proc = subprocess.run([str(pip_python), "-m", "pip", "install", "--no-deps", "--require-hashes",
-                               "--only-binary", ":all:", "--no-cache-dir", "--target", str(layer.path / "tool"),
-                               "-r", str(req_file)], env=env, capture_output=True, text=True)
-        if proc.returncode != 0:
-            layer.remove()
-            explained = vendored.explain(proc.stdout + proc.stderr) if vendored else None
-            if explained:
-                raise explained
-            tail = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()][-8:]
-            raise UserError(f"could not install {requirement.split()[0]}", detail="\n".join(tail),
-                            fix="the index the build uses (PIP_INDEX_URL) must serve uv's wheel; a hash "
-                                "mismatch means the index served a different file")
+        tool = requirement.split()[0]
+        failure = tool_run.Failure(
+            f"could not install {tool}", tail=8, lines=lambda text: [ln for ln in text.splitlines() if ln.strip()],
+            explain=vendored.explain if vendored else None,
+            fix="the index the build uses (PIP_INDEX_URL) must serve uv's wheel; a hash mismatch means the index "
+                "served a different file")
+        with layer.removed_on_failure():
+            tool_run.run([str(pip_python), "-m", "pip", "install", "--no-deps", "--require-hashes",
+                          "--only-binary", ":all:", "--no-cache-dir", "--target", str(layer.path / "tool"),
+                          "-r", str(req_file)], failure, env=env, merge_stderr=False)
         req_file.unlink()
-        log.info(f"installed {requirement.split()[0]} (sha256 checked) into the build-only layer '{TOOL_LAYER}'")
+        log.info(f"installed {tool} (sha256 checked) into the build-only layer '{TOOL_LAYER}'")
     layer.set_types(build=True, cache=True).write()
     exe = layer.path / "tool" / "bin" / "uv"
     os.chmod(exe, 0o755)

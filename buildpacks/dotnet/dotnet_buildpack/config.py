@@ -1,0 +1,49 @@
+"""Everything the user can set for a .NET build, resolved once from the platform env:
+the rest of the buildpack reads settings only from here."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from funcpacks import labels, settings
+from funcpacks.log import Logger
+
+from .feed import Feed
+
+
+@dataclass(frozen=True)
+class Config:
+    feed: Feed
+    project: settings.Setting | None = None  # the project (file or directory) to build
+    trimmed: settings.Setting | None = None  # set only when it asks for a trimmed app
+    target: settings.Setting | None = None
+    signature: settings.Setting | None = None
+    sdk_request: settings.Setting | None = None  # an SDK or runtime version setting
+    version_hint: settings.Setting | None = None  # GOOGLE_RUNTIME's version, below global.json
+    publish_args: tuple[str, ...] = ()  # extra `dotnet publish` words
+    image_labels: dict[str, str] = field(default_factory=dict)
+
+
+def forbidden(env: Mapping[str, str]) -> str:
+    """Why a forced runtime rules .NET out ('' when it does not)."""
+    return settings.runtime_forbids(env, settings.DOTNET)
+
+
+def project_setting(env: Mapping[str, str], log: Logger | None = None) -> settings.Setting | None:
+    """GOOGLE_BUILDABLE / FUNC_BUILDABLE, or Paketo's BP_DOTNET_PROJECT_PATH."""
+    return settings.first_of(env, ("buildable", "dotnet_project_path"), log)
+
+
+def resolve(env: Mapping[str, str], platform_dir: Path, log: Logger) -> Config:
+    image_labels = labels.from_env(env, log)
+    project = project_setting(env, log)
+    trimmed = settings.lookup(env, "dotnet_trimmed", log)
+    return Config(
+        feed=Feed.from_env(env, platform_dir), project=project,
+        trimmed=trimmed if trimmed and settings.truthy(trimmed.value) else None,
+        target=settings.lookup(env, "function_target", log), signature=settings.lookup(env, "signature_type", log),
+        sdk_request=settings.version_request(env, "dotnet_sdk_version", log, after=("dotnet_framework_version",)),
+        version_hint=settings.runtime_version_hint(env),
+        publish_args=tuple(w for key in ("build_args", "dotnet_publish_flags") for w in settings.words(env, key, log)),
+        image_labels=image_labels)

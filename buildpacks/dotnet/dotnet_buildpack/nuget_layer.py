@@ -1,0 +1,30 @@
+"""The `nuget-packages` layer (NUGET_PACKAGES, cache only): the packages restore
+downloads, kept while the SDK and the project and NuGet files stay the same."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from funcpacks.layers import Layer, Layers
+from funcpacks.log import Logger
+
+from . import nuget
+
+NAME = "nuget-packages"
+
+
+@dataclass(frozen=True)
+class Packages:
+    layer: Layer
+    sources: nuget.Sources  # where restore gets what the layer lacks
+
+
+def provide(layers: Layers, app: Path, project_dir: Path, env: Mapping[str, str], platform_dir: Path,
+            sdk_version: str, log: Logger) -> Packages:
+    srcs = nuget.sources(app, project_dir, env, platform_dir)
+    log.info(f"sources: {srcs.description}")
+    layer = layers.get(NAME)
+    layer.reuse_or_reset({"sdk": sdk_version, "projects": nuget.inputs_hash(app)}, log)
+    layer.set_types(cache=True).write()
+    return Packages(layer, srcs)

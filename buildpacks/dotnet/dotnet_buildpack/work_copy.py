@@ -1,0 +1,36 @@
+"""The copy of the source that is published: bin/ and obj/ never land in the user's
+directory, and the user's global.json is never changed."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from funcpacks import settings
+from funcpacks.log import Logger
+
+from . import project
+
+WORK_DIR = Path("/tmp/funcpacks-dotnet/src")
+
+
+def make(app: Path, proj_path: Path, overrides_global_json: settings.Setting | None, log: Logger) -> Path:
+    """Copies the source without build output next to project files, nor .git; returns
+    the project's path in the copy. `overrides_global_json`: the setting that chose the
+    SDK over global.json's (the dotnet host would insist on global.json's)."""
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        skip = {".git"} & set(names)
+        if any(n.lower().endswith(project.PROJECT_SUFFIXES) for n in names):
+            skip |= {"bin", "obj"} & set(names)
+        return skip
+    if WORK_DIR.exists():
+        shutil.rmtree(WORK_DIR)
+    shutil.copytree(app, WORK_DIR, ignore=ignore, symlinks=True)
+    if overrides_global_json:
+        (WORK_DIR / "global.json").unlink()
+        log.info(f"global.json's sdk.version is overridden by {overrides_global_json.source}="
+                 f"{overrides_global_json.value}")
+    return WORK_DIR / proj_path.relative_to(app)
+
+
+def remove() -> None:
+    shutil.rmtree(WORK_DIR, ignore_errors=True)

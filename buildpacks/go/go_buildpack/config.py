@@ -1,0 +1,70 @@
+"""Everything the user can set for a Go build, resolved once from the platform env:
+the rest of the buildpack reads settings only from here."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from funcpacks import labels, settings
+from funcpacks.errors import UserError
+from funcpacks.log import Logger
+
+from .proxy import GoEnv
+
+
+@dataclass(frozen=True)
+class Config:
+    target: settings.Setting | None  # function mode when set
+    goenv: GoEnv
+    version: settings.Setting | None = None  # the Go toolchain asked for
+    version_hint: settings.Setting | None = None  # GOOGLE_RUNTIME's version, below go.mod
+    signature: settings.Setting | None = None  # function mode only
+    framework_version: settings.Setting | None = None
+    build_flags: tuple[str, ...] = ()  # extra `go build` words, -ldflags among them
+    goldflags: str = ""
+    gcflags: str = ""
+    main_package: str = "."  # app mode: the package to build
+    image_labels: dict[str, str] = field(default_factory=dict)
+
+
+def forbidden(env: Mapping[str, str]) -> str:
+    """Why a forced runtime rules Go out ('' when it does not)."""
+    return settings.runtime_forbids(env, settings.GO)
+
+
+def mode(env: Mapping[str, str]) -> str:
+    """Detect's view: no spelling disagreement is reported before the build."""
+    return "function" if settings.lookup(env, "function_target") else "app"
+
+
+def resolve(env: Mapping[str, str], default_proxy: str, default_sumdb: str, log: Logger) -> Config:
+    target = settings.lookup(env, "function_target", log)
+    image_labels = labels.from_env(env, log)
+    goenv = GoEnv.from_env(env, default_proxy, default_sumdb, log)
+    flags = [w for key in ("build_args", "go_build_flags") for w in settings.words(env, key, log)]
+    return Config(
+        target=target, goenv=goenv,
+        version=settings.version_request(env, "go_version", log), version_hint=settings.runtime_version_hint(env),
+        # Looked up only for a function: an app has no use for it, nor for its warnings.
+        signature=settings.lookup(env, "signature_type", log) if target else None,
+        framework_version=settings.lookup(env, "framework_version"),
+        build_flags=tuple(flags), goldflags=settings.value(env, "goldflags", log),
+        gcflags=settings.value(env, "gogcflags", log),
+        main_package="." if target else main_package(env, log), image_labels=image_labels)
+
+
+def main_package(env: Mapping[str, str], log: Logger | None = None) -> str:
+    """The app's main package: GOOGLE_BUILDABLE / FUNC_BUILDABLE, or Paketo's BP_GO_TARGETS
+    (one target: this buildpack makes one binary)."""
+    s = settings.first_of(env, ("buildable", "go_targets"), log)
+    if s is None:
+        return "."
+    targets = [t for t in s.value.split(":") if t.strip()] if s.source == "BP_GO_TARGETS" else [s.value]
+    if len(targets) != 1:
+        raise UserError(f"{s.source}={s.value!r} names {len(targets)} targets; funcpacks builds one main package",
+                        where=s.source, fix="name one package (e.g. ./cmd/server); build the others as separate images")
+    target = targets[0].strip()
+    if target.startswith("/"):
+        raise UserError(f"{s.source}={target!r} is an absolute path", where=s.source,
+                        fix="name the package relative to the source root, e.g. ./cmd/server")
+    return target if target.startswith(("./", ".")) else f"./{target}"

@@ -1,0 +1,115 @@
+"""The main package to build: the app's own, or, for a function, one generated to serve
+it with its functions framework (added to the module, or checked in vendor/, when the
+source lacks it)."""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from funcpacks.errors import UserError
+from funcpacks.log import Logger
+
+from . import functions, generated_module, gotool, module_source
+from .config import Config
+from .module_source import GOPATH, VENDORED, Source
+
+FRAMEWORK_PINS = {functions.OPENFUNCTION: "openfunction-framework", functions.GOOGLE: "google-framework"}
+
+
+@dataclass(frozen=True)
+class Main:
+    package: str  # as `go build` takes it, relative to the work copy
+    binary: str  # the file name in the function layer's bin/
+    launch_env: dict[str, str] = field(default_factory=dict)  # defaults the framework reads at launch
+
+
+def for_app(src: Source, go: Path, env: dict[str, str], cfg: Config, log: Logger) -> Main:
+    generated_module.tidy(src, go, env, log)
+    log.info(f"app: the main package {cfg.main_package}")
+    return Main(cfg.main_package, "app")
+
+
+def for_function(src: Source, go: Path, env: dict[str, str], cfg: Config, pins: dict, log: Logger) -> Main:
+    """Adds the framework if needed, checks the function and writes the main package that
+    serves it."""
+    target = cfg.target
+    assert target is not None
+    pkg = functions.scan(src.work_dir)
+    choice = functions.choose_framework(src.requires, pkg, target)
+    fw = choice.framework
+    log.info(f"{functions.SHORT_NAME[fw]}'s functions framework: {choice.why}")
+    p = functions.plan(pkg, fw, target.value, log, cfg.signature)
+    if src.mode == VENDORED:
+        _check_vendored_framework(src, choice, log)
+    elif src.mode == GOPATH:
+        _gopath_framework(src, go, env, fw, *_framework_version(cfg, fw, pins, log), log)
+    elif not choice.in_go_mod:
+        version, why = _framework_version(cfg, fw, pins, log)
+        log.info(f"adding {fw}@{version} ({why})")
+        gotool.run(go, ["get", f"{fw}@{version}"], src.work_dir, env, f"cannot add {fw}@{version}",
+                   "check FUNC_FRAMEWORK_VERSION and the module proxy")
+    kind = "registered in init()" if p.declarative else f"{p.kind} function"
+    log.info(f"function {target.value!r} ({kind}) served by {functions.SHORT_NAME[fw]}'s framework")
+    main_dir = src.work_dir / functions.GENERATED_DIR
+    main_dir.mkdir()
+    (main_dir / "main.go").write_text(functions.main_source(p, src.import_path))
+    generated_module.tidy(src, go, env, log, pkg)
+    launch_env: dict[str, str] = {}
+    if fw == functions.GOOGLE:
+        launch_env["FUNCTION_TARGET"] = target.value
+        if p.kind in functions.SIGNATURE_TYPES:
+            launch_env["FUNCTION_SIGNATURE_TYPE"] = p.kind
+    return Main(f"./{functions.GENERATED_DIR}", "function", launch_env)
+
+
+def _framework_version(cfg: Config, fw: str, pins: dict, log: Logger) -> tuple[str, str]:
+    """(version, why) of the framework to add when the source names none.
+    FUNC_FRAMEWORK_VERSION is OpenFunction's setting for OpenFunction's framework."""
+    given = cfg.framework_version
+    if given and fw == functions.OPENFUNCTION:
+        return given.value, given.source
+    if given:
+        log.warn(f"{given.source}={given.value} is for OpenFunction's framework; Google's is added at its pin")
+    return pins[FRAMEWORK_PINS[fw]], "funcpacks' pin"
+
+
+def _framework_fix(fw: str) -> str:
+    return (f"add a file with the blank import  import _ \"{functions.MAIN_PACKAGE[fw]}\"  to the package, "
+            "then run 'go mod tidy && go mod vendor' and commit go.mod, go.sum and vendor/")
+
+
+def _check_vendored_framework(src: Source, choice: functions.Choice, log: Logger) -> None:
+    """A vendored build downloads nothing, so vendor/ must already hold the framework
+    package the generated main imports."""
+    need = functions.MAIN_PACKAGE[choice.framework]
+    if not choice.in_go_mod:
+        raise UserError(f"go.mod does not require {choice.framework}, and a vendored build downloads nothing",
+                        where="go.mod and vendor/modules.txt", fix=_framework_fix(choice.framework))
+    if need not in module_source.vendored_packages(src.work_dir):
+        raise UserError(f"vendor/ lacks {need}, which the generated main package imports",
+                        where="vendor/modules.txt", fix=_framework_fix(choice.framework))
+    log.info(f"{need} is vendored")
+
+
+def _gopath_framework(src: Source, go: Path, env: dict[str, str], fw: str, version: str, why: str,
+                      log: Logger) -> None:
+    """GOPATH mode finds packages in vendor/ or $GOPATH/src: when vendor/ lacks the
+    framework, it is fetched (with what it imports) into $GOPATH/src."""
+    need = functions.MAIN_PACKAGE[fw]
+    if module_source.gopath_has(src.work_dir, need):
+        log.info(f"{need} is vendored")
+        return
+    log.info(f"vendor/ lacks {need}: fetching {fw}@{version} ({why}) into GOPATH")
+    deps = module_source.ROOT / "framework-deps"
+    deps.mkdir()
+    (deps / "go.mod").write_text("module funcpacks.local/framework-deps\n")
+    (deps / "main.go").write_text(f'package main\n\nimport _ "{need}"\n\nfunc main() {{}}\n')
+    mod_env = dict(env, GO111MODULE="on", GOFLAGS="-mod=mod")
+    for args in (["get", f"{fw}@{version}"], ["mod", "tidy"], ["mod", "vendor"]):
+        gotool.run(go, args, deps, mod_env, f"cannot fetch {fw}@{version}",
+                   "check FUNC_FRAMEWORK_VERSION and the module proxy, or vendor the framework")
+    gopath_src = Path(env["GOPATH"]) / "src"
+    for entry in (deps / "vendor").iterdir():
+        if entry.is_dir():
+            shutil.copytree(entry, gopath_src / entry.name, dirs_exist_ok=True)

@@ -1,0 +1,39 @@
+"""The `go` layer: the Go toolchain (build + cache), reused while its version, arch and
+layout match what this build resolves."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from funcpacks.layers import Layers
+from funcpacks.log import Logger
+
+from . import toolchain
+from .config import Config
+from .credentials import Credentials
+from .module_source import Source
+
+NAME = "go"
+
+
+@dataclass(frozen=True)
+class Go:
+    executable: Path
+    version: str
+
+
+def provide(layers: Layers, cfg: Config, src: Source, default: str, arch: str, creds: Credentials,
+            log: Logger) -> Go:
+    version, hint = cfg.version, cfg.version_hint
+    req = toolchain.resolve(version.value if version else "", version.source if version else "", src.mod,
+                            default, (hint.value, hint.source) if hint else ("", ""))
+    if toolchain.is_minor(req.version):
+        newest = toolchain.newest_patch(req.version, default, arch, cfg.goenv, creds.authorization)
+        req = toolchain.Request(newest, f"{req.why}: its newest release")
+    layer = layers.get(NAME)
+    expected = {"version": req.version, "arch": arch, "layout": toolchain.LAYOUT}
+    if not layer.reuse_or_reset(expected, log, f"Go {req.version} ({req.why})"):
+        with layer.removed_on_failure():
+            toolchain.install(layer, req, arch, cfg.goenv, log, creds.authorization)
+    layer.set_types(build=True, cache=True).write()
+    return Go(layer.path / "bin" / "go", req.version)
