@@ -6,10 +6,19 @@ PYTEST ?= $(PYTHON) -m pytest
 # Optional: a directory of extra .crt/.pem CA certificates to bake into the stack images.
 EXTRA_CA_DIR ?=
 
-.PHONY: tools stacks builder demo test test-fast test-integration bench registry-start registry-stop publish deploy-manifests clean
+.PHONY: tools generate stacks builder demo test test-fast test-integration bench registry-start registry-stop publish deploy-manifests clean
 
 tools:
 	@bash scripts/tools.sh
+
+# Rewrite the committed files generated from versions.toml and the settings table (each
+# generator's `check` runs in the unit tests): builder.toml, builder-go.toml, deploy/, the
+# README's settings reference.
+generate:
+	@$(PYTHON) -m funcpacks_dev.images.builder toml write
+	@$(PYTHON) -m funcpacks_dev.generate.strategy write
+	@$(PYTHON) -m funcpacks_dev.generate.manifests write
+	@$(PYTHON) -m funcpacks_dev.generate.settings_reference write
 
 stacks: tools
 	@$(PYTHON) -m funcpacks_dev.images.stacks $(if $(EXTRA_CA_DIR),--extra-ca-dir $(EXTRA_CA_DIR))

@@ -11,8 +11,8 @@ import tarfile
 from pathlib import Path
 from typing import Iterator
 
-from funcpacks_dev import funcbuild
 from funcpacks_dev import versions
+from funcpacks_dev import funcbuild
 from funcpacks_dev.testing.http_servers import serving
 
 SAMPLES = versions.ROOT / "samples"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from funcpacks_dev import funcbuild
 from funcpacks_dev import versions
+from funcpacks_dev import funcbuild
 from funcpacks_dev.testing import mirrors
 from helpers import (SAMPLES, build, copy_sample, image_entries, image_file_names, inspect, layer_shas, must_build,
                      remove_image)

@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from funcpacks_dev import funcbuild
 from funcpacks_dev import versions
+from funcpacks_dev import funcbuild
 from helpers import SAMPLES, copy_sample, image_file_names, inspect, recording_server, remove_image
 
 DATA = versions.load()

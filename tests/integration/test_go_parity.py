@@ -12,8 +12,8 @@ import uuid
 
 import pytest
 
-from funcpacks_dev import funcbuild
 from funcpacks_dev import versions
+from funcpacks_dev import funcbuild
 from helpers import SAMPLES, build, copy_sample, image_file_names, must_build, recording_server, remove_image
 from module_proxy import Module, make_ca, serving_modules
 

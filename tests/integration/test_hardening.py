@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from funcpacks_dev import funcbuild
 from funcpacks_dev import versions
+from funcpacks_dev import funcbuild
 from funcpacks_dev.images import builder
 from funcpacks_dev.testing import mirrors
 from helpers import SAMPLES, copy_sample, image_entries, inspect, must_build, remove_image

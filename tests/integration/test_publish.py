@@ -14,10 +14,10 @@ import pytest
 import requests
 import yaml
 
-from funcpacks_dev import funcbuild
 from funcpacks_dev import versions
-from funcpacks_dev.images import builder
+from funcpacks_dev import funcbuild
 from funcpacks_dev.images import publish
+from funcpacks_dev.images import builder
 from funcpacks_dev.images import registry
 from funcpacks_dev.testing import strategy_runner
 from helpers import SAMPLES, inspect, manifest_digest, remove_image

@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from funcpacks_dev import funcbuild
 from funcpacks_dev import versions
+from funcpacks_dev import funcbuild
 from helpers import SAMPLES, build, copy_sample, inspect, layer_shas, must_build, recording_server, remove_image
 
 BP = "funcpacks/python"

@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from funcpacks_dev import funcbuild
 from funcpacks_dev import versions
+from funcpacks_dev import funcbuild
 from funcpacks_dev.generate import manifests
 from funcpacks_dev.generate import strategy
 from funcpacks_dev.images import registry
-from funcpacks_dev.testing import mirrors
 from funcpacks_dev.testing import strategy_runner
+from funcpacks_dev.testing import mirrors
 from helpers import SAMPLES, image_entries, layer_shas, manifest_digest, remove_image
 from funcpacks_dev.testing.http_servers import file_server
 

@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from funcpacks_dev import funcbuild
 from funcpacks_dev import versions
+from funcpacks_dev import funcbuild
 from helpers import SAMPLES, build, inspect, must_build, remove_image
 
 DATA = versions.load()

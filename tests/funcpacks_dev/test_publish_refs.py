@@ -7,8 +7,8 @@ import tomllib
 import pytest
 
 from funcpacks_dev import versions
-from funcpacks_dev.images import builder
 from funcpacks_dev.images import publish
+from funcpacks_dev.images import builder
 
 DATA = versions.load()
 TAG = publish.default_tag(DATA)
