@@ -20,8 +20,9 @@ from helpers import SAMPLES, copy_sample, image_entries, inspect, must_build, re
 DATA = versions.load()
 ST = DATA["stack"]
 BUILD_UID, RUN_UID, GID = ST["build-user-id"], ST["run-user-id"], ST["group-id"]
-LOCKED_DOWN = ["--read-only", "--tmpfs", "/tmp", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
-               "--user", f"{RUN_UID}:{GID}"]
+# docker run --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges --user RUN_UID:GID
+LOCKED_DOWN = {"read_only": True, "tmpfs": {"/tmp": ""}, "cap_drop": ["ALL"], "security_opt": ["no-new-privileges"],
+               "user": f"{RUN_UID}:{GID}"}
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 # sample -> (build env, builder key, extra pack args, the layer holding its dependencies or runtime, path, answer)
