@@ -4,7 +4,6 @@ from __future__ import annotations
 import fnmatch
 import os
 import posixpath
-import shutil
 from pathlib import Path
 from typing import Mapping
 

@@ -27,13 +27,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from funcpacks_dev import funcbuild
-from funcpacks_dev import versions
+import requests
+
+from funcpacks_dev import docker_engine, funcbuild, versions
 from funcpacks_dev.images import registry
 from funcpacks_dev.testing import mirrors
 from funcpacks_dev.testing.http_servers import file_server
@@ -135,7 +135,7 @@ class Contender:
     def rebuild(self) -> None: ...
 
     def remove(self) -> None:
-        subprocess.run(["docker", "rmi", "-f", self.tag], capture_output=True)
+        docker_engine.remove_images(self.tag)
 
 
 _STAMPED = re.compile(r"^(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d\.\d+) (.*)$")
@@ -219,17 +219,14 @@ class Dockerfile(Contender):
             self.args.update({"SDK_URL": url.replace(mirrors.DOTNET_FEED, feed), "SDK_SHA512": sha512,
                               "ASSEMBLY": sample.target})
 
-    def _build(self, extra: list[str]) -> None:
-        cmd = ["docker", "build", "--network", "host", "--quiet", "--tag", self.tag, *extra]
-        for k, v in self.args.items():
-            cmd += ["--build-arg", f"{k}={v}"]
-        run(cmd + [str(self.work)], env=dict(os.environ, DOCKER_BUILDKIT="0"))
+    def _build(self, nocache: bool) -> None:
+        docker_engine.build(str(self.work), self.tag, buildargs=self.args, nocache=nocache, network_mode="host")
 
     def cold_build(self) -> None:
-        self._build(["--no-cache"])
+        self._build(nocache=True)
 
     def rebuild(self) -> None:
-        self._build([])
+        self._build(nocache=False)
 
 
 CONTENDERS = [Funcpacks, Dockerfile]
@@ -237,25 +234,21 @@ def pushed_size_mb(tag: str, address: str) -> float:
     """Compressed size as pushed: the manifest's layer sizes plus the config."""
     repo = tag.replace("funcpacks-bench/", "bench/")
     run(["skopeo", "copy", "--dest-tls-verify=false", f"docker-daemon:{tag}:latest", f"docker://{address}/{repo}:latest"])
-    req = urllib.request.Request(f"http://{address}/v2/{repo}/manifests/latest", headers={"Accept": ", ".join([
+    resp = requests.get(f"http://{address}/v2/{repo}/manifests/latest", timeout=30, headers={"Accept": ", ".join([
         "application/vnd.oci.image.manifest.v1+json", "application/vnd.docker.distribution.manifest.v2+json"])})
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        manifest = json.load(resp)
+    resp.raise_for_status()
+    manifest = resp.json()
     return (sum(layer["size"] for layer in manifest["layers"]) + manifest["config"]["size"]) / 1e6
 
 
 def image_size_mb(tag: str) -> float:
-    out = run(["docker", "image", "inspect", "--format", "{{.Size}}", tag]).stdout
-    return int(out.strip()) / 1e6
+    return docker_engine.inspect_image(tag)["Size"] / 1e6
 
 
 def serve_metrics(tag: str, path: str, requests: int, wrk_seconds: float) -> dict[str, float]:
     port = funcbuild.free_port()
-    name = f"bench-{port}"
     start = time.monotonic()
-    subprocess.run(["docker", "run", "-d", "--name", name, "--network", "host", "-e", f"PORT={port}", tag],
-                   check=True, capture_output=True)
-    try:
+    with funcbuild.running(tag, port=port) as (name, _):
         deadline = start + 60
         while True:
             try:
@@ -287,8 +280,6 @@ def serve_metrics(tag: str, path: str, requests: int, wrk_seconds: float) -> dic
                 "latency_p50_ms": latencies[len(latencies) // 2],
                 "latency_p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
                 "throughput_rps_c16": rps}
-    finally:
-        subprocess.run(["docker", "rm", "-f", name], capture_output=True)
 
 
 def measure(c: Contender, rep: int, address: str, requests: int, wrk_seconds: float) -> dict[str, float]:
@@ -335,9 +326,8 @@ def machine() -> dict:
     mem = next((ln.split()[1] for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")), "0")
     cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
                 if ln.startswith("model name")), platform.processor())
-    docker = subprocess.run(["docker", "version", "-f", "{{.Server.Version}}"], capture_output=True, text=True).stdout
     return {"cpus": os.cpu_count(), "memory_gib": round(int(mem) / 2**20, 1), "cpu": cpu,
-            "kernel": platform.release(), "docker": docker.strip(), "python": platform.python_version()}
+            "kernel": platform.release(), "docker": docker_engine.server_version(), "python": platform.python_version()}
 
 
 def table(result: dict) -> str:

@@ -18,13 +18,13 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
-from funcpacks_dev import versions
+import requests
+
+from funcpacks_dev import docker_engine, versions
 from funcpacks_dev.cli_args import key_value
 from funcpacks_dev.images import builder
 
@@ -95,17 +95,18 @@ def free_port() -> int:
 
 def wait_http(url: str, timeout: float = 30.0, data: bytes | None = None,
               headers: dict[str, str] | None = None) -> tuple[int, str]:
-    """Polls url until it answers (any HTTP status); returns (status, body)."""
+    """Polls url until it answers (any HTTP status); returns (status, body). POSTs data
+    when there is some."""
+    headers = dict(headers or {})
+    if data is not None and not any(key.lower() == "content-type" for key in headers):
+        headers["Content-Type"] = "application/x-www-form-urlencoded"  # what urllib sent, which this replaced
     deadline = time.monotonic() + timeout
     last: Exception | None = None
     while time.monotonic() < deadline:
         try:
-            req = urllib.request.Request(url, data=data, headers=headers or {})
-            with urllib.request.urlopen(req, timeout=5) as resp:
-                return resp.status, resp.read().decode(errors="replace")
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read().decode(errors="replace")
-        except OSError as exc:
+            resp = requests.request("POST" if data is not None else "GET", url, data=data, headers=headers, timeout=5)
+            return resp.status_code, resp.content.decode(errors="replace")
+        except requests.RequestException as exc:  # no answer yet (refused, reset, timed out)
             last = exc
             time.sleep(0.05)
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s ({last})")
@@ -113,25 +114,22 @@ def wait_http(url: str, timeout: float = 30.0, data: bytes | None = None,
 
 @contextlib.contextmanager
 def running(image: str, env: dict[str, str] | None = None, port: int | None = None,
-            options: list[str] | None = None) -> Iterator[tuple[str, int]]:
-    """Runs image with --network host on a free port (plus docker run options, e.g.
-    --read-only); yields (container, port)."""
+            options: dict[str, Any] | None = None) -> Iterator[tuple[str, int]]:
+    """Runs image with network_mode="host" on a free port (plus the SDK's container
+    options, e.g. read_only=True); yields (container, port)."""
     port = port or free_port()
     name = f"funcpacks-{uuid.uuid4().hex[:10]}"
-    cmd = ["docker", "run", "-d", "--name", name, "--network", "host", "-e", f"PORT={port}", *(options or [])]
-    for key, value in (env or {}).items():
-        cmd += ["-e", f"{key}={value}"]
-    subprocess.run(cmd + [image], check=True, capture_output=True)
+    environment = [f"PORT={port}", *(f"{key}={value}" for key, value in (env or {}).items())]
+    docker_engine.start(image, name=name, environment=environment, **(options or {}))
     try:
         yield name, port
     finally:
-        subprocess.run(["docker", "rm", "-f", name], capture_output=True)
+        docker_engine.remove_container(name)
 
 
 def container_logs(name: str) -> str:
     """The container's stdout and stderr, interleaved."""
-    return subprocess.run(["docker", "logs", name], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True).stdout
+    return docker_engine.logs(name)
 
 
 def demo() -> int:

@@ -11,8 +11,7 @@ import sys
 from pathlib import Path
 
 from funcpacks_dev import versions
-from funcpacks_dev.generate import generated_files
-from funcpacks_dev.generate import strategy
+from funcpacks_dev.generate import generated_files, strategy
 
 OUT_DIR = versions.ROOT / "deploy" / "openfunction"
 

@@ -34,8 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from funcpacks_dev import versions
-from funcpacks_dev.generate import manifests
-from funcpacks_dev.generate import strategy
+from funcpacks_dev.generate import manifests, strategy
 from funcpacks_dev.images import builder
 
 PUBLISHED = versions.ROOT / "build" / "published.json"

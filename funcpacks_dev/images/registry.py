@@ -14,9 +14,9 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
+
+import requests
 
 from funcpacks_dev import versions
 
@@ -43,11 +43,8 @@ def _config(address: str, storage: Path, htpasswd: Path | None) -> str:
 def answers(address: str) -> bool:
     """True when a registry serves /v2/ there (an auth challenge counts)."""
     try:
-        with urllib.request.urlopen(f"http://{address}/v2/", timeout=1) as resp:
-            return resp.status == 200
-    except urllib.error.HTTPError as exc:
-        return exc.code == 401
-    except OSError:
+        return requests.get(f"http://{address}/v2/", timeout=1).status_code in (200, 401)
+    except requests.RequestException:
         return False
 
 

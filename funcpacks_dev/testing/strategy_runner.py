@@ -36,7 +36,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from funcpacks_dev import versions
+import docker.errors
+
+from funcpacks_dev import docker_engine, versions
 from funcpacks_dev.cli_args import key_value
 
 HARNESS_DIR = versions.ROOT / ".tools" / "bin"
@@ -106,42 +108,46 @@ def resolve(function: Path, shipwright: str, image: str | None = None, params: d
     return json.loads(proc.stdout)
 
 
-def _security_options(sc: dict[str, Any]) -> list[str]:
-    opts = []
+def _security_options(sc: dict[str, Any]) -> dict[str, Any]:
+    """A container securityContext as the SDK's container options."""
+    opts: dict[str, Any] = {}
     if "runAsUser" in sc:
-        opts += ["--user", f"{sc['runAsUser']}:{sc.get('runAsGroup', sc['runAsUser'])}"]
+        opts["user"] = f"{sc['runAsUser']}:{sc.get('runAsGroup', sc['runAsUser'])}"
     if sc.get("privileged"):
-        opts.append("--privileged")
+        opts["privileged"] = True
     if sc.get("readOnlyRootFilesystem"):
-        opts.append("--read-only")
+        opts["read_only"] = True
     if sc.get("allowPrivilegeEscalation") is False:
-        opts += ["--security-opt", "no-new-privileges"]
-    for cap in (sc.get("capabilities") or {}).get("drop", []):
-        opts += ["--cap-drop", cap]
-    for cap in (sc.get("capabilities") or {}).get("add", []):
-        opts += ["--cap-add", cap]
+        opts["security_opt"] = ["no-new-privileges"]
+    if (sc.get("capabilities") or {}).get("drop"):
+        opts["cap_drop"] = list(sc["capabilities"]["drop"])
+    if (sc.get("capabilities") or {}).get("add"):
+        opts["cap_add"] = list(sc["capabilities"]["add"])
     return opts
 
 
-def docker_command(step: dict[str, Any], container: str, mounts: dict[str, Path], work: Path) -> list[str]:
-    cmd = ["docker", "run", "--name", container, "--network", "host",
-           "-v", f"{work / 'home'}:/tekton/home", "-v", f"{work / 'results'}:/tekton/results",
-           "-e", "HOME=/tekton/home"]
-    cmd += _security_options(step.get("securityContext") or {})
+def container_options(step: dict[str, Any], container: str, mounts: dict[str, Path], work: Path) -> dict[str, Any]:
+    """docker_engine.run's arguments for one step: image, command, entrypoint and options."""
+    volumes = [f"{work / 'home'}:/tekton/home", f"{work / 'results'}:/tekton/results"]
     for m in step.get("volumeMounts", []):
         if m["name"] not in mounts:
             raise StrategyError(f"step {step['name']} mounts volume {m['name']!r}, which the TaskSpec does not declare")
-        cmd += ["-v", f"{mounts[m['name']]}:{m['mountPath']}{':ro' if m.get('readOnly') else ''}"]
+        volumes.append(f"{mounts[m['name']]}:{m['mountPath']}{':ro' if m.get('readOnly') else ''}")
+    environment = ["HOME=/tekton/home"]
     for e in step.get("env", []):
         if "valueFrom" in e:
             raise StrategyError(f"step {step['name']}: env {e['name']} takes its value from a cluster object")
-        cmd += ["-e", f"{e['name']}={e.get('value', '')}"]
-    if step.get("workingDir"):
-        cmd += ["-w", step["workingDir"]]
+        environment.append(f"{e['name']}={e.get('value', '')}")
     command = list(step.get("command") or [])
-    if command:
-        cmd += ["--entrypoint", command[0]]
-    return cmd + [step["image"]] + command[1:] + list(step.get("args") or [])
+    # As `docker run --entrypoint command[0] image command[1:] args`: no args and no
+    # command keep the image's own Cmd.
+    rest = command[1:] + list(step.get("args") or [])
+    opts = {"image": step["image"], "command": rest or None, "entrypoint": command[0] if command else None,
+            "name": container, "network_mode": "host", "volumes": volumes, "environment": environment,
+            **_security_options(step.get("securityContext") or {})}
+    if step.get("workingDir"):
+        opts["working_dir"] = step["workingDir"]
+    return opts
 
 
 def execute(taskrun: dict[str, Any], repository: Path, volume_dirs: dict[str, Path] | None = None,
@@ -172,10 +178,11 @@ def execute(taskrun: dict[str, Any], repository: Path, volume_dirs: dict[str, Pa
             source.chmod(0o777)  # a clone fills the emptyDir; the volume keeps its own mode
             code, output = 0, f"copied {repository} in place of {' '.join(step.get('args', [])[:2])}\n"
         else:
-            proc = subprocess.run(docker_command(step, container, mounts, work), stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True)
-            subprocess.run(["docker", "rm", "-f", container], capture_output=True)
-            code, output = proc.returncode, proc.stdout
+            try:
+                ran = docker_engine.run(**container_options(step, container, mounts, work))
+                code, output = ran.returncode, ran.output
+            except docker.errors.APIError as exc:  # the step never ran: `docker run` exits 125 then
+                code, output = 125, f"docker: {exc.explanation or exc}\n"
         if echo:
             sys.stdout.write(output)
             print(f"==> {tekton_name} (container {container}) exited {code}", flush=True)

@@ -7,8 +7,7 @@ import tomllib
 import pytest
 
 from funcpacks_dev import versions
-from funcpacks_dev.images import publish
-from funcpacks_dev.images import builder
+from funcpacks_dev.images import builder, publish
 
 DATA = versions.load()
 TAG = publish.default_tag(DATA)

@@ -11,8 +11,7 @@ import tarfile
 from pathlib import Path
 from typing import Iterator
 
-from funcpacks_dev import versions
-from funcpacks_dev import funcbuild
+from funcpacks_dev import docker_engine, funcbuild, versions
 from funcpacks_dev.testing.http_servers import serving
 
 SAMPLES = versions.ROOT / "samples"
@@ -41,8 +40,7 @@ def must_build(path: Path, tag: str, env: dict[str, str], extra: list[str] | Non
 
 
 def inspect(image: str) -> dict:
-    out = subprocess.run(["docker", "image", "inspect", image], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)[0]
+    return docker_engine.inspect_image(image)
 
 
 def layer_shas(image: str, buildpack: str) -> dict[str, str]:
@@ -72,24 +70,25 @@ def copy_sample(name: str, dest: Path) -> Path:
 
 def remove_image(*images: str) -> None:
     """Removes test images and the cache volumes pack made for them."""
-    subprocess.run(["docker", "rmi", "-f", *images], capture_output=True)
+    docker_engine.remove_images(*images)
     for image in images:
-        key = image.split(":")[0].replace("/", "_")
-        names = subprocess.run(["docker", "volume", "ls", "-q", "--filter", f"name={key}_"],
-                               capture_output=True, text=True).stdout.split()
-        if names:
-            subprocess.run(["docker", "volume", "rm", "-f", *names], capture_output=True)
+        docker_engine.remove_volumes(image.split(":")[0].replace("/", "_") + "_")
+
+
+def image_layers(image: str) -> Iterator[tarfile.TarFile]:
+    """Each of the image's layers, from `docker save`, as a stream-mode tar: read its
+    members in order (extractfile works on the member just read)."""
+    with tarfile.open(fileobj=docker_engine.save(image), mode="r|") as outer:
+        for member in outer:
+            if member.isfile() and (member.name.endswith("layer.tar") or member.name.startswith("blobs/")):
+                with tarfile.open(fileobj=outer.extractfile(member), mode="r|") as layer:
+                    yield layer
 
 
 def image_entries(image: str) -> Iterator[tarfile.TarInfo]:
     """Every entry of the image's layers, read from `docker save`."""
-    save = subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE)
-    with tarfile.open(fileobj=save.stdout, mode="r|") as outer:
-        for member in outer:
-            if member.isfile() and (member.name.endswith("layer.tar") or member.name.startswith("blobs/")):
-                with tarfile.open(fileobj=outer.extractfile(member), mode="r|") as layer:
-                    yield from layer
-    save.wait()
+    for layer in image_layers(image):
+        yield from layer
 
 
 def image_file_names(image: str) -> set[str]:

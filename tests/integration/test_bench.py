@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from funcpacks_dev import versions
-from funcpacks_dev import bench
+from funcpacks_dev import bench, versions
 
 
 def test_quick_bench_writes_json_and_chart(tmp_path):

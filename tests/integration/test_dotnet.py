@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from funcpacks_dev import versions
-from funcpacks_dev import funcbuild
+from funcpacks_dev import docker_engine, funcbuild, versions
 from funcpacks_dev.testing import mirrors
 from helpers import (SAMPLES, build, copy_sample, image_entries, image_file_names, inspect, layer_shas, must_build,
                      remove_image)
@@ -50,8 +49,7 @@ def nuget_binding(tmp_path, dotnet_deps) -> tuple[Path, str]:
 
 def launch_env(image: str) -> dict[str, str]:
     """The environment the launcher gives the process (launch env files, exec.d)."""
-    out = subprocess.run(["docker", "run", "--rm", "--network", "host", "--entrypoint", "/cnb/lifecycle/launcher",
-                          image, "env"], capture_output=True, text=True, check=True).stdout
+    out = docker_engine.run(image, ["env"], entrypoint="/cnb/lifecycle/launcher", check=True).stdout
     return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
 
 
@@ -111,9 +109,7 @@ def test_hello_world_dotnet_with_the_walkthrough_env(tag, tmp_path, nuget_bindin
     assert size <= DOTNET_HELLO_MAX_BYTES, f"{size / 1e6:.1f} MB"
 
     # the binding's credential is nowhere in the image
-    saved = tmp_path / "image.tar"
-    subprocess.run(["docker", "save", "-o", str(saved), tag], check=True)
-    data = saved.read_bytes()
+    data = docker_engine.save(tag).read()
     assert secret.encode() not in data and b"ClearTextPassword" not in data
     assert secret not in json.dumps(inspect(tag))
 
@@ -127,8 +123,7 @@ def test_procfile_processes_of_a_dotnet_app(tag, tmp_path, nuget_binding):
                      MOUNT, [binding])
     assert "process runtimes: dotnet --list-runtimes (from the Procfile)" in out
     assert "-p:InvariantGlobalization=true" in out  # Paketo's publish flags reach dotnet publish
-    listed = subprocess.run(["docker", "run", "--rm", "--network", "host", "--entrypoint", "runtimes", tag],
-                            capture_output=True, text=True, timeout=120)
+    listed = docker_engine.run(tag, entrypoint="runtimes", timeout=120)
     assert listed.returncode == 0 and "Microsoft.NETCore.App 10.0." in listed.stdout, listed.stdout + listed.stderr
     with funcbuild.running(tag) as (name, port):
         status, body = funcbuild.wait_http(f"http://127.0.0.1:{port}/", timeout=60)
@@ -159,8 +154,7 @@ def test_trimmed_minimal_api_on_the_small_run_image(tag, nuget_binding):
         assert funcbuild.wait_http(f"http://127.0.0.1:{explicit}/", timeout=60) == (200, "hello, world")
         assert f"http://127.0.0.1:{explicit}" in funcbuild.container_logs(name)
     # a PORT that is not a port stops the container with the reason
-    bad = subprocess.run(["docker", "run", "--rm", "--network", "host", "-e", "PORT=eighty", tag],
-                         capture_output=True, text=True, timeout=120)
+    bad = docker_engine.run(tag, environment=["PORT=eighty"], timeout=120)
     assert bad.returncode != 0 and 'PORT="eighty" is not a TCP port number' in bad.stderr
 
 
@@ -229,7 +223,7 @@ def test_bad_input_fails_with_its_message(src, env, needles, tag, nuget_binding)
     for needle in needles:
         assert needle in proc.stdout, proc.stdout[-4000:]
     assert "api.nuget.org" not in proc.stdout  # no source beyond the binding's was tried
-    assert subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode != 0
+    assert not docker_engine.image_exists(tag)
 
 
 def test_no_project_file(tag, tmp_path):

@@ -8,7 +8,7 @@ import tarfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from funcpacks_dev import versions
+from funcpacks_dev import docker_engine, versions
 from helpers import image_file_names, inspect
 
 ROOT = versions.ROOT
@@ -68,7 +68,7 @@ def test_stack_images_labels_user_env():
         env = dict(e.split("=", 1) for e in cfg["Env"])
         assert env["CNB_USER_ID"] == str(kind_uid) and env["CNB_GROUP_ID"] == str(st["group-id"])
         # the cnb user exists with that uid/gid
-        who = run(["docker", "run", "--rm", "--network", "host", DATA["images"][kind], "id"])
+        who = docker_engine.run(DATA["images"][kind], ["id"])
         assert who.stdout.strip().startswith(f"uid={kind_uid}({st['user-name']}) gid={st['group-id']}"), who.stdout
         # no host files leaked into the image's layers
         names = image_file_names(DATA["images"][kind])
@@ -86,15 +86,15 @@ def test_stack_images_labels_user_env():
     assert {"usr/lib/x86_64-linux-gnu/libstdc++.so.6", "usr/lib/x86_64-linux-gnu/libgcc_s.so.1",
             "usr/lib/x86_64-linux-gnu/libssl.so.3", "usr/lib/x86_64-linux-gnu/libc.so.6", "lib64"} <= cc_files
     assert not any(n.endswith(("bin/sh", "bin/bash", "bin/python3")) or "libicu" in n for n in cc_files)
-    assert f"cnb:x:{st['run-user-id']}:{st['group-id']}" in run(["docker", "run", "--rm", "--network", "host",
-        "--entrypoint", "cat", DATA["images"]["run"], "/etc/passwd"]).stdout
+    assert f"cnb:x:{st['run-user-id']}:{st['group-id']}" in docker_engine.run(DATA["images"]["run"], ["/etc/passwd"],
+                                                                              entrypoint="cat").stdout
     run_env = dict(e.split("=", 1) for e in inspect(DATA["images"]["run"])["Config"]["Env"])
     assert run_env["PORT"] == "8080"
     build_env = dict(e.split("=", 1) for e in inspect(DATA["images"]["build"])["Config"]["Env"])
     assert build_env["CNB_PLATFORM_API"] == DATA["lifecycle"]["platform-api"]
     # the build image carries what the buildpacks and builds need
-    tools = run(["docker", "run", "--rm", "--network", "host", DATA["images"]["build"], "sh", "-c",
-                 "python3 --version && git --version && gcc --version && curl --version && test -s /etc/ssl/certs/ca-certificates.crt"])
+    tools = docker_engine.run(DATA["images"]["build"], ["sh", "-c",
+                              "python3 --version && git --version && gcc --version && curl --version && test -s /etc/ssl/certs/ca-certificates.crt"])
     assert tools.returncode == 0, tools.stderr
 
 
@@ -147,8 +147,7 @@ def test_builder_inspect_lists_buildpacks_lifecycle_and_run_image():
     env_vars = dict(e.split("=", 1) for e in cfg["Env"])
     assert env_vars["CNB_PLATFORM_API"] == DATA["lifecycle"]["platform-api"]
     # the lifecycle inside the builder is the one we built, and it runs there
-    version = run(["docker", "run", "--rm", "--network", "host", "--entrypoint", "/cnb/lifecycle/lifecycle",
-                   DATA["images"]["builder"], "-version"])
+    version = docker_engine.run(DATA["images"]["builder"], ["-version"], entrypoint="/cnb/lifecycle/lifecycle")
     assert version.stdout.startswith(DATA["lifecycle"]["version"] + "+"), version.stdout + version.stderr
 
 

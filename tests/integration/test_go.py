@@ -3,13 +3,11 @@ functions frameworks."""
 from __future__ import annotations
 
 import json
-import subprocess
 import uuid
 
 import pytest
 
-from funcpacks_dev import versions
-from funcpacks_dev import funcbuild
+from funcpacks_dev import docker_engine, funcbuild, versions
 from helpers import SAMPLES, copy_sample, image_file_names, inspect, recording_server, remove_image
 
 DATA = versions.load()
@@ -151,7 +149,7 @@ def test_bad_input_fails_with_a_clear_message(case, files, env, needles, tmp_pat
         assert needle in proc.stdout, proc.stdout[-4000:]
 
 
-def test_goproxy_credentials_never_reach_the_image(tag, tmp_path):
+def test_goproxy_credentials_never_reach_the_image(tag):
     secret = f"s3cr3t-{uuid.uuid4().hex}"
     with recording_server() as (port, seen):
         # A token in the path, as some private proxies take it (the go command rightly
@@ -161,9 +159,7 @@ def test_goproxy_credentials_never_reach_the_image(tag, tmp_path):
                       {"GOOGLE_FUNCTION_TARGET": "Hello", "FUNC_GOPROXY": f"{proxy},https://proxy.golang.org"}))
     assert any(secret in path for path, _ in seen), "the build never asked FUNC_GOPROXY's first proxy"
     assert secret not in json.dumps(inspect(tag))
-    saved = tmp_path / "image.tar"
-    subprocess.run(["docker", "save", "-o", str(saved), tag], check=True)
-    assert secret.encode() not in saved.read_bytes()
+    assert secret.encode() not in docker_engine.save(tag).read()
 
 
 def test_buildable_selects_the_main_package(tmp_path, tag):

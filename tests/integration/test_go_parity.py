@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import tarfile
 import uuid
 
 import pytest
 
-from funcpacks_dev import versions
-from funcpacks_dev import funcbuild
-from helpers import SAMPLES, build, copy_sample, image_file_names, must_build, recording_server, remove_image
+from funcpacks_dev import docker_engine, funcbuild, versions
+from helpers import (SAMPLES, build, copy_sample, image_file_names, image_layers, inspect, must_build, recording_server,
+                     remove_image)
 from module_proxy import Module, make_ca, serving_modules
 
 DATA = versions.load()
@@ -63,16 +61,11 @@ def test_no_go_mod_builds_a_generated_module_and_serves_every_path(tag, tmp_path
 
 def _extract(tag: str, name: str) -> str:
     """One file's text from the image's layers ('' when absent)."""
-    save = subprocess.Popen(["docker", "save", tag], stdout=subprocess.PIPE)
     found = ""
-    with tarfile.open(fileobj=save.stdout, mode="r|") as outer:
-        for member in outer:
-            if member.isfile() and (member.name.endswith("layer.tar") or member.name.startswith("blobs/")):
-                with tarfile.open(fileobj=outer.extractfile(member), mode="r|") as layer:
-                    for m in layer:
-                        if m.name.lstrip("./") == name and m.isfile():
-                            found = layer.extractfile(m).read().decode()
-    save.wait()
+    for layer in image_layers(tag):
+        for m in layer:
+            if m.name.lstrip("./") == name and m.isfile():
+                found = layer.extractfile(m).read().decode()
     return found
 
 
@@ -99,8 +92,7 @@ def test_background_event_function_gets_a_legacy_storage_event(tag):
         event["data"] = {"bucket": "uploads"}
         status, _ = funcbuild.wait_http(f"http://127.0.0.1:{port}/", data=json.dumps(event).encode(), headers=headers)
         assert status == 500
-    env = json.loads(subprocess.run(["docker", "image", "inspect", tag], capture_output=True, text=True,
-                                    check=True).stdout)[0]["Config"]["Env"]
+    env = inspect(tag)["Config"]["Env"]
     assert "FUNCTION_TARGET=OnFinalize" not in env  # launch env lives in the layer, set by the launcher
 
 
@@ -191,7 +183,6 @@ def test_private_module_through_an_authenticated_proxy_with_a_netrc_binding(tag,
         assert funcbuild.wait_http(f"http://127.0.0.1:{port}/") == (200, "hello from a private module")
     # the credentials are nowhere: not in the log, the image's config, or any file of the image
     assert secret not in log
-    inspect = subprocess.run(["docker", "image", "inspect", tag], capture_output=True, text=True, check=True).stdout
-    assert secret not in inspect
-    saved = subprocess.run(["docker", "save", tag], capture_output=True, check=True).stdout
+    assert secret not in json.dumps(inspect(tag))
+    saved = docker_engine.save(tag).read()
     assert secret.encode() not in saved and b"funcpacks-bot" not in saved

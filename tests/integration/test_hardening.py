@@ -3,7 +3,6 @@ locked down: one sample per language, built by pack, run by Docker as a cluster 
 readOnlyRootFilesystem, no capabilities and no privilege escalation would run it."""
 from __future__ import annotations
 
-import os
 import subprocess
 import tarfile
 import uuid
@@ -11,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from funcpacks_dev import versions
-from funcpacks_dev import funcbuild
+from funcpacks_dev import docker_engine, funcbuild, versions
 from funcpacks_dev.images import builder
 from funcpacks_dev.testing import mirrors
 from helpers import SAMPLES, copy_sample, image_entries, inspect, must_build, remove_image
@@ -20,8 +18,9 @@ from helpers import SAMPLES, copy_sample, image_entries, inspect, must_build, re
 DATA = versions.load()
 ST = DATA["stack"]
 BUILD_UID, RUN_UID, GID = ST["build-user-id"], ST["run-user-id"], ST["group-id"]
-LOCKED_DOWN = ["--read-only", "--tmpfs", "/tmp", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
-               "--user", f"{RUN_UID}:{GID}"]
+# docker run --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges --user RUN_UID:GID
+LOCKED_DOWN = {"read_only": True, "tmpfs": {"/tmp": ""}, "cap_drop": ["ALL"], "security_opt": ["no-new-privileges"],
+               "user": f"{RUN_UID}:{GID}"}
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 # sample -> (build env, builder key, extra pack args, the layer holding its dependencies or runtime, path, answer)
@@ -98,8 +97,7 @@ def test_locked_down_run_answers(language, images):
 def test_running_user_cannot_write_code_or_dependencies(language, images):
     _, _, _, layer, _, _ = SAMPLES_BY_LANGUAGE[language]
     for target in ("/workspace/x", f"/{layer}/x"):
-        proc = subprocess.run(["docker", "run", "--rm", "--network", "host", "--entrypoint", "touch", images[language],
-                               target], capture_output=True, text=True)
+        proc = docker_engine.run(images[language], [target], entrypoint="touch")
         assert proc.returncode != 0 and "Permission denied" in proc.stderr, (target, proc.stderr)
 
 
@@ -129,7 +127,7 @@ def test_rebase_onto_a_rebuilt_run_image(tmp_path):
     with one more file); `pack rebase` puts the app on it without a build."""
     base = f"funcpacks-test/run-base-{uuid.uuid4().hex[:6]}"
     app = f"funcpacks-test/rebase-{uuid.uuid4().hex[:6]}"
-    subprocess.run(["docker", "tag", DATA["images"]["run"], base], check=True)
+    docker_engine.tag(DATA["images"]["run"], base)
     try:
         must_build(copy_sample("hello-world-python", tmp_path), app, {"GOOGLE_FUNCTION_TARGET": "hello_world"},
                    ["--run-image", base])
@@ -137,13 +135,11 @@ def test_rebase_onto_a_rebuilt_run_image(tmp_path):
         context.mkdir()
         (context / "marker").write_text("patched\n")
         (context / "Dockerfile").write_text(f"FROM {base}\nCOPY marker /etc/funcpacks-patched\n")
-        subprocess.run(["docker", "build", "-q", "-t", base, str(context)], check=True, capture_output=True,
-                       env=dict(os.environ, DOCKER_BUILDKIT="0"))
+        docker_engine.build(str(context), base)
         proc = subprocess.run([builder.pack_bin(), "rebase", app, "--pull-policy", "if-not-present"],
                               capture_output=True, text=True, env=builder.pack_env())
         assert proc.returncode == 0, proc.stdout + proc.stderr
-        marker = subprocess.run(["docker", "run", "--rm", "--entrypoint", "cat", app, "/etc/funcpacks-patched"],
-                                capture_output=True, text=True)
+        marker = docker_engine.run(app, ["/etc/funcpacks-patched"], entrypoint="cat", network_mode=None)
         assert marker.stdout == "patched\n", marker.stderr
         with funcbuild.running(app, options=LOCKED_DOWN) as (name, port):
             assert funcbuild.wait_http(f"http://127.0.0.1:{port}/") == (200, "hello, world")

@@ -8,17 +8,13 @@ import os
 import subprocess
 import tomllib
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
 import yaml
 
-from funcpacks_dev import versions
-from funcpacks_dev import funcbuild
-from funcpacks_dev.images import publish
-from funcpacks_dev.images import builder
-from funcpacks_dev.images import registry
+from funcpacks_dev import docker_engine, funcbuild, versions
+from funcpacks_dev.images import builder, publish, registry
 from funcpacks_dev.testing import strategy_runner
 from helpers import SAMPLES, inspect, manifest_digest, remove_image
 
@@ -94,8 +90,8 @@ def test_builders_name_the_registry_run_images(published, registries):
         assert meta["images"] == [{"image": run, "mirrors": [run_mirror]}]
         assert DATA["images"][flavor.run_image_key] not in json.dumps(meta)  # no unpublished name
         # what the lifecycle itself reads in a cluster
-        run_toml = subprocess.run(["docker", "run", "--rm", "--entrypoint", "cat", refs[flavor.image_key],
-                                   "/cnb/run.toml"], capture_output=True, text=True, check=True).stdout
+        run_toml = docker_engine.run(refs[flavor.image_key], ["/cnb/run.toml"], entrypoint="cat", network_mode=None,
+                                     check=True).stdout
         assert tomllib.loads(run_toml) == {"images": [{"image": run, "mirrors": [run_mirror]}]}
 
 
@@ -104,8 +100,7 @@ def test_pack_builds_from_the_registry_alone(published, tmp_path):
     reads the run image from the registry and pushes the app there."""
     reg, _ = published
     refs = publish.registry_refs(reg, TAG, DATA)
-    for ref in refs.values():
-        subprocess.run(["docker", "rmi", "-f", ref], capture_output=True)
+    docker_engine.remove_images(*refs.values())
     address = reg.split("/")[0]
     app = f"{reg}/functions/hello:latest"
     cmd = [builder.pack_bin(), "build", app, "--builder", refs["builder"], "--path", str(SAMPLES / "hello-world-python"),
@@ -119,7 +114,7 @@ def test_pack_builds_from_the_registry_alone(published, tmp_path):
     # the daemon had no such image: the builder came from the registry
     assert f"{TAG}: Pulling from {refs['builder'].split('/', 1)[1].rsplit(':', 1)[0]}" in proc.stdout
     try:
-        subprocess.run(["docker", "pull", app], check=True, capture_output=True)
+        docker_engine.pull(app)
         meta = json.loads(inspect(app)["Config"]["Labels"]["io.buildpacks.lifecycle.metadata"])
         run_digest = json.loads(publish.PUBLISHED.read_text())["images"]["run"]["digest"]
         assert meta["runImage"]["image"] == refs["run"]
@@ -189,7 +184,6 @@ def test_wrong_credentials_and_a_registry_that_is_down(tmp_path):
         down = make("publish", f"REGISTRY={address}/ns", "INSECURE=1")
         assert down.returncode != 0 and f"registry {address} is not reachable" in down.stderr
     finally:  # the local names the refused publishes gave the images
-        for ref in publish.registry_refs(f"{address}/ns", TAG, DATA).values():
-            subprocess.run(["docker", "rmi", ref], capture_output=True)
+        docker_engine.remove_images(*publish.registry_refs(f"{address}/ns", TAG, DATA).values(), force=False)
     plain = make("publish", "REGISTRY=not a registry")
     assert plain.returncode != 0 and "is not <host>[:port][/<namespace>]" in plain.stderr

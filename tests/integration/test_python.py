@@ -7,8 +7,7 @@ import uuid
 
 import pytest
 
-from funcpacks_dev import versions
-from funcpacks_dev import funcbuild
+from funcpacks_dev import docker_engine, funcbuild, versions
 from helpers import SAMPLES, build, copy_sample, inspect, layer_shas, must_build, recording_server, remove_image
 
 BP = "funcpacks/python"
@@ -151,10 +150,10 @@ def test_bad_input_fails_with_a_clear_message(case, files, env, needles, tmp_pat
     assert proc.returncode != 0
     for needle in needles:
         assert needle in proc.stdout, proc.stdout[-4000:]
-    assert subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode != 0
+    assert not docker_engine.image_exists(tag)
 
 
-def test_index_credentials_never_reach_the_image(tag, tmp_path):
+def test_index_credentials_never_reach_the_image(tag):
     secret = f"s3cr3t-{uuid.uuid4().hex}"
     with recording_server() as (port, seen):
         index = f"http://funcuser:{secret}@127.0.0.1:{port}/simple/"
@@ -163,8 +162,6 @@ def test_index_credentials_never_reach_the_image(tag, tmp_path):
     assert seen, "pip never asked the extra index: the setting did not reach pip"
     cfg = json.dumps(inspect(tag))
     assert secret not in cfg
-    saved = tmp_path / "image.tar"
-    subprocess.run(["docker", "save", "-o", str(saved), tag], check=True)
-    data = saved.read_bytes()
+    data = docker_engine.save(tag).read()
     assert secret.encode() not in data
     assert b"funcuser" not in data

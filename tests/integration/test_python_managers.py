@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from funcpacks_dev import funcbuild
+from funcpacks_dev import docker_engine, funcbuild
 from helpers import SAMPLES, build, copy_sample, image_file_names, inspect, must_build, recording_server, remove_image
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "python"
@@ -144,16 +144,14 @@ def test_forcing_poetry_over_a_uv_lock(tag, tmp_path):
     assert installed(tag) == poetry_main_for_linux(app / "poetry.lock")
 
 
-def test_uv_uses_the_index_settings_given_to_pip_and_keeps_credentials_out(tag, tmp_path):
+def test_uv_uses_the_index_settings_given_to_pip_and_keeps_credentials_out(tag):
     secret = f"s3cr3t-{uuid.uuid4().hex}"
     with recording_server() as (port, seen):
         index = f"http://funcuser:{secret}@127.0.0.1:{port}/simple/"
         must_build(SAMPLES / "python-uv", tag, {"GOOGLE_FUNCTION_TARGET": "hello", "PIP_EXTRA_INDEX_URL": index})
     assert any(path.startswith("/simple/werkzeug") for path, _ in seen), seen
     assert secret not in str(inspect(tag))
-    saved = tmp_path / "image.tar"
-    subprocess.run(["docker", "save", "-o", str(saved), tag], check=True)
-    assert secret.encode() not in saved.read_bytes()
+    assert secret.encode() not in docker_engine.save(tag).read()
 
 
 def test_vendored_wheels_build_with_the_index_unreachable(tag, tmp_path):
@@ -192,7 +190,7 @@ def test_a_locked_version_the_index_does_not_serve_fails_naming_it(tag):
     assert "where: uv.lock" in proc.stdout
     # uv names the first locked pin the index lacks (alphabetically, blinker==1.9.0)
     assert re.search(r"Because \S+ was not found in the package registry and you require \S+==[\d.]+", proc.stdout)
-    assert subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode != 0
+    assert not docker_engine.image_exists(tag)
 
 
 BAD_INPUTS = [
@@ -233,4 +231,4 @@ def test_bad_input_fails_with_the_fix(case, source, change, env, needles, tag, t
     assert proc.returncode != 0
     for needle in needles:
         assert needle in proc.stdout, proc.stdout[-4000:]
-    assert subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode != 0
+    assert not docker_engine.image_exists(tag)

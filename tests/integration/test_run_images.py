@@ -6,11 +6,10 @@ import io
 import shutil
 import subprocess
 import tarfile
-import uuid
 
 import pytest
 
-from funcpacks_dev import versions
+from funcpacks_dev import docker_engine, versions
 from helpers import image_entries, inspect
 
 ROOT = versions.ROOT
@@ -29,12 +28,7 @@ def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
 def dpkg_db(image: str) -> dict[str, bytes]:
     """var/lib/dpkg of an image (name relative to it -> content), copied out of a created
     (never started) container: the static images have no shell to cat it."""
-    name = f"funcpacks-dpkg-{uuid.uuid4().hex[:8]}"
-    subprocess.run(["docker", "create", "--name", name, image, "none"], check=True, capture_output=True)
-    try:
-        tar = subprocess.run(["docker", "cp", f"{name}:/var/lib/dpkg", "-"], check=True, capture_output=True).stdout
-    finally:
-        subprocess.run(["docker", "rm", name], capture_output=True)
+    tar = docker_engine.copy_out(image, "/var/lib/dpkg")
     with tarfile.open(fileobj=io.BytesIO(tar)) as t:
         return {m.name.split("/", 1)[1]: t.extractfile(m).read() for m in t if m.isfile() and "/" in m.name}
 
@@ -71,13 +65,13 @@ def regular_files(image: str) -> set[str]:
 
 
 def test_run_image_carries_the_stack_python():
-    proc = run(["docker", "run", "--rm", "--network", "host", "--entrypoint", "python3", IMAGES["run"], "--version"])
+    proc = docker_engine.run(IMAGES["run"], ["--version"], entrypoint="python3")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith(f"Python {DATA['debian']['python']}."), proc.stdout
     # what the functions need from the standard library loads without the removed packages
-    mods = run(["docker", "run", "--rm", "--network", "host", "--entrypoint", "python3", IMAGES["run"], "-c",
-                "import ssl, sqlite3, zlib, lzma, bz2, ctypes, uuid, locale, sys; "
-                "print(sys.getfilesystemencoding(), locale.getpreferredencoding())"])
+    mods = docker_engine.run(IMAGES["run"], ["-c", "import ssl, sqlite3, zlib, lzma, bz2, ctypes, uuid, locale, sys; "
+                                            "print(sys.getfilesystemencoding(), locale.getpreferredencoding())"],
+                             entrypoint="python3")
     assert mods.returncode == 0 and mods.stdout.split() == ["utf-8", "utf-8"], mods.stderr
 
 

@@ -9,8 +9,7 @@ import pytest
 import yaml
 
 from funcpacks_dev import versions
-from funcpacks_dev.generate import manifests
-from funcpacks_dev.generate import strategy
+from funcpacks_dev.generate import manifests, strategy
 from funcpacks_dev.testing import strategy_runner
 
 DATA = versions.load()

@@ -16,15 +16,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from funcpacks_dev import versions
-from funcpacks_dev import funcbuild
+from funcpacks_dev import docker_engine, funcbuild, versions
 from funcpacks_dev.generate import manifests
-from funcpacks_dev.generate import strategy
 from funcpacks_dev.images import registry
-from funcpacks_dev.testing import strategy_runner
-from funcpacks_dev.testing import mirrors
-from helpers import SAMPLES, image_entries, layer_shas, manifest_digest, remove_image
+from funcpacks_dev.testing import mirrors, strategy_runner
 from funcpacks_dev.testing.http_servers import file_server
+from helpers import SAMPLES, image_entries, inspect, layer_shas, manifest_digest, remove_image
 
 DATA = versions.load()
 SHIPWRIGHTS = ["openfunction", "current"]
@@ -80,7 +77,7 @@ def run_function(shipwright: str, sample: str, image: str, params: dict[str, str
 
 
 def pulled(image: str) -> str:
-    subprocess.run(["docker", "pull", image], check=True, capture_output=True)
+    docker_engine.pull(image)
     return image
 
 
@@ -203,9 +200,7 @@ def test_env_values_arrive_byte_exact(reg, repository, tmp_path):
     assert files == {"PLAIN": b"value", "WITH_EQUALS": b"x=y", "GOOGLE_ENTRYPOINT": entrypoint.encode(),
                      "SPACED": b"a b  c"}
     # ... and the buildpack received it: the image's web process is exactly that command
-    meta = json.loads(json.loads(subprocess.run(["docker", "image", "inspect", pulled(image)], capture_output=True,
-                                                text=True, check=True).stdout)[0]["Config"]["Labels"]
-                      ["io.buildpacks.build.metadata"])
+    meta = json.loads(inspect(pulled(image))["Config"]["Labels"]["io.buildpacks.build.metadata"])
     web = next(p for p in meta["processes"] if p["type"] == "web")
     assert web["command"] == ["bash", "-c", entrypoint]
     with funcbuild.running(image) as (name, port):

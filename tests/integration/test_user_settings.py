@@ -3,13 +3,11 @@ real pack, lifecycle and Docker: image labels of all three conventions, forcing 
 language, Procfile processes, misspelt settings."""
 from __future__ import annotations
 
-import subprocess
 import uuid
 
 import pytest
 
-from funcpacks_dev import versions
-from funcpacks_dev import funcbuild
+from funcpacks_dev import docker_engine, funcbuild, versions
 from helpers import SAMPLES, build, inspect, must_build, remove_image
 
 DATA = versions.load()
@@ -23,9 +21,8 @@ def tag():
     remove_image(name)
 
 
-def run_process(image: str, process: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["docker", "run", "--rm", "--network", "host", "--entrypoint", process, image],
-                          capture_output=True, text=True, timeout=120)
+def run_process(image: str, process: str) -> docker_engine.Exited:
+    return docker_engine.run(image, entrypoint=process, timeout=120)
 
 
 def test_labels_of_three_conventions_on_one_image_and_a_misspelt_setting(tag):

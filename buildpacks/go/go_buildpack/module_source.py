@@ -15,8 +15,6 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from funcpacks.errors import UserError
-
 from . import gomod
 
 MODULE, VENDORED, GENERATED, GOPATH = "module", "vendored", "generated", "gopath"
