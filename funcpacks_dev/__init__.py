@@ -6,6 +6,7 @@ development command line, test helpers and benchmarks. Run its modules with
     generate/  files generated from versions.toml and committed (deploy/, README reference, locks)
     testing/   helpers the tests and benchmarks share (HTTP servers, mirrors, strategy runner)
     funcbuild  the development command line: build, run, demo
+    docker_engine  containers and images through the docker SDK
     bench      benchmarks against hand-written Dockerfiles
     versions   the reader of versions.toml, the one source of truth for versions
 """

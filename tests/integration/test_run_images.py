@@ -75,6 +75,15 @@ def test_run_image_carries_the_stack_python():
     assert mods.returncode == 0 and mods.stdout.split() == ["utf-8", "utf-8"], mods.stderr
 
 
+def test_build_image_carries_the_tomli_w_the_unit_tier_runs_the_buildpacks_with():
+    # The buildpacks write their TOML with the build image's python3-tomli-w; the host's
+    # pin ([host-python]) must be that version, or the unit tier tests another writer.
+    proc = docker_engine.run(IMAGES["build"], ["-c", "import importlib.metadata as m; print(m.version('tomli_w'))"],
+                             entrypoint="python3")
+    assert proc.returncode == 0, proc.output
+    assert proc.stdout.strip() == DATA["host-python"]["tomli-w"]
+
+
 def test_no_run_image_sets_lang():
     for kind in RUN_IMAGES:
         env = dict(e.split("=", 1) for e in inspect(IMAGES[kind])["Config"]["Env"])
