@@ -1,12 +1,15 @@
 """Everything the user can set for a Python build, resolved once from the platform env
-and the application directory."""
+and the application directory: the rest of the buildpack reads its settings only from here.
+
+The library reads the settings it owns itself, through the same table: the image labels,
+the clear-source settings (source.py) and the entrypoint and run image (processes.py)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
-from funcpacks import processes, settings
+from funcpacks import labels, processes, settings
 from funcpacks.errors import UserError
 from funcpacks.log import Logger
 
@@ -38,6 +41,7 @@ class Config:
     vendor: Vendor | None = None  # install from a directory of the source, no index
     package_manager: settings.Setting | None = None  # forces pip, uv or poetry
     source_origin: str = f"default ({DEFAULT_SOURCE})"  # what named the function's source file
+    image_labels: dict[str, str] = field(default_factory=dict)  # for_build() only: detect does not check them
 
 
 def forbidden(env: Mapping[str, str]) -> str:
@@ -107,3 +111,9 @@ def resolve(app_dir: Path, env: Mapping[str, str], log: Logger | None = None) ->
         where=str(app_dir),
         fix="set GOOGLE_FUNCTION_TARGET (or FUNC_NAME) to the function's name, "
             "or GOOGLE_ENTRYPOINT (or FUNC_ENTRYPOINT) / a Procfile 'web:' line for an app")
+
+
+def for_build(app_dir: Path, env: Mapping[str, str], log: Logger) -> Config:
+    """resolve() plus what only the build reads: the image labels (an invalid one fails
+    the build, with the rule it breaks, rather than silently failing detection)."""
+    return replace(resolve(app_dir, env, log), image_labels=labels.from_env(env, log))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from funcpacks.errors import UserError
+from funcpacks.log import Logger
 
 
 @dataclass(frozen=True)
@@ -88,3 +89,11 @@ def resolve(request: str, origin: str, sources: list[InterpreterSource] | None =
             return interp
     raise UserError(f"Python {request} is not available", where=origin,
                     fix=f"ask for one of the available versions: {have} (or remove the request)")
+
+
+def choose(request: str, origin: str, log: Logger) -> Interpreter:
+    """The interpreter for this build, with the log line that says which and why."""
+    interp = resolve(request, origin)
+    asked = f" (asked for {request} in {origin})" if request else ""
+    log.info(f"CPython {interp.version} from the {interp.source}{asked}")
+    return interp

@@ -128,7 +128,7 @@ def test_uv_gets_pips_index_settings_in_its_own_words():
 
 def test_uv_lock_declaration_and_framework_rules(tmp_path):
     from funcpacks.log import Logger
-    from python_buildpack import config, dependencies, requirements
+    from python_buildpack import config, dependencies_layer, requirements
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\ndependencies = ["Werkzeug>=3"]\n')
     (tmp_path / "uv.lock").write_text("version = 1\n")
     decl = requirements.read(tmp_path, lock="uv.lock")
@@ -136,14 +136,14 @@ def test_uv_lock_declaration_and_framework_rules(tmp_path):
     fn = config.Config(mode="function", target="hello")
     # a lock is never changed behind the user's back
     with pytest.raises(UserError) as err:
-        dependencies.framework_spec(fn, decl, "9.9.9", Logger("t"))
+        dependencies_layer.framework_spec(fn, decl, "9.9.9", Logger("t"))
     assert "uv add functions-framework" in err.value.fix
     # ... while a project without a lock gets the default pin, unless told not to
     plain = requirements.read(tmp_path)
-    assert dependencies.framework_spec(fn, plain, "9.9.9", Logger("t")) == ["functions-framework==9.9.9"]
+    assert dependencies_layer.framework_spec(fn, plain, "9.9.9", Logger("t")) == ["functions-framework==9.9.9"]
     skip = config.Config(mode="function", target="hello", skip_framework_injection="FUNC_SKIP_FRAMEWORK_INJECTION=true")
-    assert dependencies.framework_spec(skip, plain, "9.9.9", Logger("t")) == []
-    assert dependencies.framework_spec(skip, decl, "9.9.9", Logger("t")) == []
+    assert dependencies_layer.framework_spec(skip, plain, "9.9.9", Logger("t")) == []
+    assert dependencies_layer.framework_spec(skip, decl, "9.9.9", Logger("t")) == []
     # the lock's content is part of what decides whether the layer is reused
     before = decl.digest([])
     (tmp_path / "uv.lock").write_text("version = 1\nrevision = 2\n")

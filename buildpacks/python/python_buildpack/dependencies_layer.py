@@ -14,18 +14,17 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Protocol
+from typing import Protocol
 
-from funcpacks import sbom, tool_run
+from funcpacks import sbom
 from funcpacks.context import BuildContext
 from funcpacks.errors import UserError
 from funcpacks.layers import Layer, Layers
 from funcpacks.log import Logger
 
-from . import poetry, uv
+from . import installers, package_manager, poetry, requirements, uv
 from .config import Config
 from .package_manager import Choice
-from .vendor import Vendor
 from .requirements import FRAMEWORK, Declaration
 from .runtime import Interpreter
 
@@ -34,8 +33,6 @@ LAYOUT = "1"
 # gunicorn < 22 (functions-framework 1.x/2.x) imports pkg_resources, which setuptools
 # dropped in 81: such environments get the last setuptools that has it.
 PKG_RESOURCES_SETUPTOOLS = "setuptools<81"
-# pip's last lines, where it says why it failed.
-PIP_TAIL = 30
 _PKG_RESOURCES_IMPORT = re.compile(rb"^\s*(import pkg_resources|from pkg_resources import)", re.MULTILINE)
 
 
@@ -94,55 +91,52 @@ def needs_pkg_resources(venv: Path) -> bool:
     return any(_PKG_RESOURCES_IMPORT.search(py.read_bytes()) for py in sp.rglob("*.py"))
 
 
-class Pip:
-    name = "pip"
-
-    def __init__(self, ctx: BuildContext, interp: Interpreter, cache_dir: Path, pip_env: Mapping[str, str], log: Logger,
-                 vendored: Vendor | None = None):
-        self.ctx = ctx
-        self.vendored = vendored
-        self.interp = interp
-        self.log = log
-        env = {k: v for k, v in ctx.env.items() if not k.startswith("PIP_")}
-        env.update(pip_env)
-        # Ours last: the cache location and non-interactive behaviour are not the user's.
-        env.update({
-            "PIP_CACHE_DIR": str(cache_dir),
-            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-            "PIP_NO_INPUT": "1",
-            "PIP_PROGRESS_BAR": "off",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            # Reproducible wheels built from sdists: fixed zip times, no debug info
-            # (it would embed pip's random temporary build paths).
-            "SOURCE_DATE_EPOCH": "315532800",
-            "CFLAGS": (ctx.env.get("CFLAGS", "") + " -g0").strip(),
-        })
-        self.env = env
-
-    def install(self, venv: Path, args: list[str], where: str = "") -> None:
-        cmd = [str(self.interp.executable), "-m", "pip", "--python", str(venv / "bin" / "python"),
-               "install", "--no-compile", "--no-warn-script-location", *args]
-        failure = tool_run.Failure(
-            "pip could not install the dependencies",
-            where=where or " ".join(a for a in args if not a.startswith("-")) or "requirements", tail=12,
-            # What pip says last: its last lines, and of them the errors when it names some.
-            text=lambda out: "\n".join(out.stdout.split("\n")[-PIP_TAIL:]),
-            lines=lambda text: [ln for ln in text.split("\n") if "ERROR" in ln or "error" in ln] or text.split("\n"),
-            explain=self.vendored.explain if self.vendored else None,
-            fix="fix the requirement pip names above (name, version, or index settings PIP_INDEX_URL / PIP_FIND_LINKS)")
-        tool_run.run(cmd, failure, cwd=self.ctx.app_dir, env=self.env, echo=self.log.detail)
-
-
 def install_args(decl: Declaration, extra: list[str]) -> list[str]:
     if decl.kind == "requirements.txt":
         return ["-r", "requirements.txt", *extra]
     return [*decl.pyproject_dependencies, *extra]
 
 
+def provide(ctx: BuildContext, cfg: Config, interp: Interpreter, default_pin: str, log: Logger) -> Layer:
+    """The dependencies layer for this source: the package manager its files call for,
+    the lock it installs exactly, the declared requirements plus the framework when a
+    function needs one; reused while all of that is unchanged."""
+    manager = package_manager.choose(ctx.app_dir, cfg.package_manager)
+    log.info(f"package manager: {manager.name} ({manager.reason})")
+    if cfg.vendor:
+        log.info(f"installing only from the vendored directory {cfg.vendor.directory} ({cfg.vendor.origin}): "
+                 "no index is asked")
+    lock = package_manager.lock_file(ctx.app_dir, manager)
+    for unused in package_manager.unused_locks(ctx.app_dir, lock):
+        log.warn(f"{unused} is not used: {manager.reason}")
+    decl = requirements.read(ctx.app_dir, lock=lock)
+    extra = framework_spec(cfg, decl, default_pin, log)
+    layer = build_layer(ctx, cfg, interp, decl, extra, manager, log)
+    if cfg.mode == "function":
+        _check_framework_supports(layer, cfg, decl)
+    return layer
+
+
+def _check_framework_supports(layer: Layer, cfg: Config, decl: Declaration) -> None:
+    """The framework is installed, and 1.x knows only http and event signatures."""
+    versions = {requirements.canonical(d.name): d.version for d in installed(layer.path)}
+    ff = versions.get(FRAMEWORK)
+    if ff is None and cfg.skip_framework_injection:
+        raise UserError(f"{FRAMEWORK} is not installed, and {cfg.skip_framework_injection} says not "
+                        "to add it", where=decl.kind if decl.kind != "none" else "the project",
+                        fix=f"add {FRAMEWORK} to the dependencies, or unset the setting")
+    if ff is None:
+        raise UserError(f"{FRAMEWORK} is not installed although the requirements name it",
+                        where=decl.kind, fix="check the requirement line for functions-framework")
+    if cfg.signature_type == "cloudevent" and int(ff.split(".")[0]) < 2:
+        raise UserError(f"signature type cloudevent needs {FRAMEWORK} >= 2.0; the requirements pin {ff}",
+                        fix=f"raise the {FRAMEWORK} pin or use signature type event")
+
+
 def build_layer(ctx: BuildContext, cfg: Config, interp: Interpreter, decl: Declaration, extra: list[str],
                 manager: Choice, log: Logger) -> Layer:
     layers = Layers(ctx.layers_dir)
-    installer = _installer(ctx, cfg, interp, manager, layers, log)
+    installer = installers.provide(ctx, cfg, interp, manager, layers, log)
     layer = layers.get("dependencies")
     expected = {
         "python": interp.version,
@@ -175,28 +169,7 @@ class Locker(Protocol):
     def export(self) -> str: ...
 
 
-class Installer(Protocol):
-    """What installs into the environment: Pip or uv.Uv."""
-    name: str  # for the layer's metadata and the log, e.g. "pip", "uv 0.13.9"
-
-    def install(self, venv: Path, args: list[str], where: str) -> None: ...
-
-
-def _installer(ctx: BuildContext, cfg: Config, interp: Interpreter, manager: Choice, layers: Layers,
-               log: Logger) -> Installer:
-    """The installer and its cache layer (build only: nothing of it is in the image).
-    uv installs what uv and Poetry locks pin."""
-    if manager.name in ("uv", "poetry"):
-        exe = uv.install_tool(ctx, interp.executable, cfg.pip_env, log, cfg.vendor)
-        cache = layers.get(uv.CACHE_LAYER).ensure().set_types(build=True, cache=True)
-        cache.write()
-        return uv.Uv(ctx, exe, interp.executable, cache.path, cfg.pip_env, log, cfg.vendor)
-    cache = layers.get("pip-cache").ensure().set_types(build=True, cache=True)
-    cache.write()
-    return Pip(ctx, interp, cache.path, cfg.pip_env, log, cfg.vendor)
-
-
-def _locker(ctx: BuildContext, interp: Interpreter, decl: Declaration, installer: Installer,
+def _locker(ctx: BuildContext, interp: Interpreter, decl: Declaration, installer: installers.Installer,
             log: Logger) -> Locker | None:
     """What checks and exports the lock. Poetry is installed only when the dependencies
     are (its layer is then not restored on rebuilds that reuse them; uv's cache makes a
@@ -210,7 +183,7 @@ def _locker(ctx: BuildContext, interp: Interpreter, decl: Declaration, installer
     return None
 
 
-def _install(interp: Interpreter, decl: Declaration, extra: list[str], layer: Layer, installer: Installer,
+def _install(interp: Interpreter, decl: Declaration, extra: list[str], layer: Layer, installer: installers.Installer,
              locker: Locker | None, log: Logger) -> None:
     venv = layer.path
     subprocess.run([str(interp.executable), "-m", "venv", "--without-pip", str(venv)], check=True)
