@@ -79,7 +79,8 @@ def run(cmd: Sequence[str], failure: Callable[[Output], Exception], *, cwd: Path
         env: dict[str, str] | None = None, merge_stderr: bool = True, echo: Callable[[str], None] | None = None,
         show: Callable[[Output], None] | None = None) -> Output:
     """Runs `cmd`; when it exits non-zero, raises what `failure` makes of its output.
-    echo: each line as it comes (stderr merged; the lines are kept without their ends).
+    echo: each line as it comes (stderr is always merged then, whatever merge_stderr says;
+    the lines are kept without their ends).
     show: the whole output once the tool ended, before a failure is raised."""
     if echo is not None:
         out = _streamed(cmd, cwd, env, echo)

@@ -1,5 +1,5 @@
 """What the user can set for the extra CA certificates, resolved once from the platform
-env: the rest of the buildpack reads settings only from here."""
+env: the rest of the buildpack reads its settings only from here."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,5 +1,8 @@
 """Everything the user can set for a .NET build, resolved once from the platform env:
-the rest of the buildpack reads settings only from here."""
+the rest of the buildpack reads its settings only from here.
+
+The library reads the settings it owns itself, through the same table: the image labels,
+the clear-source settings (source.py) and the entrypoint and run image (processes.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,5 +1,9 @@
 """Everything the user can set for a Go build, resolved once from the platform env:
-the rest of the buildpack reads settings only from here."""
+the rest of the buildpack reads its settings only from here. CGO_ENABLED is the go
+command's own variable, read (and checked against the run image) by cgo.py.
+
+The library reads the settings it owns itself, through the same table: the image labels,
+the clear-source settings (source.py) and the entrypoint and run image (processes.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
