@@ -31,6 +31,7 @@ demo: builder
 
 # Unit tier only: the library and each buildpack's detect/build run as the lifecycle runs them.
 test-fast:
+	@bash scripts/tools.sh python-modules
 	$(PYTEST) -m "not slow" tests
 
 # Everything: unit tier plus integration through pack, the lifecycle, Docker and a registry.

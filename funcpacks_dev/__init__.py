@@ -9,4 +9,5 @@ development command line, test helpers and benchmarks. Run its modules with
     docker_engine  containers and images through the docker SDK
     bench      benchmarks against hand-written Dockerfiles
     versions   the reader of versions.toml, the one source of truth for versions
+    templating renders templates/ (jinja2); cli_args: argparse helpers
 """

@@ -245,7 +245,7 @@ def image_size_mb(tag: str) -> float:
     return docker_engine.inspect_image(tag)["Size"] / 1e6
 
 
-def serve_metrics(tag: str, path: str, requests: int, wrk_seconds: float) -> dict[str, float]:
+def serve_metrics(tag: str, path: str, sequential: int, wrk_seconds: float) -> dict[str, float]:
     port = funcbuild.free_port()
     start = time.monotonic()
     with funcbuild.running(tag, port=port) as (name, _):
@@ -264,7 +264,7 @@ def serve_metrics(tag: str, path: str, requests: int, wrk_seconds: float) -> dic
         cold_start_ms = (time.monotonic() - start) * 1000
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         latencies = []
-        for i in range(200 + requests):  # the first 200 are the warm-up
+        for i in range(200 + sequential):  # the first 200 are the warm-up
             t0 = time.perf_counter()
             conn.request("GET", path)
             resp = conn.getresponse()
@@ -282,7 +282,7 @@ def serve_metrics(tag: str, path: str, requests: int, wrk_seconds: float) -> dic
                 "throughput_rps_c16": rps}
 
 
-def measure(c: Contender, rep: int, address: str, requests: int, wrk_seconds: float) -> dict[str, float]:
+def measure(c: Contender, rep: int, address: str, sequential: int, wrk_seconds: float) -> dict[str, float]:
     label = f"{c.sample.name} rep {rep + 1} {c.name}"
     c.remove()
     say(f"{label}: cold build")
@@ -297,8 +297,8 @@ def measure(c: Contender, rep: int, address: str, requests: int, wrk_seconds: fl
     say(f"{label}: sizes")
     out["image_size_mb"] = image_size_mb(c.tag)
     out["pushed_size_mb"] = pushed_size_mb(c.tag, address)
-    say(f"{label}: cold start, {requests} sequential requests, wrk -c16 {wrk_seconds:g}s")
-    out.update(serve_metrics(c.tag, c.sample.path, requests, wrk_seconds))
+    say(f"{label}: cold start, {sequential} sequential requests, wrk -c16 {wrk_seconds:g}s")
+    out.update(serve_metrics(c.tag, c.sample.path, sequential, wrk_seconds))
     return out
 
 

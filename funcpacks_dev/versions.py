@@ -70,7 +70,7 @@ def main(argv: list[str]) -> int:
         try:
             print(get(argv[1]))
         except KeyError as exc:
-            print(f"versions.py: {exc.args[0]}", file=sys.stderr)
+            print(f"funcpacks_dev.versions: {exc.args[0]}", file=sys.stderr)
             return 2
         return 0
     print("usage: python3 -m funcpacks_dev.versions get <section.key> | host-python-missing | lifecycle-archive",

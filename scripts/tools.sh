@@ -47,8 +47,16 @@ ensure_python_modules() {
     return
   fi
   say "installing Python modules: $(echo $missing)"
+  python3 -m pip --version >/dev/null 2>&1 \
+    || die "python3 has no pip: install it (apt-get install python3-pip for Debian's python3)"
+  # Debian's own python3 is marked externally managed (PEP 668); these pins are the
+  # tooling's, so pip may install them there (an interpreter of its own needs no flag).
+  local flags=()
+  if python3 -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")))'; then
+    flags+=(--break-system-packages)
+  fi
   # shellcheck disable=SC2086  # one requirement per word
-  python3 -m pip install --quiet $missing >"$TOOLS/pip.log" 2>&1 \
+  python3 -m pip install --quiet "${flags[@]}" $missing >"$TOOLS/pip.log" 2>&1 \
     || die "pip could not install $(echo $missing) (see $TOOLS/pip.log: $(tail -n 1 "$TOOLS/pip.log"))"
 }
 
@@ -151,6 +159,10 @@ ensure_shipwright_harness() {
   echo "$sum" >"$stamp"
 }
 
+if [ "${1:-}" = python-modules ]; then  # make test-fast: only what the unit tier imports
+  ensure_python_modules
+  exit 0
+fi
 ensure_apt_packages
 ensure_python_modules
 "$ROOT/scripts/dockerd.sh"

@@ -101,7 +101,9 @@ def package_buildpacks(dest: Path, data: dict | None = None) -> dict[str, Path]:
         module = descriptor(src)["metadata"]["module"]
         shutil.copytree(src, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", module))
         shutil.copytree(src / module, target / "lib" / module, ignore=ignore)
-        shutil.copytree(SRC_LIB, target / "lib" / "funcpacks", ignore=ignore)
+        # The entry point and the wrapper are placed below, not imported as library modules.
+        shutil.copytree(SRC_LIB, target / "lib" / "funcpacks",
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "entrypoint.py", "bin-wrapper.sh"))
         shutil.copy(SRC_LIB / "entrypoint.py", target / "lib" / "__main__.py")
         (target / "bin").mkdir(exist_ok=True)
         for phase in ("detect", "build"):
@@ -237,8 +239,8 @@ def pack_env() -> dict[str, str]:
     config = home / "config.toml"
     images = [versions.get(f"images.{f.image_key}") for f in FLAVORS]
     if not config.exists() or any(i not in config.read_text() for i in images):
-        trusted = ", ".join(f'{{ name = "{i}" }}' for i in images)
-        config.write_text(f'trusted-builders = [{trusted}]\npull-policy = "if-not-present"\n')
+        config.write_text(tomli_w.dumps({"trusted-builders": [{"name": i} for i in images],
+                                         "pull-policy": "if-not-present"}))
     # pack in a container makes a new cache volume per build unless it has a stable key;
     # one random key per checkout keeps warm rebuilds warm.
     key_file = home / "volume-key"

@@ -183,6 +183,8 @@ def execute(taskrun: dict[str, Any], repository: Path, volume_dirs: dict[str, Pa
                 code, output = ran.returncode, ran.output
             except docker.errors.APIError as exc:  # the step never ran: `docker run` exits 125 then
                 code, output = 125, f"docker: {exc.explanation or exc}\n"
+            except docker_engine.DockerError as exc:  # its image could not be pulled: the same
+                code, output = 125, f"docker: {exc}\n"
         if echo:
             sys.stdout.write(output)
             print(f"==> {tekton_name} (container {container}) exited {code}", flush=True)

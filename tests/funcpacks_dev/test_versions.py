@@ -109,3 +109,22 @@ def test_poetry_tool_lock_pins_what_versions_says():
     pinned = [ln for ln in lines if ln and not ln.startswith((" ", "#"))]
     # every distribution carries its hashes, so --require-hashes can install the file
     assert pinned and all(ln.endswith("\\") for ln in pinned)
+
+
+def test_shipwright_strategies_agree_with_versions():
+    import yaml
+
+    from funcpacks_dev.generate import strategy
+    DATA = versions.load()
+    for path, text in strategy.expected().items():
+        assert path.read_text() == text, f"{path} is stale: run python3 -m funcpacks_dev.generate.strategy write"
+    for api in ("v1alpha1", "v1beta1"):
+        doc = yaml.safe_load((strategy.OUT_DIR / f"funcpacks-{api}.yaml").read_text())
+        params = {p["name"]: p.get("default") for p in doc["spec"]["parameters"]}
+        assert not {"BUILDER_IMAGE", "CONTEXT_DIR", "DOCKERFILE"} & set(params)
+        assert params.get("builder-image") == (DATA["images"]["builder"] if api == "v1beta1" else None)
+        assert params["USER_ID"] == str(DATA["stack"]["build-user-id"])
+        assert params["GROUP_ID"] == str(DATA["stack"]["group-id"])
+        steps = doc["spec"]["steps" if api == "v1beta1" else "buildSteps"]
+        assert [s["name"] for s in steps] == ["prepare", "create", "results"]
+        assert steps[1]["securityContext"]["runAsUser"] == DATA["stack"]["build-user-id"]

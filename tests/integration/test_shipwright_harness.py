@@ -116,21 +116,6 @@ def test_a_variable_no_parameter_declares_is_refused_by_tekton(tmp_path):
         assert message.startswith("tekton: ") and "non-existent variable" in message and "NOT_DECLARED" in message
 
 
-def test_deploy_manifests_agree_with_versions():
-    for path, text in strategy.expected().items():
-        assert path.read_text() == text, f"{path} is stale: run python3 -m funcpacks_dev.generate.strategy write"
-    for api in ("v1alpha1", "v1beta1"):
-        doc = yaml.safe_load((strategy.OUT_DIR / f"funcpacks-{api}.yaml").read_text())
-        params = {p["name"]: p.get("default") for p in doc["spec"]["parameters"]}
-        assert not {"BUILDER_IMAGE", "CONTEXT_DIR", "DOCKERFILE"} & set(params)
-        assert params.get("builder-image") == (DATA["images"]["builder"] if api == "v1beta1" else None)
-        assert params["USER_ID"] == str(DATA["stack"]["build-user-id"])
-        assert params["GROUP_ID"] == str(DATA["stack"]["group-id"])
-        steps = doc["spec"]["steps" if api == "v1beta1" else "buildSteps"]
-        assert [s["name"] for s in steps] == ["prepare", "create", "results"]
-        assert steps[1]["securityContext"]["runAsUser"] == DATA["stack"]["build-user-id"]
-
-
 def test_harness_modules_pin_the_shipwright_versions_of_versions_toml():
     for name, version in DATA["shipwright"].items():
         go_mod = (versions.ROOT / "tools" / "shipwright-harness" / f"shp-{name}" / "go.mod").read_text()
