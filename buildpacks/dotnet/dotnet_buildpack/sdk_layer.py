@@ -6,10 +6,10 @@ cached.
 """
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from pathlib import Path
 
+from funcpacks import tool_run
 from funcpacks.download import fetch
 from funcpacks.errors import UserError
 from funcpacks.layers import Layer, Layers
@@ -43,11 +43,9 @@ def install(layer: Layer, sdk: SdkFile, feed: Feed, log: Logger) -> None:
                 fetch(sdk.url, archive, checksum=sdk.sha512, algorithm="sha512", mirrors=feed)
             log.info("sha512 verified against the release metadata")
             with log.timed("unpack"):
-                proc = subprocess.run(["tar", "-xzf", str(archive), "-C", str(layer.path), "--no-same-owner"],
-                                      capture_output=True, text=True)
-            if proc.returncode != 0:
-                raise UserError(f"cannot unpack the SDK archive: {proc.stderr.strip()[-300:]}",
-                                where=feed.map(sdk.url), fix="the archive is damaged; fix the feed's copy")
+                tool_run.run(["tar", "-xzf", str(archive), "-C", str(layer.path), "--no-same-owner"],
+                             tool_run.Failure("cannot unpack the SDK archive", where=feed.map(sdk.url), tail=5,
+                                              fix="the archive is damaged; fix the feed's copy"))
         if not (layer.path / "dotnet").is_file():
             raise UserError("the SDK archive has no 'dotnet' at its top", where=feed.map(sdk.url),
                             fix="the feed must carry the official archive layout")

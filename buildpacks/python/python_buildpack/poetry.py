@@ -62,6 +62,7 @@ class Poetry:
         decided by poetry-core itself."""
         code = ("import sys; from poetry.core.constraints.version import Version, parse_constraint; "
                 "sys.exit(0 if parse_constraint(sys.argv[1]).allows(Version.parse(sys.argv[2])) else 3)")
+        # Not through tool_run: exit 3 is an answer (not allowed), not a failure.
         proc = subprocess.run([str(self.python), "-c", code, constraint, version], capture_output=True, text=True)
         if proc.returncode not in (0, 3):
             raise UserError(f"cannot read the Python constraint {constraint!r}", where="pyproject.toml",
