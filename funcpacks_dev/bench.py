@@ -230,6 +230,8 @@ class Dockerfile(Contender):
 
 
 CONTENDERS = [Funcpacks, Dockerfile]
+
+
 def pushed_size_mb(tag: str, address: str) -> float:
     """Compressed size as pushed: the manifest's layer sizes plus the config."""
     repo = tag.replace("funcpacks-bench/", "bench/")

@@ -11,6 +11,8 @@ import tarfile
 from pathlib import Path
 from typing import Iterator
 
+import requests
+
 from funcpacks_dev import docker_engine, funcbuild, versions
 from funcpacks_dev.testing.http_servers import serving
 
@@ -54,7 +56,6 @@ def layer_shas(image: str, buildpack: str) -> dict[str, str]:
 
 def manifest_digest(address: str, repo: str, tag: str, creds: str | None = None) -> str:
     """The digest a plain-HTTP registry gives for repo:tag."""
-    import requests
     auth = tuple(creds.split(":", 1)) if creds else None
     resp = requests.head(f"http://{address}/v2/{repo}/manifests/{tag}", headers={"Accept": MANIFEST_ACCEPT},
                          auth=auth, timeout=10)
