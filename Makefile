@@ -23,8 +23,11 @@ generate:
 stacks: tools
 	@$(PYTHON) -m funcpacks_dev.images.stacks $(if $(EXTRA_CA_DIR),--extra-ca-dir $(EXTRA_CA_DIR))
 
+# The .NET feed the builder's bundled SDK comes from (funcpacks_dev/images/bundles.py says
+# which one is used when this is empty).
+DOTNET_FEED ?=
 builder: stacks
-	@$(PYTHON) -m funcpacks_dev.images.builder create
+	@$(if $(DOTNET_FEED),FUNCPACKS_DOTNET_FEED="$(DOTNET_FEED)") $(PYTHON) -m funcpacks_dev.images.builder create
 
 demo: builder
 	@$(PYTHON) -m funcpacks_dev.funcbuild demo

@@ -12,7 +12,7 @@ import pytest
 
 import tomli_w
 
-from funcpacks_dev.images import builder
+from funcpacks_dev.images import builder, bundles
 from funcpacks_dev.testing import mirrors
 
 # Variables a developer's shell may carry that would change what pip or the buildpacks
@@ -23,6 +23,31 @@ _HOST_ONLY = ("PIP_", "GOOGLE_", "FUNC_", "BP_", "SERVICE_BINDING_ROOT", "CNB_")
 @pytest.fixture(scope="session")
 def packaged(tmp_path_factory) -> dict[str, Path]:
     return builder.package_buildpacks(tmp_path_factory.mktemp("buildpacks"))
+
+
+@pytest.fixture(scope="session")
+def packaged_with_bundles(tmp_path_factory) -> dict[str, Path]:
+    """The buildpacks as the builder carries them: with the default Go toolchain and .NET
+    SDK (fetched once into .tools/bundles, then linked)."""
+    carried = bundles.ensure()
+    if "dotnet" not in carried:
+        pytest.fail(f"no .NET SDK to bundle: set {bundles.FEED_VAR} to a reachable feed")
+    return builder.package_buildpacks(tmp_path_factory.mktemp("bundled-buildpacks"), bundled=carried)
+
+
+def _snapshot(directory: Path) -> dict[str, tuple[int, int, int]]:
+    # A directory's own times are left out: the .NET SDK probes whether its directory is
+    # writable by creating and deleting a file there (harmless where it is read-only).
+    return {str(p.relative_to(directory)): (0, 0, 0) if p.is_dir() and not p.is_symlink()
+            else (p.lstat().st_size, p.lstat().st_mode, p.lstat().st_mtime_ns)
+            for p in directory.rglob("*")}
+
+
+@pytest.fixture
+def snapshot():
+    """snapshot(directory): every entry under it, and each file's size, mode and
+    modification time: equal snapshots mean nothing was added, removed or written."""
+    return _snapshot
 
 
 @pytest.fixture
@@ -53,7 +78,10 @@ class Lifecycle:
 
     def base_env(self, platform_env: dict[str, str]) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(_HOST_ONLY)}
+        tmp = self.root / "tmp"  # as a build container's own /tmp: not shared between builds
+        tmp.mkdir(exist_ok=True)
         env.update({
+            "TMPDIR": str(tmp),
             "CNB_PLATFORM_DIR": str(self.platform),
             "CNB_TARGET_OS": "linux",
             "CNB_TARGET_ARCH": "amd64",

@@ -26,6 +26,7 @@ import tomli_w
 
 from funcpacks_dev import templating, versions
 from funcpacks_dev.generate import generated_files
+from funcpacks_dev.images import bundles
 
 ROOT = versions.ROOT
 SRC_LIB = ROOT / "funcpacks"
@@ -84,8 +85,10 @@ def check_descriptor(name: str, desc: dict, data: dict) -> None:
             f"versions.toml says api {want_api!r} version {want_version!r}: make them agree")
 
 
-def package_buildpacks(dest: Path, data: dict | None = None) -> dict[str, Path]:
-    """Copies every buildpack into dest/<name> with the library and entry points.
+def package_buildpacks(dest: Path, data: dict | None = None,
+                       bundled: dict[str, list[Path]] | None = None) -> dict[str, Path]:
+    """Copies every buildpack into dest/<name> with the library and entry points, and the
+    dependencies it carries (`bundled`: buildpack name -> directories from bundles.ensure).
     Returns name -> packaged directory."""
     data = data or versions.load()
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
@@ -116,6 +119,8 @@ def package_buildpacks(dest: Path, data: dict | None = None) -> dict[str, Path]:
             (target / "go-defaults.toml").write_text(tomli_w.dumps(data["go"]))
         if name == "dotnet":
             build_port_env(target)
+        if bundled and name in bundled:
+            bundles.link_into(target, bundled[name])
         out[name] = target
     return out
 
@@ -195,7 +200,12 @@ def inputs_digest(toml_path: Path, packaged: dict[str, Path], data: dict) -> str
     h = hashlib.sha256(toml_path.read_bytes())
     for path in packaged.values():
         for f in sorted(p for p in path.rglob("*") if p.is_file()):
-            h.update(str(f.relative_to(path)).encode() + b"\0" + f.read_bytes())
+            relative = f.relative_to(path)
+            # A bundled dependency is named by its description (version and checksum);
+            # its hundreds of MB are not read again.
+            if relative.parts[0] == "bundled" and len(relative.parts) > 2:
+                continue
+            h.update(str(relative).encode() + b"\0" + f.read_bytes())
     h.update((TOOLS / "lifecycle" / versions.lifecycle_archive_name(data)).read_bytes())
     for image in (data["images"][k] for k in ("build", "run", "run-static", "run-cc")):
         out = subprocess.run(["docker", "image", "inspect", "--format", "{{.Id}}", image],
@@ -210,7 +220,11 @@ def create(data: dict) -> None:
     pack = pack_bin()
     if not (TOOLS / "lifecycle" / versions.lifecycle_archive_name(data)).exists():
         raise BuilderError("the lifecycle tarball is missing: run 'make tools'")
-    packaged = package_buildpacks(BUILD_DIR / "buildpacks", data)
+    try:
+        carried = bundles.ensure(data)
+    except bundles.BundleError as exc:
+        raise BuilderError(str(exc)) from None
+    packaged = package_buildpacks(BUILD_DIR / "buildpacks", data, carried)
     files = top_level_files(data)
     for flavor in FLAVORS:
         toml_path = TOP_LEVEL[flavor.image_key]

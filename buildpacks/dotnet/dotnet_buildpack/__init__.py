@@ -53,8 +53,9 @@ def build(ctx: BuildContext) -> None:
     gj = project.read_global_json(ctx.app_dir)
     # GOOGLE_RUNTIME=dotnet10: above the project's TargetFramework, below global.json.
     explicit = cfg.sdk_request or (cfg.version_hint if gj is None else None)
-    choice = sdk_choice_layer.choose(layers, proj, explicit, gj, cfg.feed, ctx.target.arch, log)
-    sdk = sdk_layer.provide(layers, choice.sdk, cfg.feed, ctx.target.arch, log)
+    own = sdk_layer.bundled_sdks(ctx.buildpack_dir, ctx.target.arch)
+    choice = sdk_choice_layer.choose(layers, proj, explicit, gj, cfg.feed, ctx.target.arch, own, log)
+    sdk = sdk_layer.provide(layers, ctx.buildpack_dir, choice.sdk, cfg.feed, ctx.target.arch, log)
 
     log.header("NuGet packages")
     packages = nuget_layer.provide(layers, ctx.app_dir, proj_path.parent, ctx.env, ctx.platform_dir,

@@ -18,6 +18,7 @@ from funcpacks.log import Logger
 from . import project, publish
 from .config import Config
 from .project import Project
+from .sdk_layer import Sdk
 from .work_copy import WORK_DIR
 
 NAME = "app"
@@ -37,7 +38,7 @@ class Served:
     search_path: list[Path]
 
 
-def publish_into(layers: Layers, sdk: Layer, work_project: Path, opts: publish.Options, env: dict[str, str],
+def publish_into(layers: Layers, sdk: Sdk, work_project: Path, opts: publish.Options, env: dict[str, str],
                  log: Logger) -> Layer:
     app = layers.get(NAME).reset()
     cmd = publish.command(sdk.path / "dotnet", work_project, app.path, opts)

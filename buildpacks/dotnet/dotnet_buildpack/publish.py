@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from funcpacks import tool_run
 from funcpacks.errors import UserError
 
-HOME_DIR = Path("/tmp/funcpacks-dotnet/home")
+# Under the build's temporary directory (/tmp in a build container; a test gives each
+# build its own TMPDIR, so builds on one host do not share it).
+HOME_DIR = Path(tempfile.gettempdir()) / "funcpacks-dotnet" / "home"
 # MSBuild diagnostics: "<file>(line,col): error CODE: text [project]" or "<file> : error CODE: ..."
 _DIAGNOSTIC = re.compile(r"^\s*(?P<where>.*?)\s*:\s*error\s*(?P<code>[A-Z]+\d+)?\s*:\s*(?P<text>.*?)(?:\s+\[[^\]]*\])?\s*$")
 

@@ -18,13 +18,14 @@ from . import frameworks, icu, sdk_layer
 from .app_layer import Served
 from .frameworks import Framework
 from .project import Project
+from .sdk_layer import Sdk
 from .sdk_choice import Choice
 
 NAME = "runtime"
 BUILDPACK = "funcpacks/dotnet"
 
 
-def provide(layers: Layers, sdk: Layer, choice: Choice, app: Layer, proj: Project, proj_path: Path,
+def provide(layers: Layers, sdk: Sdk, choice: Choice, app: Layer, proj: Project, proj_path: Path,
             log: Logger) -> Served:
     """The runtime a framework-dependent app needs, and the process that runs the app on it."""
     entry = app.path / f"{proj.assembly_name}.dll"
@@ -46,7 +47,7 @@ def provide(layers: Layers, sdk: Layer, choice: Choice, app: Layer, proj: Projec
     return Served(process, [runtime.path / "bin"])
 
 
-def _layer(layers: Layers, sdk: Layer, choice: Choice, needed: list[Framework], globalization: icu.Icu | None,
+def _layer(layers: Layers, sdk: Sdk, choice: Choice, needed: list[Framework], globalization: icu.Icu | None,
            log: Logger) -> Layer:
     runtime = layers.get(NAME)
     expected = {"sdk": choice.sdk.version, "sdk-sha512": choice.sdk.sha512[:32],
@@ -82,7 +83,7 @@ def _log_sizes(sdk: Path, needed: list[Framework], globalization: icu.Icu | None
                 "from the build image; the run image has none)") if globalization else \
         " (invariant globalization: no ICU)"
     log.info(f"runtime layer {runtime_mb:.0f} MB ({', '.join(f'{f.name} {f.version}' for f in needed)})"
-             f"{with_icu}; SDK layer {sdk_mb:.0f} MB, build only: {sdk_mb / runtime_mb:.1f}x the runtime")
+             f"{with_icu}; SDK {sdk_mb:.0f} MB, build only: {sdk_mb / runtime_mb:.1f}x the runtime")
 
 
 def install(dest: Path, sdk_root: Path, fxr: str, needed: list[Framework]) -> None:

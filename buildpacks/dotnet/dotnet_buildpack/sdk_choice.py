@@ -47,6 +47,30 @@ def _unknown(what: str, where: str, sdks: list[SdkFile], feed: Feed) -> UserErro
                      fix="ask for one of the SDKs listed, or point FUNC_DOTNET_FEED / BP_DEPENDENCY_MIRROR at a feed that has it")
 
 
+def from_bundled(own: list[SdkFile], explicit_request: str, explicit_origin: str, gj: GlobalJson | None,
+                 tfm: str) -> Choice | None:
+    """The builder's SDK, when the request needs no feed to say it is the one: the exact
+    version asked for, or the channel asked for (explicitly, or by the TargetFramework when
+    neither a setting nor global.json asks). The builder's SDK is the default the way the
+    default Go toolchain is: a newer patch in the feed is picked up by a newer builder."""
+    for sdk in own:
+        if explicit_request:
+            req = re.sub(r"\.(\*|x)$", "", explicit_request.strip().removeprefix("v"))
+            channel = req if "." in req else f"{req}.0"
+            if req == sdk.version:
+                return Choice(sdk, f"{explicit_origin}={explicit_request}")
+            if req == sdk.runtime_version:
+                return Choice(sdk, f"{explicit_origin}={explicit_request}: the builder's SDK ships runtime {req}")
+            if re.fullmatch(r"\d+(\.\d+)?", req) and channel == sdk.channel:
+                return Choice(sdk, f"{explicit_origin}={explicit_request}: the builder's SDK of channel {channel}")
+        elif gj is not None:
+            if gj.version == sdk.version and not gj.roll_forward.lower().startswith("latest"):
+                return Choice(sdk, f"global.json sdk.version {gj.version}, rollForward {gj.roll_forward}")
+        elif channel_of(tfm) == sdk.channel:
+            return Choice(sdk, f"TargetFramework {tfm}: the builder's SDK of channel {sdk.channel}")
+    return None
+
+
 def explicit(request: str, origin: str, feed: Feed, arch: str) -> Choice:
     sdks = feed.all_sdks(arch)
     req = re.sub(r"\.(\*|x)$", "", request.strip().removeprefix("v"))  # Paketo's 8.0.* / 8.0.x: the channel

@@ -24,10 +24,16 @@ _FILE = "choices.json"
 
 
 def choose(layers: Layers, proj: Project, explicit: settings.Setting | None, gj: GlobalJson | None, feed: Feed,
-           arch: str, log: Logger) -> Choice:
+           arch: str, own: list[SdkFile], log: Logger) -> Choice:
     """The SDK to build with: the explicit setting's, else global.json's, else the newest
-    of the project's TargetFramework channel."""
-    choice = _choose(layers, proj, explicit, gj, feed, arch, log)
+    of the project's TargetFramework channel; the builder's own SDK (`own`) when the
+    request names it or its channel, without reading the feed."""
+    choice = sdk_choice.from_bundled(own, explicit.value if explicit else "", explicit.source if explicit else "",
+                                     gj, proj.target_framework)
+    if choice is not None:
+        log.info(f"SDK {choice.sdk.version} ({choice.why}); the feed is not read")
+    else:
+        choice = _choose(layers, proj, explicit, gj, feed, arch, log)
     if choice.eol_framework:
         log.warn(f"{choice.eol_framework} is out of support and its runtime is unpatched: building with SDK "
                  f"{choice.sdk.version} and running on its runtime {choice.sdk.runtime_version} "

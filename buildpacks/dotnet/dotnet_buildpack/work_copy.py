@@ -3,6 +3,7 @@ directory, and the user's global.json is never changed."""
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 from funcpacks import settings
@@ -10,7 +11,8 @@ from funcpacks.log import Logger
 
 from . import project
 
-WORK_DIR = Path("/tmp/funcpacks-dotnet/src")
+# Under the build's temporary directory, like publish.HOME_DIR.
+WORK_DIR = Path(tempfile.gettempdir()) / "funcpacks-dotnet" / "src"
 
 
 def make(app: Path, proj_path: Path, overrides_global_json: settings.Setting | None, log: Logger) -> Path:

@@ -53,7 +53,7 @@ def build(ctx: BuildContext) -> None:
     cgo_enabled = cgo.enabled(ctx.env, log)
     with credentials.from_bindings(ctx.env, ctx.platform_dir, log) as creds:
         log.header("Go toolchain")
-        go = toolchain_layer.provide(layers, cfg, src, defaults["toolchain"], ctx.target.arch, creds, log)
+        go = toolchain_layer.provide(layers, ctx.buildpack_dir, cfg, src, defaults["toolchain"], ctx.target.arch, creds, log)
         modcache = module_cache_layer.provide(layers, log)
         buildcache = build_cache_layer.provide(layers, go.version, ctx.target.arch, log)
         env = _go_env(ctx.env, cfg, src, creds, modcache, buildcache, cgo_enabled)

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import gomod
 
 MODULE, VENDORED, GENERATED, GOPATH = "module", "vendored", "generated", "gopath"
-ROOT = Path("/tmp/funcpacks-go")
+# Under the build's temporary directory (/tmp in a build container; a test gives each
+# build its own TMPDIR, so builds on one host do not share it).
+ROOT = Path(tempfile.gettempdir()) / "funcpacks-go"
 # The module path (and GOPATH import path) of a source that has no go.mod, as gcp-builder names it.
 GENERATED_MODULE = "functions.local/app"
 _MOD_FLAG = re.compile(r"(^|\s)--?mod=(\S+)")

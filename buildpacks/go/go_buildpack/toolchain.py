@@ -19,7 +19,6 @@ from typing import Callable, Iterator
 
 from funcpacks.download import open_url
 from funcpacks.errors import UserError
-from funcpacks.layers import Layer
 from funcpacks.log import Logger
 
 from . import gomod
@@ -160,8 +159,9 @@ def _unzip(zip_path: Path, dest: Path, prefix: str) -> None:
                 os.chmod(target, 0o755)
 
 
-def install(layer: Layer, req: Request, arch: str, goenv: GoEnv, log: Logger, headers: Headers = _no_headers) -> None:
-    """`headers` gives the credentials a proxy URL needs (an authenticated GOPROXY)."""
+def install(dest: Path, req: Request, arch: str, goenv: GoEnv, log: Logger, headers: Headers = _no_headers) -> str:
+    """Unpacks the verified toolchain into dest; returns its go.sum hash (h1). `headers`
+    gives the credentials a proxy URL needs (an authenticated GOPROXY)."""
     mv = module_version(req.version, arch)
     errors = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -187,4 +187,5 @@ def install(layer: Layer, req: Request, arch: str, goenv: GoEnv, log: Logger, he
                             fix="the proxy served a different file; check GOPROXY (nothing was kept)")
         else:
             log.info(f"verified {got} against the {how}")
-        _unzip(zip_path, layer.path, f"{MODULE}@{mv}/")
+        _unzip(zip_path, dest, f"{MODULE}@{mv}/")
+        return got

@@ -1,10 +1,12 @@
-"""The `go` layer: the Go toolchain (build + cache), reused while its version, arch and
-layout match what this build resolves."""
+"""The Go toolchain: the builder's own (the default version, bundled in the buildpack
+and used in place), or the `go` layer (build + cache) for any other version, reused while
+its version, arch and layout match what this build resolves."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from funcpacks import bundled
 from funcpacks.layers import Layers
 from funcpacks.log import Logger
 
@@ -14,6 +16,7 @@ from .credentials import Credentials
 from .module_source import Source
 
 NAME = "go"
+BUNDLED_KIND = "go-toolchain"
 
 
 @dataclass(frozen=True)
@@ -22,8 +25,8 @@ class Go:
     version: str
 
 
-def provide(layers: Layers, cfg: Config, src: Source, default: str, arch: str, creds: Credentials,
-            log: Logger) -> Go:
+def provide(layers: Layers, buildpack_dir: Path, cfg: Config, src: Source, default: str, arch: str,
+            creds: Credentials, log: Logger) -> Go:
     version, hint = cfg.version, cfg.version_hint
     req = toolchain.resolve(version.value if version else "", version.source if version else "", src.mod,
                             default, (hint.value, hint.source) if hint else ("", ""))
@@ -31,9 +34,16 @@ def provide(layers: Layers, cfg: Config, src: Source, default: str, arch: str, c
         newest = toolchain.newest_patch(req.version, default, arch, cfg.goenv, creds.authorization)
         req = toolchain.Request(newest, f"{req.why}: its newest release")
     layer = layers.get(NAME)
+    own = bundled.find(buildpack_dir, BUNDLED_KIND, req.version, arch)
+    if own is not None:
+        # A `go` layer cached by an earlier build is dropped: it would only travel.
+        layer.remove()
+        log.info(f"Go {req.version} ({req.why}): the builder's toolchain, used in place (nothing downloaded or "
+                 "cached)")
+        return Go(own.path / "bin" / "go", req.version)
     expected = {"version": req.version, "arch": arch, "layout": toolchain.LAYOUT}
-    if not layer.reuse_or_reset(expected, log, f"Go {req.version} ({req.why})"):
+    if not layer.reuse_or_reset(expected, log, f"Go {req.version} ({req.why}; not the builder's)"):
         with layer.removed_on_failure():
-            toolchain.install(layer, req, arch, cfg.goenv, log, creds.authorization)
+            toolchain.install(layer.path, req, arch, cfg.goenv, log, creds.authorization)
     layer.set_types(build=True, cache=True).write()
     return Go(layer.path / "bin" / "go", req.version)

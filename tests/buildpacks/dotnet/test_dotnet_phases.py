@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
 
+from funcpacks import bundled
+from funcpacks_dev import versions
+from funcpacks_dev.images import builder
 from funcpacks_dev.testing import mirrors
 from funcpacks_dev.testing.mirrors import nuget_binding
 from funcpacks_dev.versions import ROOT
@@ -191,3 +195,41 @@ def test_explicit_version_wins_over_global_json(lifecycle, bp, dotnet_deps):
     assert "SDK 10.0.401 (FUNC_RUNTIME_VERSION=10.0: newest SDK of channel 10.0)" in res.out
     assert "global.json's sdk.version is overridden by FUNC_RUNTIME_VERSION=10.0" in res.out
     assert (lifecycle.app / "global.json").is_file()  # the user's file is untouched
+
+
+# -- the builder's own SDK, and any other SDK (slow: they publish) --------------------
+@pytest.mark.slow
+def test_bundled_sdk_is_used_in_place_without_the_feed(lifecycle, packaged_with_bundles, dotnet_deps, snapshot):
+    bp = packaged_with_bundles["dotnet"]
+    (bundled,) = [p for p in (bp / "bundled").iterdir() if p.is_dir()]
+    before = snapshot(bundled)
+    shutil.copytree(ROOT / "samples" / "dotnet-minimal", lifecycle.app, dirs_exist_ok=True)
+    nuget_binding(lifecycle.platform / "bindings" / "nuget", str(dotnet_deps / "nuget"))
+    # a feed nobody answers: the TargetFramework's channel is the builder's SDK's
+    res = lifecycle.build(bp, {"FUNC_DOTNET_FEED": "http://127.0.0.1:9"})
+    assert res.code == 0, res.output
+    sdk = versions.get("dotnet.sdk")
+    assert f"SDK {sdk} (TargetFramework net10.0: the builder's SDK of channel 10.0); the feed is not read" in res.out
+    assert f"SDK {sdk}: the builder's, used in place" in res.out
+    layers = lifecycle.layers(bp)
+    assert not (layers / "sdk").exists() and (layers / "app" / "DotnetMinimal.dll").is_file()
+    assert snapshot(bundled) == before  # never written to
+
+
+@pytest.mark.slow
+def test_an_sdk_the_builder_does_not_carry_is_downloaded_into_a_cache_layer(lifecycle, dotnet_deps, tmp_path):
+    """A builder that carries another channel's SDK: this project's comes from the feed."""
+    other = tmp_path / "carried" / "dotnet-sdk-9.0.100-linux-amd64"
+    other.mkdir(parents=True)
+    bundled.describe(other, "dotnet-sdk", "9.0.100", "amd64",
+                     {"runtime_version": "9.0.0", "channel": "9.0", "url": "https://example.invalid/sdk.tar.gz",
+                      "sha512": "0" * 128})
+    bp = builder.package_buildpacks(tmp_path / "packaged", bundled={"dotnet": [other]})["dotnet"]
+    shutil.copytree(ROOT / "samples" / "dotnet-minimal", lifecycle.app, dirs_exist_ok=True)
+    nuget_binding(lifecycle.platform / "bindings" / "nuget", str(dotnet_deps / "nuget"))
+    res = lifecycle.build(bp, _mirror_env(dotnet_deps))
+    assert res.code == 0, res.output
+    assert "Building layer 'sdk': SDK 10.0.401 (not the builder's); no cached copy" in res.out
+    assert "sha512 verified against the release metadata" in res.out
+    sdk_toml = tomllib.loads((lifecycle.layers(bp) / "sdk.toml").read_text())
+    assert sdk_toml["types"] == {"build": True, "cache": True, "launch": False}

@@ -1,8 +1,10 @@
-"""funcpacks/go: bin/detect and bin/build run as the lifecycle runs them (detect, and the
-build's early decisions before any download)."""
+"""funcpacks/go: bin/detect and bin/build run as the lifecycle runs them (detect, the
+build's early decisions before any download, and builds with the builder's own toolchain)."""
 from __future__ import annotations
 
 import pytest
+
+from funcpacks_dev import versions
 
 
 BUILDPACK = "go"
@@ -62,3 +64,24 @@ def test_build_rejects_unreadable_go_version(lifecycle, bp):
     (lifecycle.app / "go.mod").write_text("module example.com/x\n\ngo 1.17\n")
     res = lifecycle.build(bp, {"FUNC_RUNTIME_VERSION": "latest"})
     assert res.code == 1 and "cannot read the Go version 'latest'" in res.err and "FUNC_RUNTIME_VERSION" in res.err
+
+
+# -- the builder's own toolchain --------------------------------------------------------
+def test_build_uses_the_bundled_toolchain_in_place_and_downloads_nothing(lifecycle, packaged_with_bundles, snapshot):
+    bp = packaged_with_bundles["go"]
+    (bundled,) = [p for p in (bp / "bundled").iterdir() if p.is_dir()]
+    before = snapshot(bundled)
+    # a `go` layer cached by an earlier build, from a builder without the toolchain
+    layers = lifecycle.layers(bp)
+    (layers / "go" / "bin").mkdir(parents=True)
+    (layers / "go.toml").write_text('[metadata]\nversion = "1.25.0"\narch = "amd64"\nlayout = "3"\n')
+    (lifecycle.app / "go.mod").write_text("module example.com/app\n\ngo 1.22\n")
+    (lifecycle.app / "main.go").write_text('package main\n\nfunc main() { println("hi") }\n')
+    # GOPROXY=off: any download (toolchain or module) would fail the build
+    res = lifecycle.build(bp, {"GOPROXY": "off"})
+    assert res.code == 0, res.output
+    version = versions.get("go.toolchain")
+    assert f"Go {version} (default {version}): the builder's toolchain, used in place" in res.out
+    assert not (layers / "go").exists() and not (layers / "go.toml").exists()  # the old one is dropped
+    assert (layers / "function" / "bin" / "app").is_file()
+    assert snapshot(bundled) == before  # never written to

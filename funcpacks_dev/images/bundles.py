@@ -1,0 +1,144 @@
+"""The dependencies the builder carries: the default Go toolchain ([go] toolchain) and
+the default .NET SDK ([dotnet] sdk), each fetched and verified once by the buildpack's
+own code (go_buildpack.bundle, dotnet_buildpack.bundle: the same download and checks as
+a build) into .tools/bundles/<buildpack>/, then linked into every packaging of the
+buildpacks (funcpacks/bundled.py says how a build finds them).
+
+The .NET SDK comes from FUNCPACKS_DOTNET_FEED (make builder DOTNET_FEED=<base URL>), else
+from the mirrored feed next to the checkout when there is one (the one the tests use),
+else from Microsoft's feed. When Microsoft's feed cannot be reached and no feed was named,
+the builder carries no SDK (builds then download theirs, as for any other version) and
+says so; a feed that was named must work.
+
+    python3 -m funcpacks_dev.images.bundles fetch   # fetch what is missing, print where
+"""
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from funcpacks_dev import versions
+from funcpacks_dev.testing import mirrors
+
+ROOT = versions.ROOT
+BUNDLES = ROOT / ".tools" / "bundles"
+FEED_VAR = "FUNCPACKS_DOTNET_FEED"
+ARCHES = {"x86_64": "amd64", "aarch64": "arm64"}
+
+
+class BundleError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Bundle:
+    buildpack: str  # the buildpack directory name under buildpacks/
+    name: str  # <buildpack>/bundled/<name>/ and <name>.toml
+    command: tuple[str, ...]  # the buildpack module's bundle command, without the output dir
+    env: tuple[tuple[str, str], ...] = ()
+    optional: bool = False  # a failure leaves the builder without it (with a warning)
+
+
+def host_arch() -> str:
+    machine = platform.machine()
+    return ARCHES.get(machine, machine)
+
+
+def dotnet_feed() -> tuple[str, bool]:
+    """(feed base URL or "" for Microsoft's, whether it was named)."""
+    named = os.environ.get(FEED_VAR, "").strip()
+    if named:
+        return named, True
+    local = mirrors.DEPS / "dotnet"
+    if (local / "release-metadata" / "releases-index.json").is_file():
+        return local.resolve().as_uri(), True
+    return "", False
+
+
+def wanted(data: dict | None = None, arch: str | None = None) -> list[Bundle]:
+    data = data or versions.load()
+    arch = arch or host_arch()
+    go, sdk = data["go"]["toolchain"], data["dotnet"]["sdk"]
+    feed, named = dotnet_feed()
+    return [
+        Bundle("go", f"go{go}.linux-{arch}",
+               ("go_buildpack.bundle", go, arch, data["go"]["goproxy"], data["go"]["gosumdb"])),
+        Bundle("dotnet", f"dotnet-sdk-{sdk}-linux-{arch}", ("dotnet_buildpack.bundle", sdk, arch),
+               (("FUNC_DOTNET_FEED", feed),) if feed else (), optional=not named),
+    ]
+
+
+def _fetch(bundle: Bundle, dest_dir: Path) -> None:
+    """Runs the buildpack's bundle command into a fresh directory, then moves the result
+    into place: an interrupted fetch leaves nothing that looks complete."""
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest_dir, prefix=".fetching-") as tmp:
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "buildpacks" / bundle.buildpack)]))
+        env.update(dict(bundle.env))
+        proc = subprocess.run([sys.executable, "-m", bundle.command[0], tmp, *bundle.command[1:]], env=env,
+                              stdout=sys.stderr)
+        if proc.returncode != 0:
+            raise BundleError(f"bundling {bundle.name} for the {bundle.buildpack} buildpack failed (see above)")
+        os.replace(Path(tmp) / bundle.name, dest_dir / bundle.name)
+        os.replace(Path(tmp) / f"{bundle.name}.toml", dest_dir / f"{bundle.name}.toml")
+
+
+def ensure(data: dict | None = None) -> dict[str, list[Path]]:
+    """buildpack name -> the bundled dependencies it carries (directories under .tools/bundles)."""
+    found: dict[str, list[Path]] = {}
+    for bundle in wanted(data):
+        dest_dir = BUNDLES / bundle.buildpack
+        if not (dest_dir / f"{bundle.name}.toml").is_file():
+            shutil.rmtree(dest_dir / bundle.name, ignore_errors=True)
+            print(f"bundles: fetching {bundle.name} for the {bundle.buildpack} buildpack", flush=True)
+            try:
+                _fetch(bundle, dest_dir)
+            except BundleError as exc:
+                if not bundle.optional:
+                    raise
+                print(f"bundles: WARNING: {exc}; the builder carries no .NET SDK, so .NET builds download theirs. "
+                      f"Set {FEED_VAR} (make builder DOTNET_FEED=<feed base URL>) to a reachable feed to bundle it.",
+                      file=sys.stderr)
+                continue
+        # Only what versions.toml names today: an older bundle stays cached but is not carried.
+        found.setdefault(bundle.buildpack, []).append(dest_dir / bundle.name)
+    return found
+
+
+def link_into(packaged: Path, dependencies: list[Path]) -> None:
+    """<packaged>/bundled/ with hard links to the cached files (a copy across file systems)."""
+    target = packaged / "bundled"
+    target.mkdir(exist_ok=True)
+    for dep in dependencies:
+        shutil.copytree(dep, target / dep.name, symlinks=True, copy_function=_link_or_copy)
+        shutil.copy2(dep.parent / f"{dep.name}.toml", target / f"{dep.name}.toml")
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def main(argv: list[str]) -> int:
+    if argv != ["fetch"]:
+        print(__doc__, file=sys.stderr)
+        return 2
+    try:
+        for name, paths in ensure().items():
+            print(f"{name}: {' '.join(map(str, paths))}")
+    except BundleError as exc:
+        print(f"bundles: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
