@@ -78,9 +78,12 @@ def test_hello_world_dotnet_with_the_walkthrough_env(tag, tmp_path, nuget_bindin
         out = must_build(SAMPLES / "hello-world-dotnet", tag,
                          {"GOOGLE_FUNCTION_TARGET": "helloworld", "GOOGLE_FUNCTION_SIGNATURE_TYPE": "http"},
                          MOUNT, [binding, mirrors.dotnet_feed_binding(tmp_path / "dotnet-mirror", f"http://127.0.0.1:{port}")])
-    assert "/dotnet/Sdk/10.0.401/dotnet-sdk-10.0.401-linux-x64.tar.gz" in seen
+    # the out-of-support framework's SDK is chosen from the feed's metadata; it is the
+    # builder's own, so no archive is read
+    assert "/dotnet/release-metadata/releases-index.json" in seen
+    assert not [p for p in seen if p.endswith(".tar.gz")], seen
     assert "netcoreapp3.1 is out of support" in out and "DOTNET_ROLL_FORWARD=Major" in out
-    assert "sha512 verified" in out
+    assert f"SDK {versions.get('dotnet.sdk')}: the builder's, used in place" in out
     with funcbuild.running(tag) as (name, port):
         status, body = funcbuild.wait_http(f"http://127.0.0.1:{port}/", timeout=60)
         logs = funcbuild.container_logs(name)
@@ -163,8 +166,9 @@ def test_cloudevents_app_and_warm_rebuild(tag, tmp_path, nuget_binding, dotnet_d
     src = copy_sample("dotnet-cloudevents", tmp_path)
     with file_server(dotnet_deps / "dotnet") as (port, seen):
         env = {"FUNC_DOTNET_FEED": f"http://127.0.0.1:{port}"}
-        must_build(src, tag, env, MOUNT, [binding])
-        assert "/Sdk/10.0.401/dotnet-sdk-10.0.401-linux-x64.tar.gz" in seen
+        first_log = must_build(src, tag, env, MOUNT, [binding])
+        # net10.0 is the channel of the builder's SDK: the feed is not even read
+        assert seen == [] and "the builder's SDK of channel 10.0); the feed is not read" in first_log
         with funcbuild.running(tag) as (name, cport):
             status, body = funcbuild.wait_http(f"http://127.0.0.1:{cport}/", data=b'{"qty": 3}', headers=CE_HEADERS,
                                                timeout=60)
@@ -182,15 +186,16 @@ def test_cloudevents_app_and_warm_rebuild(tag, tmp_path, nuget_binding, dotnet_d
             ("CloudNative.CloudEvents", "2.9.0"), ("CloudNative.CloudEvents.SystemTextJson", "2.9.0")}
         assert ("Microsoft.NETCore.App", "10.0.12") in {(c["name"], c["version"]) for c in docs["runtime"]["components"]}
 
-        # one-line change: SDK, packages and runtime are reused, nothing is downloaded
+        # one-line change: packages and runtime are reused, nothing is downloaded
         program = src / "Program.cs"
         program.write_text(program.read_text().replace('$"{cloudEvent.Id} {cloudEvent.Type}"',
                                                        '$"{cloudEvent.Type} {cloudEvent.Id}"'))
         seen.clear()
         out = must_build(src, tag, env, MOUNT, [binding])
     assert seen == [], seen
-    for layer in ("sdk", "nuget-packages", "runtime"):
+    for layer in ("nuget-packages", "runtime"):
         assert f"Reusing layer '{layer}'" in out, out[-4000:]
+    assert "funcpacks/dotnet:sdk'" not in out  # no SDK layer is restored or cached
     second = layer_shas(tag, BP)
     assert second["runtime"] == first["runtime"] and second["app"] != first["app"]
     with funcbuild.running(tag) as (name, cport):
@@ -208,7 +213,8 @@ BAD_INPUTS = [
     (FIXTURES / "two-projects", {"FUNC_BUILDABLE": "Missing.csproj"}, ["'Missing.csproj' does not exist"]),
     (SAMPLES / "dotnet-minimal", {"FUNC_RUNTIME_VERSION": "8.0.100"},
      ["FUNC_RUNTIME_VERSION=8.0.100: the .NET feed has no such SDK", "SDKs it has: 10.0.401"]),
-    (SAMPLES / "dotnet-minimal", {"BP_DEPENDENCY_MIRROR": "http://127.0.0.1:9"},
+    # netcoreapp3.1 asks the feed which SDK builds it (net10.0 would not: the builder's SDK)
+    (SAMPLES / "hello-world-dotnet", {"BP_DEPENDENCY_MIRROR": "http://127.0.0.1:9"},
      ["cannot reach", "http://127.0.0.1:9/dotnet/release-metadata/releases-index.json"]),
 ]
 
@@ -236,16 +242,19 @@ def test_no_project_file(tag, tmp_path):
 
 
 def test_hash_mismatch_stops_the_build(tag, tmp_path, nuget_binding, dotnet_deps):
-    """A feed whose metadata carries Microsoft's sha512 for the mirror's repacked archive."""
+    """A feed whose metadata lists an SDK the builder does not carry (10.0.402, its archive
+    the mirror's) with Microsoft's sha512 for the mirror's repacked archive."""
     binding, _ = nuget_binding
     feed = tmp_path / "feed"
     shutil.copytree(dotnet_deps / "dotnet" / "release-metadata", feed / "release-metadata")
     (feed / "Sdk").symlink_to(dotnet_deps / "dotnet" / "Sdk")
     releases = feed / "release-metadata" / "10.0" / "releases.json"
     mirror_hash = mirrors.newest_sdk(dotnet_deps / "dotnet")[1]
-    releases.write_text(releases.read_text().replace(mirror_hash, mirrors.OFFICIAL_SDK_SHA512))
+    releases.write_text(releases.read_text().replace(mirror_hash, mirrors.OFFICIAL_SDK_SHA512)
+                        .replace('"version": "10.0.401"', '"version": "10.0.402"'))
     with file_server(feed) as (port, seen):
-        proc = build(SAMPLES / "dotnet-minimal", tag, {"FUNC_DOTNET_FEED": f"http://127.0.0.1:{port}"}, MOUNT, [binding])
+        proc = build(SAMPLES / "dotnet-minimal", tag, {"FUNC_DOTNET_FEED": f"http://127.0.0.1:{port}",
+                                                       "FUNC_RUNTIME_VERSION": "10.0.402"}, MOUNT, [binding])
     assert "/Sdk/10.0.401/dotnet-sdk-10.0.401-linux-x64.tar.gz" in seen
     assert proc.returncode != 0
     assert "checksum mismatch: sha512 of the download is 93defcbc1f1a1a74..., expected 51c8b999af9e8dd9..." in proc.stdout

@@ -44,7 +44,9 @@ def hello(tmp_path_factory):
 
 def test_hello_world_go_is_small_and_answers_on_port(hello):
     name, _, log = hello
-    assert "verified h1:" in log and "checksum database" in log
+    version = DATA["go"]["toolchain"]
+    assert f"Go {version} (default {version}): the builder's toolchain, used in place" in log
+    assert "Building layer 'go'" not in log and "verified h1:" not in log  # nothing downloaded
     assert inspect(name)["Size"] <= 20_000_000
     with funcbuild.running(name) as (container, port):
         assert funcbuild.wait_http(f"http://127.0.0.1:{port}/funcpacks") == (200, "hello, funcpacks!\n")
@@ -55,14 +57,15 @@ def test_hello_world_go_is_small_and_answers_on_port(hello):
         assert funcbuild.wait_http(f"http://127.0.0.1:{other}/ctx") == (200, "hello, ctx!\n")
 
 
-def test_warm_rebuild_reuses_toolchain_modules_and_build_cache(hello):
+def test_warm_rebuild_reuses_modules_and_build_cache(hello):
     name, app, _ = hello
     before = json.loads(inspect(name)["Config"]["Labels"]["io.buildpacks.lifecycle.metadata"])
     source = app / "hello.go"
     source.write_text(source.read_text().replace('"hello, %s!\\n"', '"hi, %s!\\n"'))
     log = must(go_build(app, name, {"FUNC_NAME": "HelloWorld"}))
-    for layer in ("go", "go-mod-cache", "go-build-cache"):
+    for layer in ("go-mod-cache", "go-build-cache"):
         assert f"Reusing layer '{layer}': metadata matches" in log
+    assert "the builder's toolchain, used in place" in log and "funcpacks/go:go'" not in log
     after = json.loads(inspect(name)["Config"]["Labels"]["io.buildpacks.lifecycle.metadata"])
     assert after["launcher"]["sha"] == before["launcher"]["sha"]
     assert after["runImage"]["topLayer"] == before["runImage"]["topLayer"]
@@ -70,6 +73,33 @@ def test_warm_rebuild_reuses_toolchain_modules_and_build_cache(hello):
     assert fn(after) != fn(before)
     with funcbuild.running(name) as (container, port):
         assert funcbuild.wait_http(f"http://127.0.0.1:{port}/again") == (200, "hi, again!\n")
+
+
+def test_another_go_version_is_downloaded_verified_and_cached(tag):
+    """A version the builder does not carry comes from the proxy into the `go` cache layer."""
+    env = {"BP_GO_VERSION": "1.25"}
+    log = must(go_build(SAMPLES / "go-app", tag, env))
+    assert "Building layer 'go': Go 1.25." in log and "(BP_GO_VERSION=1.25: its newest release; not the builder's)" in log
+    assert "verified h1:" in log and "checksum database" in log
+    assert "Adding cache layer 'funcpacks/go:go'" in log
+    again = must(go_build(SAMPLES / "go-app", tag, env))
+    assert "Reusing layer 'go': metadata matches" in again and "verified h1:" not in again
+    with funcbuild.running(tag) as (container, port):
+        assert funcbuild.wait_http(f"http://127.0.0.1:{port}/") == (200, "hello, world")
+
+
+@pytest.mark.parametrize("image", [DATA["images"]["builder"], GO_BUILDER])
+def test_bundled_toolchains_are_read_only_for_the_build_user(image):
+    """The builder's toolchains belong to root: the build user reads them and writes nothing."""
+    user = f"{DATA['stack']['build-user-id']}:{DATA['stack']['group-id']}"
+    script = ("set -e; ls -d /cnb/buildpacks/*/*/bundled/*/; "
+              "echo writable: $(find /cnb/buildpacks/*/*/bundled -writable | wc -l); "
+              "echo not-root: $(find /cnb/buildpacks/*/*/bundled ! -user root | wc -l)")
+    out = docker_engine.run(image, ["-c", script], entrypoint="/bin/sh", user=user, timeout=120, check=True).stdout
+    assert f"go{DATA['go']['toolchain']}.linux-amd64/" in out
+    if image == DATA["images"]["builder"]:
+        assert f"dotnet-sdk-{DATA['dotnet']['sdk']}-linux-amd64/" in out
+    assert "writable: 0" in out and "not-root: 0" in out, out
 
 
 @pytest.mark.parametrize("sample, env, builder, path, expected", [
