@@ -3,6 +3,7 @@ bin/build exactly as the lifecycle does (argv, CNB_* env, cwd = app dir, exit co
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import tomllib
 from dataclasses import dataclass
@@ -14,6 +15,9 @@ import tomli_w
 
 from funcpacks_dev.images import builder
 from funcpacks_dev.testing import mirrors
+
+# A small Go app with one module dependency: quick to build, and it fills both Go caches.
+GO_APP = Path(__file__).parent / "fixtures" / "go" / "uuid-app"
 
 # Variables a developer's shell may carry that would change what pip or the buildpacks
 # do; the lifecycle gives buildpacks only the platform env and its own CNB_* variables.
@@ -112,12 +116,27 @@ class Lifecycle:
             toml.write_text(tomli_w.dumps({"metadata": data["metadata"]}) if data.get("metadata") else "")
 
 
-@pytest.fixture
-def lifecycle(tmp_path) -> Lifecycle:
-    lc = Lifecycle(tmp_path, tmp_path / "workspace", tmp_path / "platform", tmp_path / "layers")
+def _lifecycle(root: Path) -> Lifecycle:
+    lc = Lifecycle(root, root / "workspace", root / "platform", root / "layers")
     for d in (lc.app, lc.platform, lc.layers_root):
         d.mkdir()
     return lc
+
+
+@pytest.fixture
+def lifecycle(tmp_path) -> Lifecycle:
+    return _lifecycle(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def go_toolchain(packaged, tmp_path_factory) -> Path:
+    """A layers directory holding the funcpacks/go `go` layer (the toolchain, from the Go
+    module proxy) as a build leaves it: fetched once per session, by building GO_APP."""
+    lc = _lifecycle(tmp_path_factory.mktemp("go-toolchain"))
+    shutil.copytree(GO_APP, lc.app, dirs_exist_ok=True)
+    res = lc.build(packaged["go"])
+    assert res.code == 0, res.output
+    return lc.layers(packaged["go"])
 
 
 @pytest.fixture(scope="session")

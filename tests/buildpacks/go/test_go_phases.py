@@ -1,8 +1,19 @@
-"""funcpacks/go: bin/detect and bin/build run as the lifecycle runs them (detect, and the
-build's early decisions before any download)."""
+"""funcpacks/go: bin/detect and bin/build run as the lifecycle runs them: detect, the
+build's early decisions before any download, and whole builds of a small app with the
+session's toolchain, across restores of its cache layers."""
 from __future__ import annotations
 
+import os
+import shutil
+import tomllib
+from pathlib import Path
+
 import pytest
+import tomli_w
+
+from funcpacks_dev.versions import ROOT
+
+GO_APP = ROOT / "tests" / "fixtures" / "go" / "uuid-app"  # as conftest's go_toolchain builds it
 
 
 BUILDPACK = "go"
@@ -62,3 +73,44 @@ def test_build_rejects_unreadable_go_version(lifecycle, bp):
     (lifecycle.app / "go.mod").write_text("module example.com/x\n\ngo 1.17\n")
     res = lifecycle.build(bp, {"FUNC_RUNTIME_VERSION": "latest"})
     assert res.code == 1 and "cannot read the Go version 'latest'" in res.err and "FUNC_RUNTIME_VERSION" in res.err
+
+
+# -- whole builds, with the cache layers restored between them --------------------------
+def _app_and_toolchain(lifecycle, bp, go_toolchain) -> Path:
+    """The app, and the session's toolchain layer as the lifecycle restores it (metadata
+    without [types]); the layers directory."""
+    shutil.copytree(GO_APP, lifecycle.app, dirs_exist_ok=True)
+    layers = lifecycle.layers(bp)
+    layers.mkdir(parents=True)
+    shutil.copytree(go_toolchain / "go", layers / "go", symlinks=True, copy_function=os.link)  # never written
+    metadata = tomllib.loads((go_toolchain / "go.toml").read_text())["metadata"]
+    (layers / "go.toml").write_text(tomli_w.dumps({"metadata": metadata}))
+    return layers
+
+
+def _build(lifecycle, bp) -> str:
+    res = lifecycle.build(bp)
+    assert res.code == 0, res.output
+    assert "Reusing layer 'go'" in res.out
+    return res.out
+
+
+def test_damaged_cache_layers_are_rebuilt_not_used(lifecycle, bp, go_toolchain):
+    """Half a module source would not compile (or would compile into something else), and
+    half a compiled package is a miss at best: both layers are rebuilt instead."""
+    layers = _app_and_toolchain(lifecycle, bp, go_toolchain)
+    _build(lifecycle, bp)
+    lifecycle.restore_as_cache(bp)
+    module_file = layers / "go-mod-cache" / "github.com" / "google" / "uuid@v1.6.0" / "uuid.go"
+    size = module_file.stat().st_size
+    biggest_output = max(layers.glob("go-build-cache/??/*-d"), key=lambda p: p.stat().st_size)
+    for damaged in (module_file, biggest_output):
+        damaged.chmod(0o644)  # the go command leaves module files read-only
+        os.truncate(damaged, damaged.stat().st_size // 2)
+
+    out = _build(lifecycle, bp)
+    for name in ("go-mod-cache", "go-build-cache"):
+        line = next(line for line in out.splitlines() if f"Building layer '{name}'" in line)
+        assert "contents damaged:" in line and " recorded, " in line and " found" in line, line
+    assert module_file.stat().st_size == size  # downloaded again
+    assert (layers / "function" / "bin" / "app").is_file()
