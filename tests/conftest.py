@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,8 +102,10 @@ class Lifecycle:
 
     def restore_as_cache(self, bp_dir: Path) -> None:
         """What the lifecycle leaves for the next build: cached layers with their
-        metadata but WITHOUT [types]; launch-only layers are gone."""
+        metadata but WITHOUT [types], their files with the time of the restore (its
+        extraction sets no mtime), a minute before the build; launch-only layers are gone."""
         layers = self.layers(bp_dir)
+        restored_at = time.time() - 60
         for toml in list(layers.glob("*.toml")):
             if toml.name in ("launch.toml", "store.toml"):
                 toml.unlink()
@@ -114,6 +117,8 @@ class Lifecycle:
                 subprocess.run(["rm", "-rf", str(layer_dir)], check=True)
                 continue
             toml.write_text(tomli_w.dumps({"metadata": data["metadata"]}) if data.get("metadata") else "")
+            for path in (layer_dir, *layer_dir.rglob("*")) if layer_dir.is_dir() else ():
+                os.utime(path, (restored_at, restored_at), follow_symlinks=False)
 
 
 def _lifecycle(root: Path) -> Lifecycle:

@@ -95,6 +95,53 @@ def _build(lifecycle, bp) -> str:
     return res.out
 
 
+def _files_and_bytes(directory: Path) -> tuple[int, int]:
+    files = [p for p in directory.rglob("*") if p.is_file() or p.is_symlink()]
+    return len(files), sum(p.lstat().st_size for p in files if p.is_file())
+
+
+def _outputs_holding(build_cache: Path, text: bytes) -> list[Path]:
+    return [p for p in build_cache.glob("??/*-d") if p.is_file() and text in p.read_bytes()]
+
+
+def _outputs_less_indexes(build_cache: Path) -> dict[str, int]:
+    """The output files and their sizes, less the go command's package indexes: it indexes
+    a package outside the module cache only when its files are over 2 s old, so whether
+    the app's own package (copied at the start of the build) gets one depends on timing."""
+    return {p.name: p.stat().st_size for p in build_cache.glob("??/*-d")
+            if p.is_file() and not p.read_bytes().startswith(b"go index")}
+
+
+def test_build_cache_keeps_what_the_last_build_used_and_stays_the_same_size(lifecycle, bp, go_toolchain):
+    layers = _app_and_toolchain(lifecycle, bp, go_toolchain)
+    cache = layers / "go-build-cache"
+    out = _build(lifecycle, bp)
+    assert "Building layer 'go-build-cache': no cached copy" in out and "dropped" not in out
+    assert _outputs_holding(cache, b"hello, %s\n")  # the app's compiled package
+
+    lifecycle.restore_as_cache(bp)
+    main = lifecycle.app / "main.go"
+    main.write_text(main.read_text().replace("hello, %s", "hi, %s"))
+    out = _build(lifecycle, bp)
+    assert "Reusing layer 'go-build-cache'" in out and "this build did not use" in out
+    # what only the first build used is gone: its compiled package of the app among them
+    assert not _outputs_holding(cache, b"hello, %s\n") and _outputs_holding(cache, b"hi, %s\n")
+
+    sizes, outputs = [], []
+    for _ in range(3):  # rebuilds without a change
+        lifecycle.restore_as_cache(bp)
+        out = _build(lifecycle, bp)
+        sizes.append(_files_and_bytes(cache))
+        outputs.append(_outputs_less_indexes(cache))
+        seal = tomllib.loads((layers / "go-build-cache.toml").read_text())["metadata"]["seal"]
+        assert (seal["files"], seal["bytes"]) == sizes[-1]
+        assert f"build cache: {sizes[-1][0]} files" in out
+    assert outputs[0] == outputs[1] == outputs[2]
+    # stable: at most the app's package index (an action and an output file) comes and goes
+    files, size = zip(*sizes)
+    assert max(files) - min(files) <= 2 and max(size) - min(size) <= 4096, sizes
+
+
 def test_damaged_cache_layers_are_rebuilt_not_used(lifecycle, bp, go_toolchain):
     """Half a module source would not compile (or would compile into something else), and
     half a compiled package is a miss at best: both layers are rebuilt instead."""
