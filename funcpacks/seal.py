@@ -49,6 +49,9 @@ class Seal:
         lines.sort()
         return cls(files, size, "sha256:" + hashlib.sha256(b"".join(lines)).hexdigest())
 
+    def __str__(self) -> str:
+        return f"{self.files} files / {_size(self.bytes)}"
+
     def to_metadata(self) -> dict[str, Any]:
         return {"files": self.files, "bytes": self.bytes, "digest": self.digest}
 
@@ -74,8 +77,7 @@ def damage(recorded: Any, directory: Path) -> str | None:
     if found == want:
         return None
     if (found.files, found.bytes) == (want.files, want.bytes):
-        return (f"contents damaged: {want.files} files / {_size(want.bytes)} recorded, as many found, but under other "
-                "names or with other sizes")
+        return f"contents damaged: {want} recorded, as many found, but under other names or with other sizes"
     recorded_size, found_size = _size(want.bytes), _size(found.bytes)
     if recorded_size == found_size and want.bytes != found.bytes:
         recorded_size, found_size = f"{want.bytes:,} bytes", f"{found.bytes:,} bytes"

@@ -74,7 +74,7 @@ def finish(layer: BuildCache, log: Logger) -> None:
         stale = unused(layer.path, layer.marked_at + MARK_AGE / 2)
         note = f"; dropped {len(stale)} entries ({_delete(stale) / 1e6:.1f} MB) this build did not use"
     seal = layer.seal()
-    log.info(f"build cache: {seal.files} files ({seal.bytes / 1e6:.1f} MB){note}")
+    log.info(f"build cache sealed: {seal}{note}")
 
 
 def unused(cache: Path, used_after: float) -> list[Path]:

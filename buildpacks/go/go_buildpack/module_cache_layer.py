@@ -33,4 +33,4 @@ def provide(layers: Layers, log: Logger) -> Layer:
 def finish(layer: Layer, log: Logger) -> None:
     """After the last go command: seals the modules as the build leaves them."""
     seal = layer.seal()
-    log.info(f"module cache: {seal.files} files ({seal.bytes / 1e6:.1f} MB)")
+    log.info(f"module cache sealed: {seal}")

@@ -135,7 +135,7 @@ def test_build_cache_keeps_what_the_last_build_used_and_stays_the_same_size(life
         outputs.append(_outputs_less_indexes(cache))
         seal = tomllib.loads((layers / "go-build-cache.toml").read_text())["metadata"]["seal"]
         assert (seal["files"], seal["bytes"]) == sizes[-1]
-        assert f"build cache: {sizes[-1][0]} files" in out
+        assert f"build cache sealed: {sizes[-1][0]} files / " in out
     assert outputs[0] == outputs[1] == outputs[2]
     # stable: at most the app's package index (an action and an output file) comes and goes
     files, size = zip(*sizes)
