@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -191,3 +193,28 @@ def test_explicit_version_wins_over_global_json(lifecycle, bp, dotnet_deps):
     assert "SDK 10.0.401 (FUNC_RUNTIME_VERSION=10.0: newest SDK of channel 10.0)" in res.out
     assert "global.json's sdk.version is overridden by FUNC_RUNTIME_VERSION=10.0" in res.out
     assert (lifecycle.app / "global.json").is_file()  # the user's file is untouched
+
+
+# -- build: the package cache across a restore ---------------------------------------
+def test_damaged_package_cache_is_restored_again_not_used(lifecycle, bp, dotnet_deps):
+    """A truncated assembly in the restored package folder would be compiled against or
+    published as it is (restore takes an installed package's files on trust)."""
+    shutil.copytree(ROOT / "samples" / "dotnet-cloudevents", lifecycle.app, dirs_exist_ok=True)
+    nuget_binding(lifecycle.platform / "bindings" / "nuget", str(dotnet_deps / "nuget"))
+    res = lifecycle.build(bp, _mirror_env(dotnet_deps))
+    assert res.code == 0, res.output
+    layers = lifecycle.layers(bp)
+    seal = tomllib.loads((layers / "nuget-packages.toml").read_text())["metadata"]["seal"]
+    assert seal["files"] > 0 and f"NuGet packages sealed: {seal['files']} files / " in res.out
+
+    lifecycle.restore_as_cache(bp)
+    assembly = next((layers / "nuget-packages" / "cloudnative.cloudevents").glob("2.9.0/lib/*/CloudNative.CloudEvents.dll"))
+    size = assembly.stat().st_size
+    os.truncate(assembly, size // 2)
+    res = lifecycle.build(bp, _mirror_env(dotnet_deps))
+    assert res.code == 0, res.output
+    assert "Reusing layer 'sdk'" in res.out
+    n = seal["files"]
+    assert re.search(rf"Building layer 'nuget-packages': contents damaged: {n} files / .+ recorded, {n} files / .+ found",
+                     res.out), res.out
+    assert assembly.stat().st_size == size  # restored again from the feed
