@@ -1,11 +1,12 @@
 """A cheap seal of a cache layer's contents, so that a damaged restore is never reused.
 
 A cache layer is reused when its recorded metadata matches what the build expects; that says
-the inputs are the same, not that the files came back whole. A restore the lifecycle cut
-short, a cache volume some other process trimmed, or a file truncated on a full disk would
-otherwise be used as it is, and the tools that read these caches do not all check what they
-read (the go command checks the size of a build-cache output, not its contents; NuGet and pip
-trust their package folders).
+the inputs are the same, not that the files came back whole. A cache volume that filled up
+or that something else cleaned, or a storage fault, can leave files truncated or missing,
+and the tools that read these caches do not all check what they read (the go command checks
+the size of a build-cache output but not its contents, and the extracted module trees not at
+all; NuGet trusts an installed package folder): the damage then surfaces as compiler errors
+that blame the user's code, or not at all.
 
 The seal is what a stat of every entry gives, never what reading a file would: how many files,
 their total size, and a digest of the sorted list of (relative path, size) (symbolic links
@@ -14,9 +15,11 @@ walk of its directory tree, not a re-hash of its contents (re-hashing is what ca
 meant to save). It catches files deleted, added, truncated or grown, and renamed; it does not
 catch a file changed in place to the same size.
 
-Layer.seal() records it in the layer's metadata under SEAL once the build has finished
-writing the layer; Layer.compare() checks a restored layer against it before reuse (see
-there). The seal takes no part in the comparison of metadata.
+Use: once the build has finished writing a cache layer (after set_types), call
+layer.seal(); it records the seal in the layer's metadata under SEAL and writes the toml.
+Nothing else is needed: Layer.compare() (so reuse_or_reset()) checks a restored layer whose
+metadata otherwise matches against its seal, and rebuilds it when the contents differ. The
+seal takes no part in the comparison of metadata; a layer never sealed is reused unchecked.
 """
 from __future__ import annotations
 
