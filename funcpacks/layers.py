@@ -3,11 +3,18 @@
 Restored layer metadata comes back without [types], so types are written on every build
 (a layer whose toml lacks them is dropped by the lifecycle). A layer is reused only when
 its recorded metadata equals what this build expects; the caller logs why.
+
+A cache layer whose contents are reused as they are (module and package caches) is sealed
+once the build has finished writing it (Layer.seal(), see seal.py): the next build checks
+the restored contents against that seal before reusing them, and rebuilds the layer when
+they are damaged.
 """
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any, Iterator
@@ -15,6 +22,7 @@ from typing import Any, Iterator
 import tomli_w
 
 from .log import Logger
+from .seal import SEAL, Seal, damage
 
 RESERVED = {"build", "launch", "store"}
 _ENV_SCOPES = {None: "env", "build": "env.build", "launch": "env.launch"}
@@ -48,12 +56,16 @@ class Layer:
         old = self.restored_metadata()
         if old is None:
             return False, "no cached copy"
+        sealed = old.pop(SEAL, None)  # checked below, never compared
         if contents_needed and not self.path.is_dir():
             return False, "only the metadata was restored (contents not cached)"
         changed = sorted(k for k in set(old) | set(expected) if old.get(k) != expected.get(k))
         if changed:
             parts = [f"{k} {old.get(k, '(none)')!s:.40} -> {expected.get(k, '(none)')!s:.40}" for k in changed]
             return False, "changed: " + "; ".join(parts)
+        broken = damage(sealed, self.path) if sealed is not None and contents_needed else None
+        if broken:
+            return False, broken
         return True, "metadata matches (" + ", ".join(f"{k}={str(v):.24}" for k, v in sorted(expected.items())) + ")"
 
     def reuse_or_reset(self, expected: dict[str, Any], log: Logger, context: str = "",
@@ -70,10 +82,23 @@ class Layer:
         return reusable
 
     # -- writing -----------------------------------------------------------------------
+    def seal(self) -> Seal:
+        """Records in the metadata, and writes, a seal of the layer's contents as they are
+        now: call it when the build has finished writing a cache layer (after set_types). A
+        later build's compare() rebuilds the layer when the restored contents do not match
+        it; reuse_or_reset() starts the new metadata without it, so a layer reused but not
+        sealed again is saved unsealed (and then reused unchecked)."""
+        if not (self.launch or self.build or self.cache):
+            raise ValueError(f"layer {self.name!r}: set its types before sealing it")
+        made = Seal.of(self.path)
+        self.metadata[SEAL] = made.to_metadata()
+        self.write()
+        return made
+
     def reset(self) -> "Layer":
         """Empties the layer directory for a fresh build of its contents."""
         if self.path.exists():
-            shutil.rmtree(self.path)
+            _rmtree(self.path)
         self.path.mkdir(parents=True)
         for sbom in self.path.parent.glob(f"{self.name}.sbom.*"):
             sbom.unlink()
@@ -82,7 +107,7 @@ class Layer:
     def remove(self) -> None:
         """Deletes the layer, its toml and SBOMs: nothing of it is cached or exported."""
         if self.path.exists():
-            shutil.rmtree(self.path)
+            _rmtree(self.path)
         self.toml_path.unlink(missing_ok=True)
         for sbom in self.path.parent.glob(f"{self.name}.sbom.*"):
             sbom.unlink()
@@ -136,6 +161,17 @@ class Layer:
     def env_append_path(self, var: str, value: str, scope: str | None = None, delim: str = ":") -> None:
         self._env_file(var, "append", scope, None).write_text(value)
         self._env_file(var, "delim", scope, None).write_text(delim)
+
+
+def _rmtree(path: Path) -> None:
+    """shutil.rmtree, also through directories the user may not write (the go command
+    makes its module cache read-only, and the lifecycle restores those modes)."""
+    try:
+        shutil.rmtree(path)
+    except PermissionError:
+        for directory, _, _ in os.walk(path):
+            os.chmod(directory, stat.S_IMODE(os.lstat(directory).st_mode) | stat.S_IRWXU)
+        shutil.rmtree(path)
 
 
 class Layers:

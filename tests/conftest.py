@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,8 +126,10 @@ class Lifecycle:
 
     def restore_as_cache(self, bp_dir: Path) -> None:
         """What the lifecycle leaves for the next build: cached layers with their
-        metadata but WITHOUT [types]; launch-only layers are gone."""
+        metadata but WITHOUT [types], their files with the time of the restore (its
+        extraction sets no mtime), a minute before the build; launch-only layers are gone."""
         layers = self.layers(bp_dir)
+        restored_at = time.time() - 60
         for toml in list(layers.glob("*.toml")):
             if toml.name in ("launch.toml", "store.toml"):
                 toml.unlink()
@@ -138,14 +141,20 @@ class Lifecycle:
                 subprocess.run(["rm", "-rf", str(layer_dir)], check=True)
                 continue
             toml.write_text(tomli_w.dumps({"metadata": data["metadata"]}) if data.get("metadata") else "")
+            for path in (layer_dir, *layer_dir.rglob("*")) if layer_dir.is_dir() else ():
+                os.utime(path, (restored_at, restored_at), follow_symlinks=False)
+
+
+def _lifecycle(root: Path) -> Lifecycle:
+    lc = Lifecycle(root, root / "workspace", root / "platform", root / "layers")
+    for d in (lc.app, lc.platform, lc.layers_root):
+        d.mkdir()
+    return lc
 
 
 @pytest.fixture
 def lifecycle(tmp_path) -> Lifecycle:
-    lc = Lifecycle(tmp_path, tmp_path / "workspace", tmp_path / "platform", tmp_path / "layers")
-    for d in (lc.app, lc.platform, lc.layers_root):
-        d.mkdir()
-    return lc
+    return _lifecycle(tmp_path)
 
 
 @pytest.fixture(scope="session")

@@ -67,6 +67,7 @@ def build(ctx: BuildContext) -> None:
                            list(cfg.publish_args))
     app = app_layer.publish_into(layers, sdk, work_project, opts, publish.env(ctx.env, sdk.path, packages.layer.path),
                                  log)
+    nuget_layer.finish(packages, log)
     components = nuget.packages(work_project.parent / "obj" / "project.assets.json")
     if cfg.trimmed:
         served = app_layer.trimmed(app, proj, log)

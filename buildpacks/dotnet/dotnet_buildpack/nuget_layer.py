@@ -1,5 +1,9 @@
 """The `nuget-packages` layer (NUGET_PACKAGES, cache only): the packages restore
-downloads, kept while the SDK and the project and NuGet files stay the same."""
+downloads, kept while the SDK and the project and NuGet files stay the same.
+
+The layer is sealed after publish (see funcpacks/seal.py): restore takes a package folder
+with its .nupkg.metadata as installed and does not check its files again, so a truncated
+assembly would be compiled against or published into the app."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,3 +32,9 @@ def provide(layers: Layers, app: Path, project_dir: Path, env: Mapping[str, str]
     layer.reuse_or_reset({"sdk": sdk_version, "projects": nuget.inputs_hash(app)}, log)
     layer.set_types(cache=True).write()
     return Packages(layer, srcs)
+
+
+def finish(packages: Packages, log: Logger) -> None:
+    """After publish: seals the packages as restore left them."""
+    seal = packages.layer.seal()
+    log.info(f"NuGet packages sealed: {seal}")

@@ -65,6 +65,8 @@ def build(ctx: BuildContext) -> None:
         else:
             main = main_package.for_app(src, go.executable, env, cfg, log)
         binary = function_layer.build(layers, go, src, env, cfg, main, log)
+        module_cache_layer.finish(modcache, log)
+        build_cache_layer.finish(buildcache, log)
     shutil.rmtree(module_source.ROOT, ignore_errors=True)
     _launch(ctx, cfg, binary, log)
 

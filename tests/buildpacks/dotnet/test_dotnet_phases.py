@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tomllib
 from pathlib import Path
@@ -233,3 +234,29 @@ def test_an_sdk_the_builder_does_not_carry_is_downloaded_into_a_cache_layer(life
     assert "sha512 verified against the release metadata" in res.out
     sdk_toml = tomllib.loads((lifecycle.layers(bp) / "sdk.toml").read_text())
     assert sdk_toml["types"] == {"build": True, "cache": True, "launch": False}
+
+
+# -- build: the package cache across a restore ---------------------------------------
+@pytest.mark.slow
+def test_damaged_package_cache_is_restored_again_not_used(lifecycle, packaged_with_bundles, dotnet_deps):
+    """A truncated assembly in the restored package folder would be compiled against or
+    published as it is (restore takes an installed package's files on trust)."""
+    bp = packaged_with_bundles["dotnet"]
+    shutil.copytree(ROOT / "samples" / "dotnet-cloudevents", lifecycle.app, dirs_exist_ok=True)
+    nuget_binding(lifecycle.platform / "bindings" / "nuget", str(dotnet_deps / "nuget"))
+    res = lifecycle.build(bp, _mirror_env(dotnet_deps))
+    assert res.code == 0, res.output
+    layers = lifecycle.layers(bp)
+    seal = tomllib.loads((layers / "nuget-packages.toml").read_text())["metadata"]["seal"]
+    assert seal["files"] > 0 and f"NuGet packages sealed: {seal['files']} files / " in res.out
+
+    lifecycle.restore_as_cache(bp)
+    assembly = next((layers / "nuget-packages" / "cloudnative.cloudevents").glob("2.9.0/lib/*/CloudNative.CloudEvents.dll"))
+    size = assembly.stat().st_size
+    os.truncate(assembly, size // 2)
+    res = lifecycle.build(bp, _mirror_env(dotnet_deps))
+    assert res.code == 0, res.output
+    n = seal["files"]
+    assert re.search(rf"Building layer 'nuget-packages': contents damaged: {n} files / .+ recorded, {n} files / .+ found",
+                     res.out), res.out
+    assert assembly.stat().st_size == size  # restored again from the feed

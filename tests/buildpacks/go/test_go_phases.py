@@ -1,8 +1,18 @@
-"""funcpacks/go: bin/detect and bin/build run as the lifecycle runs them (detect, the
-build's early decisions before any download, and builds with the builder's own toolchain)."""
+"""funcpacks/go: bin/detect and bin/build run as the lifecycle runs them: detect, the
+build's early decisions before any download, and whole builds with the builder's own
+toolchain, across restores of their cache layers."""
 from __future__ import annotations
 
+import os
+import shutil
+import tomllib
+from pathlib import Path
+
 import pytest
+
+from funcpacks_dev.versions import ROOT
+
+GO_APP = ROOT / "tests" / "fixtures" / "go" / "uuid-app"
 
 from funcpacks_dev import versions
 
@@ -85,3 +95,89 @@ def test_build_uses_the_bundled_toolchain_in_place_and_downloads_nothing(lifecyc
     assert not (layers / "go").exists() and not (layers / "go.toml").exists()  # the old one is dropped
     assert (layers / "function" / "bin" / "app").is_file()
     assert snapshot(bundled) == before  # never written to
+
+
+# -- whole builds, with the cache layers restored between them --------------------------
+def _app(lifecycle, bp) -> Path:
+    """The app in place; the layers directory."""
+    shutil.copytree(GO_APP, lifecycle.app, dirs_exist_ok=True)
+    return lifecycle.layers(bp)
+
+
+def _build(lifecycle, bp) -> str:
+    res = lifecycle.build(bp)
+    assert res.code == 0, res.output
+    assert "the builder's toolchain, used in place" in res.out
+    return res.out
+
+
+def _files_and_bytes(directory: Path) -> tuple[int, int]:
+    files = [p for p in directory.rglob("*") if p.is_file() or p.is_symlink()]
+    return len(files), sum(p.lstat().st_size for p in files if p.is_file())
+
+
+def _outputs_holding(build_cache: Path, text: bytes) -> list[Path]:
+    return [p for p in build_cache.glob("??/*-d") if p.is_file() and text in p.read_bytes()]
+
+
+def _outputs_less_indexes(build_cache: Path) -> dict[str, int]:
+    """The output files and their sizes, less the go command's package indexes: it indexes
+    a package outside the module cache only when its files are over 2 s old, so whether
+    the app's own package (copied at the start of the build) gets one depends on timing."""
+    return {p.name: p.stat().st_size for p in build_cache.glob("??/*-d")
+            if p.is_file() and not p.read_bytes().startswith(b"go index")}
+
+
+@pytest.mark.slow
+def test_build_cache_keeps_what_the_last_build_used_and_stays_the_same_size(lifecycle, packaged_with_bundles):
+    bp = packaged_with_bundles["go"]
+    layers = _app(lifecycle, bp)
+    cache = layers / "go-build-cache"
+    out = _build(lifecycle, bp)
+    assert "Building layer 'go-build-cache': no cached copy" in out and "dropped" not in out
+    assert _outputs_holding(cache, b"hello, %s\n")  # the app's compiled package
+
+    lifecycle.restore_as_cache(bp)
+    main = lifecycle.app / "main.go"
+    main.write_text(main.read_text().replace("hello, %s", "hi, %s"))
+    out = _build(lifecycle, bp)
+    assert "Reusing layer 'go-build-cache'" in out and "this build did not use" in out
+    # what only the first build used is gone: its compiled package of the app among them
+    assert not _outputs_holding(cache, b"hello, %s\n") and _outputs_holding(cache, b"hi, %s\n")
+
+    sizes, outputs = [], []
+    for _ in range(3):  # rebuilds without a change
+        lifecycle.restore_as_cache(bp)
+        out = _build(lifecycle, bp)
+        sizes.append(_files_and_bytes(cache))
+        outputs.append(_outputs_less_indexes(cache))
+        seal = tomllib.loads((layers / "go-build-cache.toml").read_text())["metadata"]["seal"]
+        assert (seal["files"], seal["bytes"]) == sizes[-1]
+        assert f"build cache sealed: {sizes[-1][0]} files / " in out
+    assert outputs[0] == outputs[1] == outputs[2]
+    # stable: at most the app's package index (an action and an output file) comes and goes
+    files, size = zip(*sizes)
+    assert max(files) - min(files) <= 2 and max(size) - min(size) <= 4096, sizes
+
+
+@pytest.mark.slow
+def test_damaged_cache_layers_are_rebuilt_not_used(lifecycle, packaged_with_bundles):
+    """Half a module source would not compile (or would compile into something else), and
+    half a compiled package is a miss at best: both layers are rebuilt instead."""
+    bp = packaged_with_bundles["go"]
+    layers = _app(lifecycle, bp)
+    _build(lifecycle, bp)
+    lifecycle.restore_as_cache(bp)
+    module_file = layers / "go-mod-cache" / "github.com" / "google" / "uuid@v1.6.0" / "uuid.go"
+    size = module_file.stat().st_size
+    biggest_output = max(layers.glob("go-build-cache/??/*-d"), key=lambda p: p.stat().st_size)
+    for damaged in (module_file, biggest_output):
+        damaged.chmod(0o644)  # the go command leaves module files read-only
+        os.truncate(damaged, damaged.stat().st_size // 2)
+
+    out = _build(lifecycle, bp)
+    for name in ("go-mod-cache", "go-build-cache"):
+        line = next(line for line in out.splitlines() if f"Building layer '{name}'" in line)
+        assert "contents damaged:" in line and " recorded, " in line and " found" in line, line
+    assert module_file.stat().st_size == size  # downloaded again
+    assert (layers / "function" / "bin" / "app").is_file()
