@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from funcpacks_dev import versions
 from funcpacks_dev.versions import ROOT
 
+# A small Go app with one module dependency: quick to build, and it fills both Go caches.
 GO_APP = ROOT / "tests" / "fixtures" / "go" / "uuid-app"
-
-from funcpacks_dev import versions
-
 
 BUILDPACK = "go"
 
