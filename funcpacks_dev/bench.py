@@ -7,10 +7,17 @@ no-change rebuild, image size (uncompressed and as pushed to a local registry), 
 start (docker run -> first HTTP 200, polled every millisecond), latency p50/p99 over
 sequential requests after a warm-up, and throughput at concurrency 16 with wrk.
 
+The registry path (funcpacks only, the seed samples): the same three builds the way the
+Shipwright strategy's create step runs them, the lifecycle's creator in the builder
+image with the strategy's flags, fresh volumes for every build, the cache image
+(-cache-image) and the previous image in the local registry and the app image published
+there; plus the cache image's compressed size and the warm rebuild's lifecycle phases.
+
 Writes bench/results/<timestamp>.json (+ latest.json), bench/results/latest.png, and the
 table section of docs/benchmarks.md. Nothing here asserts a time.
 
-    python3 -m funcpacks_dev.bench [--quick] [--reps N] [--samples a,b] [--requests N] [--wrk-seconds S]
+    python3 -m funcpacks_dev.bench [--quick] [--reps N] [--samples a,b] [--registry-only]
+                                   [--requests N] [--wrk-seconds S]
 """
 from __future__ import annotations
 
@@ -41,7 +48,9 @@ from funcpacks_dev.testing.http_servers import file_server
 ROOT = versions.ROOT
 RESULTS_DIR = ROOT / "bench" / "results"
 DOCS = ROOT / "docs" / "benchmarks.md"
-SCHEMA = 1
+# 2: the registry path (raw/summary[sample]["registry"], "registry_warm_phases"), the
+# builder images' sizes; with --registry-only a sample has no contender entries.
+SCHEMA = 2
 TABLE_BEGIN, TABLE_END = "<!-- bench:table -->", "<!-- /bench:table -->"
 
 METRICS = {  # name -> (unit, lower is better)
@@ -54,6 +63,13 @@ METRICS = {  # name -> (unit, lower is better)
     "latency_p50_ms": ("ms", True),
     "latency_p99_ms": ("ms", True),
     "throughput_rps_c16": ("req/s", False),
+}
+# The registry path's metrics (funcpacks only: no ratio).
+REGISTRY_METRICS = {
+    "registry_cold_build_s": ("s", True),
+    "registry_warm_build_s": ("s", True),
+    "registry_nochange_build_s": ("s", True),
+    "registry_cache_image_mb": ("MB", True),
 }
 
 
@@ -75,18 +91,22 @@ class Sample:
     nuget_packages: tuple[str, ...] = ()
     # bench/dockerfiles/<contender>: the hand-written Dockerfile (default: the language's)
     contender: str = ""
+    # also measured through the registry path (the creator as the Shipwright strategy runs it)
+    registry: bool = False
 
 
 SAMPLES = [
-    Sample("hello-world-python", "python", {"GOOGLE_FUNCTION_TARGET": "hello_world"}, "hello_world", "main.py"),
+    Sample("hello-world-python", "python", {"GOOGLE_FUNCTION_TARGET": "hello_world"}, "hello_world", "main.py",
+           registry=True),
     Sample("python-no-requirements", "python", {"FUNC_NAME": "hello"}, "hello", "main.py"),
     Sample("python-uv", "python", {"GOOGLE_FUNCTION_TARGET": "hello"}, "hello", "main.py", contender="python-uv"),
     Sample("python-poetry", "python", {"GOOGLE_FUNCTION_TARGET": "hello"}, "hello", "main.py",
            contender="python-poetry"),
     Sample("hello-world-go", "go", {"FUNC_NAME": "HelloWorld"}, "HelloWorld", "hello.go", "/bench",
-           "builder-go", "run-static"),
+           "builder-go", "run-static", registry=True),
     Sample("hello-world-dotnet", "dotnet", {"GOOGLE_FUNCTION_TARGET": "helloworld"}, "HelloWorld", "Startup.cs",
-           nuget_packages=("microsoft.netcore.app.ref.3.1.0.nupkg", "microsoft.aspnetcore.app.ref.3.1.10.nupkg")),
+           nuget_packages=("microsoft.netcore.app.ref.3.1.0.nupkg", "microsoft.aspnetcore.app.ref.3.1.10.nupkg"),
+           registry=True),
 ]
 QUICK_SAMPLE = "python-no-requirements"
 
@@ -139,6 +159,25 @@ class Contender:
 
 
 _STAMPED = re.compile(r"^(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d\.\d+) (.*)$")
+# `docker logs -t`: RFC 3339 in UTC, nanoseconds
+_DOCKER_STAMPED = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z (.*)$")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")  # the lifecycle colours its phase headers
+
+
+def _phase_name(text: str) -> str:
+    return text.removeprefix("===> ").split()[0].lower()
+
+
+def phase_durations(marks: list[tuple[str, float]], started: float) -> dict[str, float]:
+    """Seconds per phase from (name, time) marks in order, each phase lasting until the
+    next mark (the last mark only ends the one before it); 'setup' is the time from
+    started to the first mark."""
+    phases = {}
+    if marks:
+        phases["setup"] = round(marks[0][1] - started, 3)
+    for (name, t0), (_, t1) in zip(marks, marks[1:]):
+        phases[name] = round(t1 - t0, 3)
+    return phases
 
 
 def lifecycle_phases(output: str, started: float) -> dict[str, float]:
@@ -149,13 +188,34 @@ def lifecycle_phases(output: str, started: float) -> dict[str, float]:
         m = _STAMPED.match(line)
         if m and (m.group(2).startswith("===> ") or m.group(2).startswith("Successfully built")):
             stamp = dt.datetime.strptime(m.group(1), "%Y/%m/%d %H:%M:%S.%f").timestamp()
-            marks.append((m.group(2).removeprefix("===> ").split()[0].lower(), stamp))
-    phases = {}
-    if marks:
-        phases["setup"] = round(marks[0][1] - started, 3)
-    for (name, t0), (_, t1) in zip(marks, marks[1:]):
-        phases[name] = round(t1 - t0, 3)
-    return phases
+            marks.append((_phase_name(m.group(2)), stamp))
+    return phase_durations(marks, started)
+
+
+def creator_phases(stamped: str, started: float, finished: float) -> dict[str, float]:
+    """Seconds per lifecycle phase of a creator container, from its output with the
+    daemon's timestamps (`docker logs -t`): each '===> PHASE' line to the next, the last
+    phase (exporting, with the cache image's push) to finished (the container exited and
+    removed); 'setup' is the time from started (before `docker create`) to the first."""
+    marks = []
+    for line in stamped.splitlines():
+        m = _DOCKER_STAMPED.match(line)
+        text = _ANSI.sub("", m.group(3)) if m else ""
+        if text.startswith("===> "):
+            stamp = dt.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.timezone.utc)
+            marks.append((_phase_name(text), stamp.timestamp() + float(m.group(2) or 0)))
+    return phase_durations(marks + [("end", finished)] if marks else [], started)
+
+
+def platform_inputs(sample: Sample, work: Path, feed: str) -> tuple[dict[str, str], list[Path]]:
+    """The platform env and service bindings of a funcpacks build of sample (through pack
+    or the registry path). .NET: the mirrored .NET feed served on 127.0.0.1 and a NuGet
+    binding to the mirrored folder feed, which the build sees at mirrors.CONTAINER_DEPS."""
+    env, bindings = dict(sample.pack_env), []
+    if sample.lang == "dotnet":
+        env["FUNC_DOTNET_FEED"] = feed
+        bindings.append(mirrors.nuget_binding(work / "bindings" / "nuget"))
+    return env, bindings
 
 
 class Funcpacks(Contender):
@@ -164,11 +224,9 @@ class Funcpacks(Contender):
 
     def _build(self, extra: list[str]) -> None:
         started = time.time()
-        env, bindings = dict(self.sample.pack_env), []
+        env, bindings = platform_inputs(self.sample, self.work, self.feed)
         if self.sample.lang == "dotnet":
-            env["FUNC_DOTNET_FEED"] = self.feed
             extra = [*mirrors.PACK_MOUNT, *extra]
-            bindings.append(mirrors.nuget_binding(self.work / "bindings" / "nuget"))
         proc = funcbuild.pack_build(self.src, self.tag, env, ["--timestamps", *extra], capture=True,
                                     builder_image=versions.get(f"images.{self.sample.builder_key}"), bindings=bindings)
         if proc.returncode != 0:
@@ -231,16 +289,136 @@ class Dockerfile(Contender):
 
 CONTENDERS = [Funcpacks, Dockerfile]
 
+CREATOR = "/cnb/lifecycle/creator"
 
-def pushed_size_mb(tag: str, address: str) -> float:
-    """Compressed size as pushed: the manifest's layer sizes plus the config."""
-    repo = tag.replace("funcpacks-bench/", "bench/")
-    run(["skopeo", "copy", "--dest-tls-verify=false", f"docker-daemon:{tag}:latest", f"docker://{address}/{repo}:latest"])
-    resp = requests.get(f"http://{address}/v2/{repo}/manifests/latest", timeout=30, headers={"Accept": ", ".join([
+
+def creator_args(app: str, image: str, cache_image: str, run_image: str, insecure_registry: str,
+                 uid: int, gid: int) -> list[str]:
+    """The creator's arguments as the Shipwright strategy's create step passes them
+    (deploy/shipwright: process type web, no -skip-restore, the output image as the
+    previous image, log level info, CACHE_IMAGE, RUN_IMAGE and INSECURE_REGISTRIES set)."""
+    return [f"-app={app}", "-layers=/layers", "-platform=/platform", "-report=/layers/report.toml",
+            f"-uid={uid}", f"-gid={gid}", "-process-type=web", "-skip-restore=false", f"-previous-image={image}",
+            "-log-level=info", f"-cache-image={cache_image}", f"-run-image={run_image}",
+            f"-insecure-registry={insecure_registry}", image]
+
+
+def chown_tree(path: Path, uid: int, gid: int) -> None:
+    """`chown -R uid:gid path` (the strategy's prepare step does it as root in the pod)."""
+    os.chown(path, uid, gid)
+    for parent, dirs, files in os.walk(path):
+        for name in dirs + files:
+            os.chown(Path(parent) / name, uid, gid, follow_symlinks=False)
+
+
+class RegistryPath(Contender):
+    """funcpacks as the Shipwright strategy runs it: the creator in the builder image as
+    the CNB user, fresh volumes for every build (the source copied into /workspace/source
+    as a clone would be, /layers, /platform with the env as files, the bindings read-only
+    at /platform/bindings, HOME with a docker config naming the registry), network host,
+    CNB_PLATFORM_API from the builder image. Between builds the cache image and the
+    previous image in the registry are all that is kept."""
+    name = "registry"
+
+    def __init__(self, sample: Sample, work: Path, feed: str = "", address: str = "") -> None:
+        super().__init__(sample, work, feed)
+        data = versions.load()
+        self.address = address
+        self.builder = data["images"][sample.builder_key]
+        self.run_image = f"{address}/{data['images'][sample.run_key]}"
+        self.uid, self.gid = data["stack"]["build-user-id"], data["stack"]["group-id"]
+        self.repo = f"bench/{sample.name}-registry"
+        self.cache_repo = f"{self.repo}-cache"
+        self.cold_builds = 0
+        self.version = ""  # the tag of the app and cache image: a new one for each cold build
+        self.seconds = 0.0
+        self.phases: dict[str, float] = {}
+
+    def ref(self, repo: str) -> str:
+        return f"{self.address}/{repo}:{self.version}"
+
+    def _volumes(self, build: Path) -> list[str]:
+        """The directories of one build's volumes, made as the prepare step leaves them."""
+        shutil.copytree(self.src, build / "workspace" / "source")
+        for name in ("layers", "platform/env", "home/.docker"):
+            (build / name).mkdir(parents=True)
+        env, bindings = platform_inputs(self.sample, self.work, self.feed)
+        for key, value in env.items():
+            (build / "platform" / "env" / key).write_text(value)
+        funcbuild.bindings_root(True, bindings, build / "bindings")
+        (build / "bindings").mkdir(exist_ok=True)
+        # the registry takes anonymous pushes: an entry without credentials
+        (build / "home" / ".docker" / "config.json").write_text(json.dumps({"auths": {self.address: {}}}))
+        for name in ("workspace", "layers", "platform", "home"):  # not group- or world-writable
+            chown_tree(build / name, self.uid, self.gid)
+        volumes = [f"{build / 'workspace'}:/workspace", f"{build / 'layers'}:/layers",
+                   f"{build / 'platform'}:/platform", f"{build / 'bindings'}:{funcbuild.CONTAINER_BINDINGS}:ro",
+                   f"{build / 'home'}:/tekton/home"]
+        return volumes + ([mirrors.VOLUME] if self.sample.lang == "dotnet" else [])
+
+    def _create(self) -> None:
+        build = self.work / "build"
+        try:
+            volumes = self._volumes(build)
+            args = creator_args("/workspace/source", self.ref(self.repo), self.ref(self.cache_repo), self.run_image,
+                                self.address, self.uid, self.gid)
+            started = time.time()
+            ran = docker_engine.run(self.builder, args, entrypoint=CREATOR, user=f"{self.uid}:{self.gid}",
+                                    volumes=volumes, environment=["HOME=/tekton/home"], timestamps=True)
+            finished = time.time()
+        finally:
+            shutil.rmtree(build, ignore_errors=True)
+        if ran.returncode != 0:
+            raise RuntimeError(f"creator exited {ran.returncode}:\n{ran.output[-3000:]}")
+        self.seconds = finished - started
+        self.phases = creator_phases(ran.stamped, started, finished)
+
+    def cold_build(self) -> None:
+        self.cold_builds += 1
+        self.version = f"g{self.cold_builds}"  # new tags: no previous image, no cache image
+        self._create()
+
+    def rebuild(self) -> None:
+        self._create()
+
+    def remove(self) -> None:
+        """Nothing in the daemon: the registry's storage goes with the registry."""
+
+
+def skopeo_copy(source: str, destination: str) -> None:
+    run(["skopeo", "copy", "--dest-tls-verify=false", source, destination])
+
+
+def registry_size_mb(address: str, repo: str, tag: str) -> float:
+    """Compressed size of an image in the registry: the manifest's layer sizes plus the config."""
+    resp = requests.get(f"http://{address}/v2/{repo}/manifests/{tag}", timeout=30, headers={"Accept": ", ".join([
         "application/vnd.oci.image.manifest.v1+json", "application/vnd.docker.distribution.manifest.v2+json"])})
     resp.raise_for_status()
     manifest = resp.json()
     return (sum(layer["size"] for layer in manifest["layers"]) + manifest["config"]["size"]) / 1e6
+
+
+def pushed_size_mb(tag: str, address: str) -> float:
+    """Compressed size as pushed: the manifest's layer sizes plus the config."""
+    repo = tag.replace("funcpacks-bench/", "bench/")
+    skopeo_copy(f"docker-daemon:{tag}:latest", f"docker://{address}/{repo}:latest")
+    return registry_size_mb(address, repo, "latest")
+
+
+def push_run_images(samples: list[Sample], address: str) -> None:
+    """The registry path's run images into the registry (a registry export reads its run
+    image there), under their own names."""
+    images = versions.load()["images"]
+    for key in sorted({s.run_key for s in samples if s.registry}):
+        skopeo_copy(f"docker-daemon:{images[key]}", f"docker://{address}/{images[key]}")
+
+
+def builder_images_mb() -> dict[str, float]:
+    """The builder images' uncompressed sizes (`docker image inspect`), by name; those
+    not built here are left out."""
+    images = versions.load()["images"]
+    refs = [images[key] for key in ("builder", "builder-go")]
+    return {ref: round(image_size_mb(ref), 1) for ref in refs if docker_engine.image_exists(ref)}
 
 
 def image_size_mb(tag: str) -> float:
@@ -304,23 +482,50 @@ def measure(c: Contender, rep: int, address: str, sequential: int, wrk_seconds: 
     return out
 
 
+def measure_registry(c: RegistryPath, rep: int) -> dict[str, float]:
+    label = f"{c.sample.name} rep {rep + 1} registry path"
+    say(f"{label}: cold build (new cache image, no previous image)")
+    c.cold_build()
+    out = {"registry_cold_build_s": c.seconds}
+    edit_source(c.src, c.sample, rep)
+    say(f"{label}: warm rebuild after a one-line change")
+    c.rebuild()
+    out["registry_warm_build_s"] = c.seconds
+    c.warm_phases.append(c.phases)
+    say(f"{label}: no-change rebuild")
+    c.rebuild()
+    out["registry_nochange_build_s"] = c.seconds
+    out["registry_cache_image_mb"] = registry_size_mb(c.address, c.cache_repo, c.version)
+    return out
+
+
 def summarize(samples: list[float]) -> dict[str, float]:
     return {"median": statistics.median(samples), "min": min(samples), "max": max(samples)}
 
 
+def phases_summary(runs: list[dict[str, float]]) -> dict[str, dict[str, float]]:
+    """Median/min/max of each phase over the runs that report it, in the lifecycle's order."""
+    names = [p for p in PHASES if any(p in r for r in runs)] + sorted({p for r in runs for p in r} - set(PHASES))
+    return {phase: summarize([r[phase] for r in runs if phase in r]) for phase in names}
+
+
 def summary(raw: dict) -> dict:
     """Per sample and metric: each contender's median/min/max and the A/B ratio computed
-    pair by pair (repetition i of funcpacks over repetition i of the Dockerfile)."""
+    pair by pair (repetition i of funcpacks over repetition i of the Dockerfile); the
+    registry path's metrics (funcpacks only) under "registry"."""
     out = {}
     for sample, by_contender in raw.items():
-        a, b = by_contender["funcpacks"], by_contender["dockerfile"]
-        out[sample] = {"funcpacks_warm_phases": {
-            phase: summarize([p[phase] for p in by_contender["funcpacks_warm_phases"] if phase in p])
-            for phase in by_contender["funcpacks_warm_phases"][0]} if by_contender["funcpacks_warm_phases"] else {}}
-        for metric in METRICS:
-            ratios = [x / y for x, y in zip(a[metric], b[metric]) if y]
-            out[sample][metric] = {"funcpacks": summarize(a[metric]), "dockerfile": summarize(b[metric]),
-                                   "ratio": summarize(ratios) if ratios else None}
+        out[sample] = {}
+        if "funcpacks" in by_contender:
+            a, b = by_contender["funcpacks"], by_contender["dockerfile"]
+            out[sample]["funcpacks_warm_phases"] = phases_summary(by_contender["funcpacks_warm_phases"])
+            for metric in METRICS:
+                ratios = [x / y for x, y in zip(a[metric], b[metric]) if y]
+                out[sample][metric] = {"funcpacks": summarize(a[metric]), "dockerfile": summarize(b[metric]),
+                                       "ratio": summarize(ratios) if ratios else None}
+        if "registry" in by_contender:
+            out[sample]["registry"] = {m: summarize(v) for m, v in by_contender["registry"].items() if v}
+            out[sample]["registry_warm_phases"] = phases_summary(by_contender["registry_warm_phases"])
     return out
 
 
@@ -332,26 +537,62 @@ def machine() -> dict:
             "kernel": platform.release(), "docker": docker_engine.server_version(), "python": platform.python_version()}
 
 
+def _ratio_samples(result: dict) -> list[str]:
+    """The samples with both contenders' numbers (none with --registry-only)."""
+    return [sample for sample, metrics in result["summary"].items() if "cold_build_s" in metrics]
+
+
+def _spread(s: dict[str, float], unit: str = "") -> str:
+    """'median unit [min-max]', the brackets only when the repetitions differ."""
+    text = f"{s['median']:.1f}{f' {unit}' if unit else ''}"
+    return text + (f" [{s['min']:.1f}-{s['max']:.1f}]" if s["min"] != s["max"] else "")
+
+
+def registry_table(result: dict) -> list[str]:
+    """The registry path's rows (funcpacks only), or nothing when it did not run."""
+    rows = [(sample, m["registry"], m["registry_warm_phases"]) for sample, m in result["summary"].items()
+            if m.get("registry")]
+    if not rows:
+        return []
+    lines = ["", "The registry path, funcpacks only: the lifecycle's `creator` in the builder image with the "
+             "Shipwright strategy's flags and fresh volumes per build, the cache image (`-cache-image`) and the "
+             "previous image in a local registry, the app image published there. Medians [min-max]; the cache "
+             "image compressed, as stored; the warm rebuild's phases in median seconds (setup: the creator "
+             "container's start; exporting: until the container is gone, the cache image's push included):", "",
+             "| sample | warm | no-change | cold | cache image MB | phase breakdown |",
+             "| --- | ---: | ---: | ---: | ---: | --- |"]
+    for sample, s, ph in rows:
+        phases = ", ".join(f"{p} {v['median']:.2f}" for p, v in ph.items()) or "-"
+        lines.append(f"| {sample} | {_spread(s['registry_warm_build_s'], 's')} | "
+                     f"{_spread(s['registry_nochange_build_s'], 's')} | {_spread(s['registry_cold_build_s'], 's')} | "
+                     f"{_spread(s['registry_cache_image_mb'])} | {phases} |")
+    return lines
+
+
 def table(result: dict) -> str:
+    builders = ", ".join(f"{ref} {mb:.1f} MB" for ref, mb in result.get("builder_images_mb", {}).items())
     lines = [f"Run of {result['date']} on {result['machine']['cpus']} cores ({result['machine']['cpu']}), "
              f"{result['config']['reps']} repetition(s); medians, ratio = funcpacks / Dockerfile computed "
-             "pair by pair (min-max in brackets).", "",
-             "| sample | metric | funcpacks | Dockerfile | ratio |", "| --- | --- | ---: | ---: | ---: |"]
-    for sample, metrics in result["summary"].items():
+             "pair by pair (min-max in brackets)." + (f" Builder images (uncompressed): {builders}." if builders else "")]
+    samples = _ratio_samples(result)
+    if samples:
+        lines += ["", "| sample | metric | funcpacks | Dockerfile | ratio |", "| --- | --- | ---: | ---: | ---: |"]
+    for sample in samples:
         for metric in METRICS:
-            s = metrics[metric]
+            s = result["summary"][sample][metric]
             unit = METRICS[metric][0]
             ratio = s["ratio"]
             r = f"{ratio['median']:.2f} [{ratio['min']:.2f}-{ratio['max']:.2f}]" if ratio else "-"
             lines.append(f"| {sample} | {metric} | {s['funcpacks']['median']:.1f} {unit} | "
                          f"{s['dockerfile']['median']:.1f} {unit} | {r} |")
-    lines += ["", "Where a funcpacks warm rebuild spends its time (median seconds per lifecycle phase, "
-              "from `pack build --timestamps`):", "", "| sample | " + " | ".join(PHASES) + " |",
-              "| --- |" + " ---: |" * len(PHASES)]
-    for sample, metrics in result["summary"].items():
-        ph = metrics["funcpacks_warm_phases"]
+    if samples:
+        lines += ["", "Where a funcpacks warm rebuild spends its time (median seconds per lifecycle phase, "
+                  "from `pack build --timestamps`):", "", "| sample | " + " | ".join(PHASES) + " |",
+                  "| --- |" + " ---: |" * len(PHASES)]
+    for sample in samples:
+        ph = result["summary"][sample]["funcpacks_warm_phases"]
         lines.append(f"| {sample} | " + " | ".join(f"{ph[p]['median']:.2f}" if p in ph else "-" for p in PHASES) + " |")
-    return "\n".join(lines)
+    return "\n".join(lines + registry_table(result))
 
 
 def chart(result: dict, path: Path) -> None:
@@ -360,7 +601,7 @@ def chart(result: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     metrics = list(METRICS)
-    samples = list(result["summary"])
+    samples = _ratio_samples(result)
     fig, ax = plt.subplots(figsize=(11, 4.5))
     width = 0.8 / max(1, len(samples))
     for i, sample in enumerate(samples):
@@ -394,23 +635,37 @@ def update_docs(text: str, docs: Path = DOCS) -> None:
         docs.write_text(f"{head}{TABLE_BEGIN}\n{text}\n{TABLE_END}{tail}")
 
 
+def default_samples(quick: bool, registry_only: bool) -> list[str]:
+    """The samples a run measures when --samples names none."""
+    names = [s.name for s in SAMPLES if s.registry or not registry_only]
+    return names[:1] if quick and registry_only else [QUICK_SAMPLE] if quick else names
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help=f"one repetition of {QUICK_SAMPLE} only")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"one repetition of {QUICK_SAMPLE} only (or of the --samples given)")
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--samples", default="", help="comma-separated sample names (default: all)")
+    parser.add_argument("--registry-only", action="store_true",
+                        help="only the registry path (no pack build, no Dockerfile; default samples: "
+                             f"{', '.join(s.name for s in SAMPLES if s.registry)}, with --quick the first)")
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--wrk-seconds", type=float, default=10)
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
     parser.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
     opts = parser.parse_args(argv)
     reps = 1 if opts.quick else opts.reps
-    wanted = opts.samples.split(",") if opts.samples else ([QUICK_SAMPLE] if opts.quick else [s.name for s in SAMPLES])
+    wanted = opts.samples.split(",") if opts.samples else default_samples(opts.quick, opts.registry_only)
     samples = [s for s in SAMPLES if s.name in wanted]
     if len(samples) != len(wanted):
         print(f"bench: unknown sample in {wanted}; known: {', '.join(s.name for s in SAMPLES)}", file=sys.stderr)
         return 2
-    if shutil.which("wrk") is None:
+    if opts.registry_only and not all(s.registry for s in samples):
+        print(f"bench: --registry-only: the registry path measures {', '.join(default_samples(False, True))}",
+              file=sys.stderr)
+        return 2
+    if not opts.registry_only and shutil.which("wrk") is None:
         print("bench: wrk is not installed: run 'make tools'", file=sys.stderr)
         return 1
     if any(s.lang == "dotnet" for s in samples) and mirrors.missing():
@@ -418,21 +673,33 @@ def main(argv: list[str]) -> int:
         return 1
     opts.out.mkdir(parents=True, exist_ok=True)
     started = dt.datetime.now(dt.timezone.utc)
+    builders = builder_images_mb()  # the builders this run uses (a rebuild may replace them later)
     raw: dict[str, dict[str, dict[str, list[float]]]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp, file_server(mirrors.DEPS / "dotnet") as (feed_port, _):
         feed = f"http://127.0.0.1:{feed_port}"
         reg_dir = Path(tmp) / "registry"
         address = registry.start(reg_dir, f"127.0.0.1:{funcbuild.free_port()}")
         try:
+            push_run_images(samples, address)
             for sample in samples:
-                contenders = [cls(sample, Path(tmp) / sample.name, feed) for cls in CONTENDERS]
+                work = Path(tmp) / sample.name
+                contenders = [] if opts.registry_only else [cls(sample, work, feed) for cls in CONTENDERS]
+                path = RegistryPath(sample, work, feed, address) if sample.registry else None
                 raw[sample.name] = {c.name: {m: [] for m in METRICS} for c in contenders}
+                if path is not None:
+                    raw[sample.name][path.name] = {m: [] for m in REGISTRY_METRICS}
                 for rep in range(reps):
                     # alternate who goes first, so drift does not always favour one side
                     for c in (contenders if rep % 2 == 0 else list(reversed(contenders))):
                         for metric, value in measure(c, rep, address, opts.requests, opts.wrk_seconds).items():
                             raw[sample.name][c.name][metric].append(value)
-                raw[sample.name]["funcpacks_warm_phases"] = contenders[0].warm_phases  # type: ignore[assignment]
+                    if path is not None:
+                        for metric, value in measure_registry(path, rep).items():
+                            raw[sample.name][path.name][metric].append(value)
+                if contenders:
+                    raw[sample.name]["funcpacks_warm_phases"] = contenders[0].warm_phases  # type: ignore[assignment]
+                if path is not None:
+                    raw[sample.name]["registry_warm_phases"] = path.warm_phases  # type: ignore[assignment]
                 for c in contenders:
                     c.remove()
         finally:
@@ -444,8 +711,10 @@ def main(argv: list[str]) -> int:
         "machine": machine(),
         "versions": versions.load(),
         "config": {"reps": reps, "quick": opts.quick, "samples": [s.name for s in samples],
-                   "requests": opts.requests, "wrk_seconds": opts.wrk_seconds, "wrk_connections": 16},
-        "metrics": {m: {"unit": u, "lower_is_better": low} for m, (u, low) in METRICS.items()},
+                   "registry_only": opts.registry_only, "requests": opts.requests, "wrk_seconds": opts.wrk_seconds,
+                   "wrk_connections": 16},
+        "metrics": {m: {"unit": u, "lower_is_better": low} for m, (u, low) in {**METRICS, **REGISTRY_METRICS}.items()},
+        "builder_images_mb": builders,
         "raw": raw,
         "summary": summary(raw),
     }
@@ -453,12 +722,16 @@ def main(argv: list[str]) -> int:
     text = json.dumps(result, indent=2)
     (opts.out / f"{stamp}.json").write_text(text)
     (opts.out / "latest.json").write_text(text)
-    chart(result, opts.out / "latest.png")
+    if _ratio_samples(result):
+        chart(result, opts.out / "latest.png")
+    else:  # no ratios to draw: no chart, and none left over from an earlier run
+        (opts.out / "latest.png").unlink(missing_ok=True)
     md = table(result)
     print(md)
     if not opts.no_docs:
         update_docs(md)
-    say(f"done in {result['duration_s']:.0f} s: {opts.out / 'latest.json'}, {opts.out / 'latest.png'}")
+    say(f"done in {result['duration_s']:.0f} s: {opts.out / 'latest.json'}"
+        + (f", {opts.out / 'latest.png'}" if _ratio_samples(result) else ""))
     return 0
 
 

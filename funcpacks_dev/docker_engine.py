@@ -43,6 +43,9 @@ class Exited:
     # stdout and stderr interleaved in the order the daemon read them (as with the CLI's
     # 2>&1, lines written to the two streams at nearly the same time may swap)
     output: str
+    # output with the daemon's RFC 3339 time of each line before it (`docker logs -t`),
+    # when run(timestamps=True)
+    stamped: str = ""
 
 
 def _decode(data: bytes) -> str:
@@ -71,18 +74,19 @@ def create(image: str, command: list[str] | None = None, *, entrypoint: str | No
         return client().containers.create(image, command, **kwargs)
 
 
-def logs(container: Any, stdout: bool = True, stderr: bool = True) -> str:
-    """A container's (or a container name's) output; both streams interleaved by default."""
+def logs(container: Any, stdout: bool = True, stderr: bool = True, timestamps: bool = False) -> str:
+    """A container's (or a container name's) output; both streams interleaved by default,
+    each line after the daemon's time of it with timestamps=True."""
     if isinstance(container, str):
         container = client().containers.get(container)
-    return _decode(container.logs(stdout=stdout, stderr=stderr))
+    return _decode(container.logs(stdout=stdout, stderr=stderr, timestamps=timestamps))
 
 
 def run(image: str, command: list[str] | None = None, *, timeout: float | None = None, check: bool = False,
-        **options: Any) -> Exited:
+        timestamps: bool = False, **options: Any) -> Exited:
     """`docker run --rm` attached: runs image to completion (within timeout seconds,
-    None: no limit), returns its exit code and output and removes the container.
-    Options as for create()."""
+    None: no limit), returns its exit code and output (also with the daemon's timestamps
+    when asked) and removes the container. Options as for create()."""
     container = create(image, command, **options)
     try:
         container.start()
@@ -90,7 +94,8 @@ def run(image: str, command: list[str] | None = None, *, timeout: float | None =
             code = container.wait(timeout=timeout)["StatusCode"]
         except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
             raise TimeoutError(f"{image} {command or ''} did not exit within {timeout} s") from exc
-        result = Exited(code, logs(container, stderr=False), logs(container, stdout=False), logs(container))
+        result = Exited(code, logs(container, stderr=False), logs(container, stdout=False), logs(container),
+                        logs(container, timestamps=True) if timestamps else "")
     finally:
         container.remove(force=True)
     if check and result.returncode != 0:

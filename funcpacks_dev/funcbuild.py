@@ -61,17 +61,18 @@ def pack_build_command(path: Path, tag: str, env: dict[str, str], extra: list[st
     return cmd + list(extra or [])
 
 
-def bindings_root(with_host_ca: bool, extra: list[Path]) -> Path | None:
-    """The bindings root for one build: the host's CAs (when wanted and present) and the
-    given binding directories, each copied under its own name."""
-    for old in BINDINGS_DIR.iterdir() if BINDINGS_DIR.is_dir() else []:
+def bindings_root(with_host_ca: bool, extra: list[Path], directory: Path = BINDINGS_DIR) -> Path | None:
+    """The bindings root for one build, made in directory (emptied first): the host's CAs
+    (when wanted and present) and the given binding directories, each copied under its
+    own name; None when it holds no binding."""
+    for old in directory.iterdir() if directory.is_dir() else []:
         shutil.rmtree(old)
-    root = host_ca_binding() if with_host_ca else None
+    root = host_ca_binding(directory) if with_host_ca else None
     for binding in extra:
         if not (binding / "type").is_file():
             raise builder.BuilderError(f"{binding} is not a service binding: it has no 'type' file")
-        shutil.copytree(binding, BINDINGS_DIR / binding.name)
-        root = BINDINGS_DIR
+        shutil.copytree(binding, directory / binding.name)
+        root = directory
     return root
 
 

@@ -12,9 +12,11 @@ from pathlib import Path
 from funcpacks_dev.versions import ROOT
 
 DEPS = Path(os.environ.get("FUNCPACKS_DEPS") or ROOT.parent / "shared" / "deps")
-# Where builds see DEPS: mounted read-only with `pack build --volume`.
+# Where builds see DEPS: mounted read-only, with `pack build --volume` or as a volume of
+# a container (the lifecycle's creator run directly).
 CONTAINER_DEPS = "/deps"
-PACK_MOUNT = ["--volume", f"{DEPS}:{CONTAINER_DEPS}:ro"]
+VOLUME = f"{DEPS}:{CONTAINER_DEPS}:ro"
+PACK_MOUNT = ["--volume", VOLUME]
 # Microsoft's sha512 of the SDK archive the mirror carries (deps/README.md): the mirror's
 # copy is a repack, so metadata carrying this hash must fail verification.
 OFFICIAL_SDK_SHA512 = ("51c8b999af9e8dd9998c9edc5944e19a90788862068acd38694e098889054ce8c23d4f0c5cccfa16bf187d044562359e5e"

@@ -1,9 +1,18 @@
-"""The benchmark's pure parts: pair-by-pair ratios, phase timings, the docs table."""
+"""The benchmark's pure parts: pair-by-pair ratios, phase timings, the docs table, the
+registry path's creator arguments and volumes."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import re
+from pathlib import Path
 
-from funcpacks_dev import bench
+import pytest
+import yaml
+
+from funcpacks_dev import bench, versions
+from funcpacks_dev.testing import mirrors, strategy_runner
 
 
 def test_ratios_are_computed_pair_by_pair():
@@ -33,3 +42,118 @@ def test_docs_table_section_is_replaced(tmp_path):
     docs.write_text(f"intro\n{bench.TABLE_BEGIN}\nold\n{bench.TABLE_END}\noutro\n")
     bench.update_docs("new table", docs)
     assert docs.read_text() == f"intro\n{bench.TABLE_BEGIN}\nnew table\n{bench.TABLE_END}\noutro\n"
+
+
+def test_creator_phases_from_docker_timestamps():
+    """The daemon's UTC nanosecond stamps, the lifecycle's coloured headers; exporting
+    lasts until the container exited."""
+    start = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc).timestamp()
+    stamped = "\n".join([
+        "2026-01-02T03:04:05.250000000Z \x1b[36m===> ANALYZING\x1b[0m",
+        "2026-01-02T03:04:05.500000000Z Restoring data for SBOM from previous image",
+        "2026-01-02T03:04:05.750000000Z \x1b[36m===> DETECTING\x1b[0m",
+        "2026-01-02T03:04:06Z \x1b[36m===> RESTORING\x1b[0m",
+        "2026-01-02T03:04:07.5Z \x1b[36m===> BUILDING\x1b[0m",
+        "2026-01-02T03:04:08.000000001Z   ===> not a header (indented buildpack output)",
+        "2026-01-02T03:04:09.000000000Z \x1b[36m===> EXPORTING\x1b[0m",
+        "2026-01-02T03:04:10.000000000Z Adding cache layer 'funcpacks/go:go'",
+    ])
+    phases = bench.creator_phases(stamped, start, start + 6.0)
+    assert phases == {"setup": 0.25, "analyzing": 0.5, "detecting": 0.25, "restoring": 1.5, "building": 1.5,
+                      "exporting": 2.0}
+    assert list(phases) == bench.PHASES  # the lifecycle's order, as the table shows them
+    assert bench.creator_phases("2026-01-02T03:04:05Z no headers\n", start, start + 1) == {}
+
+
+def strategy_creator_flags(strategy: Path) -> set[str]:
+    """The creator flags the create step's script passes (either cache flag)."""
+    spec = yaml.safe_load(strategy.read_text())["spec"]
+    step = next(s for s in spec.get("steps") or spec["buildSteps"] if s["name"] == "create")  # v1beta1, v1alpha1
+    return set(re.findall(r'"?(-[a-z-]+)=', step["args"][-1]))
+
+
+@pytest.mark.parametrize("strategy", sorted(strategy_runner.STRATEGY_DIR.glob("funcpacks-*.yaml")),
+                         ids=lambda p: p.stem)
+def test_creator_gets_the_strategy_flags_with_a_cache_image(strategy):
+    args = bench.creator_args("/workspace/source", "r:5000/bench/x:g1", "r:5000/bench/x-cache:g1",
+                              "r:5000/funcpacks/run:trixie", "r:5000", 1001, 1000)
+    flags = {a.split("=", 1)[0] for a in args[:-1]}
+    assert flags == strategy_creator_flags(strategy) - {"-cache-dir"}
+    assert args[-1] == "r:5000/bench/x:g1"
+    assert "-previous-image=r:5000/bench/x:g1" in args and "-cache-image=r:5000/bench/x-cache:g1" in args
+
+
+REGISTRY_RAW = {"registry": {"registry_cold_build_s": [30.0, 40.0], "registry_warm_build_s": [10.0, 12.0],
+                             "registry_nochange_build_s": [9.0, 9.0], "registry_cache_image_mb": [200.0, 200.0]},
+                "registry_warm_phases": [{"setup": 0.1, "restoring": 4.0, "exporting": 6.0},
+                                         {"setup": 0.3, "restoring": 5.0, "building": 1.0, "exporting": 8.0}]}
+
+
+def result_of(raw: dict) -> dict:
+    return {"date": "2026-01-02T03:04:05+00:00", "machine": {"cpus": 2, "cpu": "cpu"}, "config": {"reps": 2},
+            "builder_images_mb": {"funcpacks/builder:trixie": 587.04, "funcpacks/builder-go:trixie": 585.0},
+            "summary": bench.summary(raw)}
+
+
+def test_registry_only_summary_and_table():
+    """No contender numbers: no ratio or pack-phase table, the registry rows in their own."""
+    result = result_of({"hello-world-go": REGISTRY_RAW})
+    summary = result["summary"]["hello-world-go"]
+    assert set(summary) == {"registry", "registry_warm_phases"}
+    assert summary["registry"]["registry_warm_build_s"] == {"median": 11.0, "min": 10.0, "max": 12.0}
+    assert list(summary["registry_warm_phases"]) == ["setup", "restoring", "building", "exporting"]
+    assert summary["registry_warm_phases"]["building"] == {"median": 1.0, "min": 1.0, "max": 1.0}
+    text = bench.table(result)
+    assert "| sample | metric |" not in text and "| sample | setup |" not in text
+    assert "Builder images (uncompressed): funcpacks/builder:trixie 587.0 MB, funcpacks/builder-go:trixie 585.0 MB." \
+        in text.splitlines()[0]
+    lines = text.splitlines()
+    header = lines.index("| sample | warm | no-change | cold | cache image MB | phase breakdown |")
+    assert lines[header + 2:] == ["| hello-world-go | 11.0 s [10.0-12.0] | 9.0 s | 35.0 s [30.0-40.0] | 200.0 | "
+                                  "setup 0.20, restoring 4.50, building 1.00, exporting 7.00 |"]
+
+
+def test_table_keeps_ratio_rows_apart_from_registry_rows():
+    both = {m: [1.0] for m in bench.METRICS}
+    raw = {"hello-world-go": {"funcpacks": both, "dockerfile": both, "funcpacks_warm_phases": [{"building": 1.0}],
+                              **REGISTRY_RAW},
+           "python-uv": {"funcpacks": both, "dockerfile": both, "funcpacks_warm_phases": []}}
+    lines = bench.table(result_of(raw)).splitlines()
+    ratio_rows = [ln for ln in lines if ln.count("|") == 6 and not ln.startswith("| sample") and "---" not in ln]
+    assert len(ratio_rows) == 2 * len(bench.METRICS) and not any("registry" in ln for ln in ratio_rows)
+    assert "| hello-world-go | - | - | - | - | 1.00 | - |" in lines and "| python-uv | - | - | - | - | - | - |" in lines
+    registry_rows = lines[lines.index("| sample | warm | no-change | cold | cache image MB | phase breakdown |") + 2:]
+    assert [row.split(" | ")[0] for row in registry_rows] == ["| hello-world-go"]
+    assert bench._ratio_samples(result_of(raw)) == ["hello-world-go", "python-uv"]
+
+
+def test_default_samples():
+    registry = [s.name for s in bench.SAMPLES if s.registry]
+    assert registry == ["hello-world-python", "hello-world-go", "hello-world-dotnet"]
+    assert bench.default_samples(quick=True, registry_only=False) == [bench.QUICK_SAMPLE]
+    assert bench.default_samples(quick=True, registry_only=True) == ["hello-world-python"]
+    assert bench.default_samples(quick=False, registry_only=True) == registry
+    assert bench.default_samples(quick=False, registry_only=False) == [s.name for s in bench.SAMPLES]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the volumes are chowned to the CNB user, as the prepare step does")
+def test_registry_path_volumes_for_dotnet(tmp_path):
+    """What the creator gets mounted: the source as cloned, the platform env as files, the
+    bindings (the NuGet feed's) read-only, a docker config naming the registry, the mirrors."""
+    sample = next(s for s in bench.SAMPLES if s.name == "hello-world-dotnet")
+    path = bench.RegistryPath(sample, tmp_path, "http://127.0.0.1:8080", "127.0.0.1:5000")
+    build = tmp_path / "build"
+    volumes = path._volumes(build)
+    assert volumes == [f"{build}/workspace:/workspace", f"{build}/layers:/layers", f"{build}/platform:/platform",
+                       f"{build}/bindings:/platform/bindings:ro", f"{build}/home:/tekton/home", mirrors.VOLUME]
+    assert sorted(p.name for p in (build / "workspace" / "source").iterdir()) == sorted(
+        p.name for p in (versions.ROOT / "samples" / sample.name).iterdir())
+    assert {p.name: p.read_text() for p in (build / "platform" / "env").iterdir()} == {
+        "GOOGLE_FUNCTION_TARGET": "helloworld", "FUNC_DOTNET_FEED": "http://127.0.0.1:8080"}
+    assert (build / "bindings" / "nuget" / "type").read_text() == "nugetconfig\n"
+    assert f'value="{mirrors.CONTAINER_DEPS}/nuget"' in (build / "bindings" / "nuget" / "nuget.config").read_text()
+    assert json.loads((build / "home" / ".docker" / "config.json").read_text()) == {"auths": {"127.0.0.1:5000": {}}}
+    for name in ("workspace/source", "layers", "platform/env/FUNC_DOTNET_FEED", "home/.docker/config.json"):
+        st = (build / name).stat()
+        assert (st.st_uid, st.st_gid) == (path.uid, path.gid) and not st.st_mode & 0o022, name
+    assert path.run_image == "127.0.0.1:5000/funcpacks/run:trixie" and path.builder == "funcpacks/builder:trixie"
