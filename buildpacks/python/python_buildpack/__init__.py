@@ -52,7 +52,8 @@ def build(ctx: BuildContext) -> None:
     served = function_layer.provide(Layers(ctx.layers_dir), cfg, ctx.app_dir, dependencies, log) \
         if cfg.mode == "function" else None
     # Commands run with bash: the Python run image has it, and Procfiles are written for a shell.
-    runner = processes.Runner(shell=True, working_dir=ctx.app_dir)
+    runner = processes.Runner(shell=True, working_dir=ctx.app_dir,
+                              reused=dependencies_layer.kept_programs(dependencies))
     Launch(processes.for_image(ctx.app_dir, ctx.env, log, runner, served, cfg.mode == "function"),
            labels=cfg.image_labels).write(ctx.layers_dir)
 
