@@ -3,7 +3,8 @@
 Packaging makes each buildpack self-contained (pack copies the directory as-is): the
 shared library goes to <buildpack>/lib/funcpacks, the buildpack's own package to
 lib/<module>, the entry point (funcpacks/entrypoint.py) to lib/__main__.py, and bin/detect
-and bin/build are the wrapper that runs lib/ (funcpacks/bin-wrapper.sh). builder.toml and builder-go.toml, at the top of the repository, are
+and bin/build are the wrapper that runs lib/ (funcpacks/bin-wrapper.sh). A builder's
+buildpacks also carry lib/'s byte-code, compiled by the build image's python3. builder.toml and builder-go.toml, at the top of the repository, are
 generated from versions.toml with funcpacks_dev/templates/builder.toml.j2 and committed.
 
     python3 -m funcpacks_dev.images.builder package DIR       # only package the buildpacks into DIR
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import tomli_w
 
-from funcpacks_dev import templating, versions
+from funcpacks_dev import docker_engine, templating, versions
 from funcpacks_dev.generate import generated_files
 
 ROOT = versions.ROOT
@@ -120,6 +121,25 @@ def package_buildpacks(dest: Path, data: dict | None = None) -> dict[str, Path]:
     return out
 
 
+def compile_bytecode(packaged: dict[str, Path], build_image: str) -> None:
+    """Byte-code of every packaged buildpack's lib/, compiled by the build image's python3,
+    the interpreter that runs it. bin/detect and bin/build run `python3 -B` from the
+    read-only /cnb, so without it every detect of every group compiles the library and its
+    buildpack from source again. Checked-hash pycs: python3 checks each against the hash
+    of its source, never a timestamp, so a stale one is never used; with PYTHONHASHSEED=0
+    (the order of sets among the constants) the same sources give the same files."""
+    roots = {path.parent for path in packaged.values()}
+    if len(roots) != 1:
+        raise BuilderError(f"the packaged buildpacks are not in one directory: {sorted(map(str, roots))}")
+    if not docker_engine.image_exists(build_image):
+        raise BuilderError(f"stack image {build_image} is missing: run 'make stacks'")
+    docker_engine.run(build_image, ["python3", "-m", "compileall", "-q", "--invalidation-mode", "checked-hash",
+                                    *(f"/buildpacks/{path.name}/lib" for path in packaged.values())],
+                      check=True, network_mode="none", user=f"{os.getuid()}:{os.getgid()}",
+                      environment={"PYTHONHASHSEED": "0"},
+                      volumes={str(roots.pop()): {"bind": "/buildpacks", "mode": "rw"}})
+
+
 def build_port_env(packaged: Path) -> None:
     """The .NET buildpack's exec.d helper: a static Go binary, since it runs on run images
     without a shell (reproducible: -trimpath, no VCS stamp, no cgo)."""
@@ -211,6 +231,7 @@ def create(data: dict) -> None:
     if not (TOOLS / "lifecycle" / versions.lifecycle_archive_name(data)).exists():
         raise BuilderError("the lifecycle tarball is missing: run 'make tools'")
     packaged = package_buildpacks(BUILD_DIR / "buildpacks", data)
+    compile_bytecode(packaged, data["images"]["build"])
     files = top_level_files(data)
     for flavor in FLAVORS:
         toml_path = TOP_LEVEL[flavor.image_key]
