@@ -1,11 +1,13 @@
 """Entry point of every funcpacks buildpack, packaged as <buildpack>/lib/__main__.py.
 
-bin/detect and bin/build are wrappers that run `python3 -B -E <buildpack>/lib <their own
+bin/detect and bin/build are wrappers that run `python3 -B -I <buildpack>/lib <their own
 path> <the lifecycle's arguments>`. Python runs a directory's __main__.py with that
 directory first on the import path, so the library (lib/funcpacks) and the buildpack's own
 package (lib/<module>, named in buildpack.toml [metadata] module) import from there. -B:
-/cnb is read-only at build time; -E: PYTHONPATH or PYTHONHOME in a user's platform env
-(which reaches buildpacks) must not change which code runs.
+/cnb is read-only at build time (the builder ships lib/'s byte-code instead); -I
+(isolated: -E, -s, -P): PYTHONPATH or PYTHONHOME in a user's platform env (which reaches
+buildpacks) and the build user's own site-packages must not change which code runs. Not
+-S: tomli_w is the build image's Debian package, found through site.
 """
 import sys
 from pathlib import Path

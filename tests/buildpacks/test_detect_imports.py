@@ -16,7 +16,7 @@ BUILD_ONLY = ("subprocess", "urllib.request", "ssl", "email", "json", "hashlib",
 
 def modules_after(statements: str) -> set[str]:
     code = f"import sys; {statements}; print(' '.join(sorted(sys.modules)))"
-    return set(subprocess.run([sys.executable, "-B", "-E", "-c", code], capture_output=True, text=True,
+    return set(subprocess.run([sys.executable, "-B", "-I", "-c", code], capture_output=True, text=True,
                               check=True).stdout.split())
 
 

@@ -156,7 +156,7 @@ PYC_LOADED = "# code object from '{}/lib/python_buildpack/__pycache__/__init__.c
 
 
 def _imports_of_detect(lib: str) -> list[str]:
-    return ["python3", "-B", "-E", "-v", "-c",
+    return ["python3", "-B", "-I", "-v", "-c",
             f"import sys; sys.path.insert(0, {lib!r}); from funcpacks import phase; import python_buildpack"]
 
 
