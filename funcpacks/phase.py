@@ -8,7 +8,6 @@ imports only what detect needs, and build.py the rest.
 from __future__ import annotations
 
 import importlib
-import tomllib
 from pathlib import Path
 
 from . import app_dir
@@ -16,11 +15,8 @@ from .context import BuildContext, DetectContext
 from .errors import run_build, run_detect
 
 
-def main(buildpack_dir: Path, phase: str, argv: list[str]) -> None:
-    with (buildpack_dir / "buildpack.toml").open("rb") as f:
-        descriptor = tomllib.load(f)
-    bp_id = descriptor["buildpack"]["id"]
-    module = descriptor["metadata"]["module"]
+def main(bp_id: str, module: str, phase: str, argv: list[str]) -> None:
+    """bp_id and module: buildpack.toml's [buildpack] id and [metadata] module."""
     if phase == "detect":
         detect = importlib.import_module(module).detect
         run_detect(bp_id, lambda: detect(DetectContext.from_process(argv)))

@@ -3,7 +3,8 @@
 Packaging makes each buildpack self-contained (pack copies the directory as-is): the
 shared library goes to <buildpack>/lib/funcpacks, the buildpack's own package to
 lib/<module>, the entry point (funcpacks/entrypoint.py) to lib/__main__.py, and bin/detect
-and bin/build are the wrapper that runs lib/ (funcpacks/bin-wrapper.sh). A builder's
+and bin/build are the wrapper that runs lib/ (funcpacks/bin-wrapper.sh), and
+lib/descriptor.py holds what the entry point needs of buildpack.toml. A builder's
 buildpacks also carry lib/'s byte-code, compiled by the build image's python3. builder.toml and builder-go.toml, at the top of the repository, are
 generated from versions.toml with funcpacks_dev/templates/builder.toml.j2 and committed.
 
@@ -85,6 +86,14 @@ def check_descriptor(name: str, desc: dict, data: dict) -> None:
             f"versions.toml says api {want_api!r} version {want_version!r}: make them agree")
 
 
+# lib/descriptor.py of a packaged buildpack (see funcpacks/entrypoint.py).
+DESCRIPTOR = '''"""buildpack.toml's id and module, for the entry point (__main__.py): written by
+funcpacks_dev/images/builder.py, so that bin/detect and bin/build need no TOML parser."""
+ID = {id!r}
+MODULE = {module!r}
+'''
+
+
 def package_buildpacks(dest: Path, data: dict | None = None) -> dict[str, Path]:
     """Copies every buildpack into dest/<name> with the library and entry points.
     Returns name -> packaged directory."""
@@ -93,19 +102,21 @@ def package_buildpacks(dest: Path, data: dict | None = None) -> dict[str, Path]:
     out = {}
     for name in OPTIONAL_FIRST + LANGUAGE_BUILDPACKS:
         src = BUILDPACKS_SRC / name
-        check_descriptor(name, descriptor(src), data)
+        desc = descriptor(src)
+        check_descriptor(name, desc, data)
         target = dest / name
         if target.exists():
             shutil.rmtree(target)
         # The buildpack's own package goes next to the library in lib/, the directory its
         # bin/ wrappers run (funcpacks/entrypoint.py); everything else stays where it is.
-        module = descriptor(src)["metadata"]["module"]
+        module = desc["metadata"]["module"]
         shutil.copytree(src, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", module))
         shutil.copytree(src / module, target / "lib" / module, ignore=ignore)
         # The entry point and the wrapper are placed below, not imported as library modules.
         shutil.copytree(SRC_LIB, target / "lib" / "funcpacks",
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "entrypoint.py", "bin-wrapper.sh"))
         shutil.copy(SRC_LIB / "entrypoint.py", target / "lib" / "__main__.py")
+        (target / "lib" / "descriptor.py").write_text(DESCRIPTOR.format(id=desc["buildpack"]["id"], module=module))
         (target / "bin").mkdir(exist_ok=True)
         for phase in ("detect", "build"):
             shutil.copy(SRC_LIB / "bin-wrapper.sh", target / "bin" / phase)

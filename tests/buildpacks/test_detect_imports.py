@@ -10,8 +10,8 @@ import tomllib
 import pytest
 
 # Modules only a build needs (or a bug's traceback), each taking milliseconds to import.
-BUILD_ONLY = ("subprocess", "urllib.request", "ssl", "email", "json", "hashlib", "tempfile", "shutil", "tomli_w",
-              "traceback", "platform", "difflib", "xml.etree.ElementTree")
+BUILD_ONLY = ("subprocess", "urllib.request", "ssl", "email", "json", "hashlib", "tempfile", "shutil", "tomllib",
+              "tomli_w", "traceback", "platform", "difflib", "xml.etree.ElementTree")
 
 
 def modules_after(statements: str) -> set[str]:
@@ -25,7 +25,15 @@ def test_detect_imports_no_build_modules(packaged, name):
     lib = packaged[name] / "lib"
     module = tomllib.loads((packaged[name] / "buildpack.toml").read_text())["metadata"]["module"]
     # what the interpreter loads by itself (site, .pth files) is not ours to judge
-    imported = modules_after(f"sys.path.insert(0, {str(lib)!r}); from funcpacks import phase; import {module}") - \
-        modules_after("pass")
+    imported = modules_after(f"sys.path.insert(0, {str(lib)!r}); import descriptor; from funcpacks import phase; "
+                             f"import {module}") - modules_after("pass")
     assert f"{module}.build" not in imported
     assert sorted(imported & set(BUILD_ONLY)) == []
+
+
+def test_the_entry_points_descriptor_is_buildpack_toml(packaged):
+    for path in packaged.values():
+        toml = tomllib.loads((path / "buildpack.toml").read_text())
+        written: dict[str, str] = {}
+        exec((path / "lib" / "descriptor.py").read_text(), written)
+        assert (written["ID"], written["MODULE"]) == (toml["buildpack"]["id"], toml["metadata"]["module"])
