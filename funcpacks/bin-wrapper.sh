@@ -3,4 +3,4 @@
 # build image's python3, passing this file's path and the lifecycle's arguments.
 # The lifecycle sets CNB_BUILDPACK_DIR (Buildpack API >= 0.8); by hand, bin/.. is it.
 bp_dir=${CNB_BUILDPACK_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-exec python3 -B -E "$bp_dir/lib" "$0" "$@"
+exec python3 -B -I "$bp_dir/lib" "$0" "$@"

@@ -6,13 +6,9 @@ Buildpack API 0.10: cwd is the application directory; paths come from CNB_* vari
 from __future__ import annotations
 
 import os
-import platform
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
-
-import tomli_w
 
 
 def _path(env: Mapping[str, str], name: str, argv: list[str], index: int) -> Path:
@@ -31,7 +27,8 @@ class Target:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Target":
-        machine = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
+        machine = os.uname().machine  # what platform.machine() answers, without importing it
+        machine = {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
         return cls(
             os=env.get("CNB_TARGET_OS", "linux"),
             arch=env.get("CNB_TARGET_ARCH", machine),
@@ -86,6 +83,7 @@ class BuildPlan:
         self.requires.append(entry)
 
     def write(self, path: Path) -> None:
+        import tomli_w  # here: most detects fail, and they need no TOML writer
         data: dict[str, Any] = {}
         if self.provides:
             data["provides"] = self.provides
@@ -108,6 +106,7 @@ class BuildContext(DetectContext):
 
     def plan_entries(self) -> list[dict[str, Any]]:
         """The buildpack plan: the entries this buildpack was given to build."""
+        import tomllib  # here: detect reads no TOML (4 ms to import)
         if not self.plan_path.exists():
             return []
         with self.plan_path.open("rb") as f:
@@ -121,5 +120,6 @@ class BuildContext(DetectContext):
         return merged
 
     def buildpack_info(self) -> dict[str, Any]:
+        import tomllib
         with (self.buildpack_dir / "buildpack.toml").open("rb") as f:
             return tomllib.load(f)["buildpack"]

@@ -6,7 +6,6 @@ ends with a non-zero exit. Detect has its own convention (100 = "not for me").
 from __future__ import annotations
 
 import sys
-import traceback
 from typing import Callable, NoReturn
 
 # Lifecycle exit codes for bin/detect.
@@ -54,6 +53,7 @@ def run_detect(buildpack: str, fn: Callable[[], None]) -> NoReturn:
         print(exc.render(buildpack), file=sys.stderr)
         sys.exit(USER_ERROR)
     except Exception:  # a bug in the buildpack: show it in full
+        import traceback
         traceback.print_exc()
         sys.exit(INTERNAL_ERROR)
     sys.exit(DETECT_PASS)
@@ -67,6 +67,7 @@ def run_build(buildpack: str, fn: Callable[[], None]) -> NoReturn:
         print(exc.render(buildpack), file=sys.stderr)
         sys.exit(USER_ERROR)
     except Exception:
+        import traceback
         sys.stdout.flush()
         traceback.print_exc()
         print(f"[{buildpack}] ERROR: internal error in the buildpack (the trace above); please report it", file=sys.stderr)

@@ -2,7 +2,12 @@
 
 Restored layer metadata comes back without [types], so types are written on every build
 (a layer whose toml lacks them is dropped by the lifecycle). A layer is reused only when
-its recorded metadata equals what this build expects; the caller logs why.
+its metadata equals what this build expects; the caller logs why.
+
+Besides those inputs, [metadata] may hold a `recorded` table: facts about the contents,
+written when they were built and returned with a reuse (Layer.recorded), never compared.
+A launch-only layer is reused without its contents (the exporter keeps the previous
+image's copy), so what a later build needs to know about them has to be recorded.
 
 A cache layer whose contents are reused as they are (module and package caches) is sealed
 once the build has finished writing it (Layer.seal(), see seal.py): the next build checks
@@ -25,6 +30,8 @@ from .log import Logger
 from .seal import SEAL, Seal, damage
 
 RESERVED = {"build", "launch", "store"}
+# The key of [metadata] that holds Layer.recorded.
+RECORDED = "recorded"
 _ENV_SCOPES = {None: "env", "build": "env.build", "launch": "env.launch"}
 
 
@@ -38,7 +45,9 @@ class Layer:
         self.launch = False
         self.build = False
         self.cache = False
-        self.metadata: dict[str, Any] = {}
+        self.metadata: dict[str, Any] = {}  # the inputs the contents were built from
+        # Facts about the contents (not inputs): kept with a reuse, emptied by a reset.
+        self.recorded: dict[str, Any] = {}
 
     # -- state restored from a previous build ------------------------------------------
     def restored_metadata(self) -> dict[str, Any] | None:
@@ -49,16 +58,20 @@ class Layer:
             return dict(tomllib.load(f).get("metadata", {}))
 
     def compare(self, expected: dict[str, Any], contents_needed: bool = True) -> tuple[bool, str]:
-        """(reusable, reason). Reusable when the restored metadata equals `expected`
-        and the contents were restored too, or, for a launch-only layer
-        (contents_needed=False), when the previous image still has it: the exporter then
-        reuses that image's layer as it is."""
+        """(reusable, reason). Reusable when the restored metadata, less its recorded
+        table, equals `expected` and the contents were restored too, or, for a
+        launch-only layer (contents_needed=False), when the previous image still has it:
+        the lifecycle restores such a layer's metadata only from that image, and the
+        exporter then reuses its layer as it is."""
+        if RECORDED in expected:
+            raise ValueError(f"{RECORDED!r} is the recorded table, not an input")
         old = self.restored_metadata()
         if old is None:
             return False, "no cached copy"
         sealed = old.pop(SEAL, None)  # checked below, never compared
         if contents_needed and not self.path.is_dir():
             return False, "only the metadata was restored (contents not cached)"
+        old.pop(RECORDED, None)
         changed = sorted(k for k in set(old) | set(expected) if old.get(k) != expected.get(k))
         if changed:
             parts = [f"{k} {old.get(k, '(none)')!s:.40} -> {expected.get(k, '(none)')!s:.40}" for k in changed]
@@ -66,15 +79,19 @@ class Layer:
         broken = damage(sealed, self.path) if sealed is not None and contents_needed else None
         if broken:
             return False, broken
-        return True, "metadata matches (" + ", ".join(f"{k}={str(v):.24}" for k, v in sorted(expected.items())) + ")"
+        kept = "" if self.path.is_dir() else "; the previous image's layer is kept as it is"
+        return True, "metadata matches (" + ", ".join(f"{k}={str(v):.24}" for k, v in sorted(expected.items())) + ")" \
+            + kept
 
     def reuse_or_reset(self, expected: dict[str, Any], log: Logger, context: str = "",
                        contents_needed: bool = True) -> bool:
         """Keeps the restored layer when its metadata equals `expected`, else empties it
-        for a rebuild; logs which and why. Either way `expected` becomes the metadata."""
+        for a rebuild; logs which and why. Either way `expected` becomes the metadata;
+        `recorded` is what was recorded with the kept layer, or empty after a reset."""
         reusable, why = self.compare(expected, contents_needed)
         if reusable:
             log.reused(self.name, why)
+            self.recorded = dict((self.restored_metadata() or {}).get(RECORDED, {}))
         else:
             log.rebuilding(self.name, f"{context}; {why}" if context else why)
             self.reset()
@@ -96,7 +113,9 @@ class Layer:
         return made
 
     def reset(self) -> "Layer":
-        """Empties the layer directory for a fresh build of its contents."""
+        """Empties the layer directory (and what was recorded about it) for a fresh build
+        of its contents."""
+        self.recorded = {}
         if self.path.exists():
             _rmtree(self.path)
         self.path.mkdir(parents=True)
@@ -132,8 +151,9 @@ class Layer:
 
     def write(self) -> None:
         data: dict[str, Any] = {"types": {"launch": self.launch, "build": self.build, "cache": self.cache}}
-        if self.metadata:
-            data["metadata"] = self.metadata
+        metadata = {**self.metadata, RECORDED: self.recorded} if self.recorded else self.metadata
+        if metadata:
+            data["metadata"] = metadata
         self.toml_path.write_text(tomli_w.dumps(data))
 
     # -- environment ---------------------------------------------------------------------

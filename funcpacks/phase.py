@@ -1,9 +1,13 @@
 """Dispatch of bin/detect and bin/build to the buildpack's module, with the exit-code
-conventions of the lifecycle (see errors.py)."""
+conventions of the lifecycle (see errors.py).
+
+detect runs `<module>.detect` (the package: its __init__), build runs `<module>.build.build`.
+Every detect of every group runs on every build, and most of them fail: the package
+imports only what detect needs, and build.py the rest.
+"""
 from __future__ import annotations
 
 import importlib
-import tomllib
 from pathlib import Path
 
 from . import app_dir
@@ -11,16 +15,16 @@ from .context import BuildContext, DetectContext
 from .errors import run_build, run_detect
 
 
-def main(buildpack_dir: Path, phase: str, argv: list[str]) -> None:
-    with (buildpack_dir / "buildpack.toml").open("rb") as f:
-        descriptor = tomllib.load(f)
-    bp_id = descriptor["buildpack"]["id"]
-    module = importlib.import_module(descriptor["metadata"]["module"])
+def main(bp_id: str, module: str, phase: str, argv: list[str]) -> None:
+    """bp_id and module: buildpack.toml's [buildpack] id and [metadata] module."""
     if phase == "detect":
-        run_detect(bp_id, lambda: module.detect(DetectContext.from_process(argv)))
+        detect = importlib.import_module(module).detect
+        run_detect(bp_id, lambda: detect(DetectContext.from_process(argv)))
     elif phase == "build":
-        def build() -> None:
-            module.build(BuildContext.from_process(argv))
+        build = importlib.import_module(f"{module}.build").build
+
+        def run() -> None:
+            build(BuildContext.from_process(argv))
             app_dir.seal(Path.cwd())  # the cwd of bin/build is the app directory
-        run_build(bp_id, build)
+        run_build(bp_id, run)
     raise SystemExit(f"{bp_id}: unknown phase {phase!r} (run as bin/detect or bin/build)")

@@ -4,6 +4,7 @@ process type. Each is runnable as `docker run --entrypoint <type>` (the launcher
 /cnb/process/<type>)."""
 from __future__ import annotations
 
+import posixpath
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -66,6 +67,11 @@ class Runner:
     search_path: list[Path] = field(default_factory=list)
     # False when working_dir is the app directory, the launcher's default.
     set_working_dir: bool = False
+    # Launch layers kept from the previous image, whose contents are not here: directory ->
+    # the files recorded when it was built (relative, e.g. "bin/gunicorn"). A path in one
+    # of the recorded directories is checked against them; the layer's other files were
+    # not recorded, so paths to them are not checked (as the run image's own files).
+    reused: dict[Path, frozenset[str]] = field(default_factory=dict)
 
     @property
     def launch_dir(self) -> str | None:
@@ -100,7 +106,8 @@ class Runner:
         if "/" in program:
             path = Path(program) if program.startswith("/") else self.working_dir / program
             # Only paths the build can see are checked (the run image's own files are not).
-            if (program.startswith(("/layers/", "/workspace/")) or not program.startswith("/")) and not path.exists():
+            if (program.startswith(("/layers/", "/workspace/")) or not program.startswith("/")) and \
+                    not self._in_image(path):
                 raise UserError(f"{origin} runs {program}, which is not in the image", where=origin,
                                 fix=f"name a file that the build produces (relative paths start at {self.working_dir})")
             return path
@@ -112,6 +119,13 @@ class Runner:
                             where=origin, fix=f"run one of: {', '.join(available) or 'none'} (there is no shell "
                                               "and the run image has no other programs), or a path such as ./bin/x")
         return program
+
+    def _in_image(self, path: Path) -> bool:
+        for layer, recorded in self.reused.items():
+            if path.is_relative_to(layer):
+                rel = path.relative_to(layer).as_posix()
+                return rel in recorded or posixpath.dirname(rel) not in {posixpath.dirname(r) for r in recorded}
+        return path.exists()
 
 
 def _shell_program(line: str) -> str | None:

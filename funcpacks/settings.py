@@ -7,7 +7,6 @@ generated from it (funcpacks_dev/generate/settings_reference.py), so the two can
 """
 from __future__ import annotations
 
-import difflib
 import re
 import shlex
 from dataclasses import dataclass
@@ -254,6 +253,7 @@ def known_names() -> set[str]:
 def unknown(env: Mapping[str, str]) -> list[tuple[str, str]]:
     """(variable, closest known name or '') for every GOOGLE_*/FUNC_*/BP_* variable that
     is neither a setting nor of a known prefix family."""
+    import difflib  # here: only the build warns about unknown names
     known = known_names()
     found = []
     for name in sorted(env):

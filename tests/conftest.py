@@ -124,10 +124,13 @@ class Lifecycle:
                               capture_output=True, text=True, timeout=600)
         return PhaseResult(proc.returncode, proc.stdout, proc.stderr)
 
-    def restore_as_cache(self, bp_dir: Path) -> None:
+    def restore_as_cache(self, bp_dir: Path, previous_image: bool = False) -> None:
         """What the lifecycle leaves for the next build: cached layers with their
         metadata but WITHOUT [types], their files with the time of the restore (its
-        extraction sets no mtime), a minute before the build; launch-only layers are gone."""
+        extraction sets no mtime), a minute before the build; launch-only layers are gone.
+        With previous_image (the image this build made is the next one's previous image),
+        the metadata of launch-only layers comes back too, from that image, but not their
+        contents."""
         layers = self.layers(bp_dir)
         restored_at = time.time() - 60
         for toml in list(layers.glob("*.toml")):
@@ -135,11 +138,13 @@ class Lifecycle:
                 toml.unlink()
                 continue
             data = tomllib.loads(toml.read_text())
+            types = data.get("types", {})
             layer_dir = layers / toml.stem
-            if not data.get("types", {}).get("cache"):
-                toml.unlink()
+            if not types.get("cache"):
                 subprocess.run(["rm", "-rf", str(layer_dir)], check=True)
-                continue
+                if not (previous_image and types.get("launch") and not types.get("build")):
+                    toml.unlink()
+                    continue
             toml.write_text(tomli_w.dumps({"metadata": data["metadata"]}) if data.get("metadata") else "")
             for path in (layer_dir, *layer_dir.rglob("*")) if layer_dir.is_dir() else ():
                 os.utime(path, (restored_at, restored_at), follow_symlinks=False)

@@ -3,7 +3,9 @@
 Packaging makes each buildpack self-contained (pack copies the directory as-is): the
 shared library goes to <buildpack>/lib/funcpacks, the buildpack's own package to
 lib/<module>, the entry point (funcpacks/entrypoint.py) to lib/__main__.py, and bin/detect
-and bin/build are the wrapper that runs lib/ (funcpacks/bin-wrapper.sh). builder.toml and builder-go.toml, at the top of the repository, are
+and bin/build are the wrapper that runs lib/ (funcpacks/bin-wrapper.sh), and
+lib/descriptor.py holds what the entry point needs of buildpack.toml. A builder's
+buildpacks also carry lib/'s byte-code, compiled by the build image's python3. builder.toml and builder-go.toml, at the top of the repository, are
 generated from versions.toml with funcpacks_dev/templates/builder.toml.j2 and committed.
 
     python3 -m funcpacks_dev.images.builder package DIR       # only package the buildpacks into DIR
@@ -24,7 +26,7 @@ from pathlib import Path
 
 import tomli_w
 
-from funcpacks_dev import templating, versions
+from funcpacks_dev import docker_engine, templating, versions
 from funcpacks_dev.generate import generated_files
 from funcpacks_dev.images import bundles
 
@@ -85,6 +87,14 @@ def check_descriptor(name: str, desc: dict, data: dict) -> None:
             f"versions.toml says api {want_api!r} version {want_version!r}: make them agree")
 
 
+# lib/descriptor.py of a packaged buildpack (see funcpacks/entrypoint.py).
+DESCRIPTOR = '''"""buildpack.toml's id and module, for the entry point (__main__.py): written by
+funcpacks_dev/images/builder.py, so that bin/detect and bin/build need no TOML parser."""
+ID = {id!r}
+MODULE = {module!r}
+'''
+
+
 def package_buildpacks(dest: Path, data: dict | None = None,
                        bundled: dict[str, list[Path]] | None = None) -> dict[str, Path]:
     """Copies every buildpack into dest/<name> with the library and entry points, and the
@@ -95,19 +105,21 @@ def package_buildpacks(dest: Path, data: dict | None = None,
     out = {}
     for name in OPTIONAL_FIRST + LANGUAGE_BUILDPACKS:
         src = BUILDPACKS_SRC / name
-        check_descriptor(name, descriptor(src), data)
+        desc = descriptor(src)
+        check_descriptor(name, desc, data)
         target = dest / name
         if target.exists():
             shutil.rmtree(target)
         # The buildpack's own package goes next to the library in lib/, the directory its
         # bin/ wrappers run (funcpacks/entrypoint.py); everything else stays where it is.
-        module = descriptor(src)["metadata"]["module"]
+        module = desc["metadata"]["module"]
         shutil.copytree(src, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", module))
         shutil.copytree(src / module, target / "lib" / module, ignore=ignore)
         # The entry point and the wrapper are placed below, not imported as library modules.
         shutil.copytree(SRC_LIB, target / "lib" / "funcpacks",
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "entrypoint.py", "bin-wrapper.sh"))
         shutil.copy(SRC_LIB / "entrypoint.py", target / "lib" / "__main__.py")
+        (target / "lib" / "descriptor.py").write_text(DESCRIPTOR.format(id=desc["buildpack"]["id"], module=module))
         (target / "bin").mkdir(exist_ok=True)
         for phase in ("detect", "build"):
             shutil.copy(SRC_LIB / "bin-wrapper.sh", target / "bin" / phase)
@@ -123,6 +135,25 @@ def package_buildpacks(dest: Path, data: dict | None = None,
             bundles.link_into(target, bundled[name])
         out[name] = target
     return out
+
+
+def compile_bytecode(packaged: dict[str, Path], build_image: str) -> None:
+    """Byte-code of every packaged buildpack's lib/, compiled by the build image's python3,
+    the interpreter that runs it. bin/detect and bin/build run `python3 -B` from the
+    read-only /cnb, so without it every detect of every group compiles the library and its
+    buildpack from source again. Checked-hash pycs: python3 checks each against the hash
+    of its source, never a timestamp, so a stale one is never used; with PYTHONHASHSEED=0
+    (the order of sets among the constants) the same sources give the same files."""
+    roots = {path.parent for path in packaged.values()}
+    if len(roots) != 1:
+        raise BuilderError(f"the packaged buildpacks are not in one directory: {sorted(map(str, roots))}")
+    if not docker_engine.image_exists(build_image):
+        raise BuilderError(f"stack image {build_image} is missing: run 'make stacks'")
+    docker_engine.run(build_image, ["python3", "-m", "compileall", "-q", "--invalidation-mode", "checked-hash",
+                                    *(f"/buildpacks/{path.name}/lib" for path in packaged.values())],
+                      check=True, network_mode="none", user=f"{os.getuid()}:{os.getgid()}",
+                      environment={"PYTHONHASHSEED": "0"},
+                      volumes={str(roots.pop()): {"bind": "/buildpacks", "mode": "rw"}})
 
 
 def build_port_env(packaged: Path) -> None:
@@ -225,6 +256,7 @@ def create(data: dict) -> None:
     except bundles.BundleError as exc:
         raise BuilderError(str(exc)) from None
     packaged = package_buildpacks(BUILD_DIR / "buildpacks", data, carried)
+    compile_bytecode(packaged, data["images"]["build"])
     files = top_level_files(data)
     for flavor in FLAVORS:
         toml_path = TOP_LEVEL[flavor.image_key]

@@ -141,6 +141,7 @@ def make_builders(refs: dict[str, str], mirrors: list[dict[str, str]], data: dic
     same inputs give the same image)."""
     out = builder.BUILD_DIR / "publish"
     packaged = builder.package_buildpacks(out / "buildpacks", data)
+    builder.compile_bytecode(packaged, data["images"]["build"])
     for flavor in builder.FLAVORS:
         run_key = flavor.run_image_key
         toml = out / f"{flavor.image_key}.toml"

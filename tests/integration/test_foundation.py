@@ -151,6 +151,36 @@ def test_builder_inspect_lists_buildpacks_lifecycle_and_run_image():
     assert version.stdout.startswith(DATA["lifecycle"]["version"] + "+"), version.stdout + version.stderr
 
 
+# What python3 -v says when it loads a module from its byte-code.
+PYC_LOADED = "# code object from '{}/lib/python_buildpack/__pycache__/__init__.cpython-"
+
+
+def _imports_of_detect(lib: str) -> list[str]:
+    return ["python3", "-B", "-I", "-v", "-c",
+            f"import sys; sys.path.insert(0, {lib!r}); from funcpacks import phase; import python_buildpack"]
+
+
+def test_packaged_byte_code_is_reproducible_and_used_by_the_build_image(tmp_path):
+    from funcpacks_dev.images import builder
+    trees = []
+    for name in ("a", "b"):
+        packaged = builder.package_buildpacks(tmp_path / name)
+        builder.compile_bytecode(packaged, DATA["images"]["build"])
+        trees.append({p.relative_to(tmp_path / name): p.read_bytes() for p in (tmp_path / name).rglob("*.pyc")})
+    assert trees[0] and trees[0] == trees[1]
+    assert Path("python/lib/funcpacks/__pycache__") in {p.parent for p in trees[0]}
+    out = docker_engine.run(DATA["images"]["build"], _imports_of_detect("/bp/python/lib"), check=True,
+                            network_mode="none", volumes={str(tmp_path / "a"): {"bind": "/bp", "mode": "ro"}})
+    assert PYC_LOADED.format("/bp/python") in out.stderr
+
+
+def test_builder_buildpacks_carry_their_byte_code():
+    bp = "/cnb/buildpacks/funcpacks_python/" + DATA["buildpacks"]["version"]
+    out = docker_engine.run(DATA["images"]["builder"], _imports_of_detect(f"{bp}/lib"), check=True,
+                            network_mode="none")
+    assert PYC_LOADED.format(bp) in out.stderr
+
+
 def test_extra_ca_option_bakes_certificates_into_the_stack(tmp_path):
     """Off by default (the images above carry no host CA); --extra-ca-dir adds them."""
     cas = tmp_path / "cas"

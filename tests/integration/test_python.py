@@ -82,6 +82,10 @@ def test_edit_source_reuses_dependencies_and_requirements_change_reinstalls(tmp_
     (app / "main.py").write_text('def hello_world(request):\n    return "hello, again"\n')
     log = must_build(app, tag, env)
     assert "Reusing layer 'dependencies': metadata matches" in log
+    # launch-only: neither restored nor exported again, the previous image's layer is kept
+    assert f'Restoring metadata for "{BP}:dependencies" from app image' in log
+    assert f'Restoring data for "{BP}:dependencies"' not in log
+    assert f"Reusing layer '{BP}:dependencies'" in log
     second = layer_shas(tag, BP)
     assert second["dependencies"] == first["dependencies"]
     with funcbuild.running(tag) as (name, port):
@@ -90,6 +94,18 @@ def test_edit_source_reuses_dependencies_and_requirements_change_reinstalls(tmp_
     log = must_build(app, tag, env)
     assert "Building layer 'dependencies': changed: requirements" in log
     assert layer_shas(tag, BP)["dependencies"] != first["dependencies"]
+
+
+def test_without_the_previous_image_the_dependencies_are_installed_again(tmp_path, tag):
+    app = copy_sample("hello-world-python", tmp_path)
+    env = {"GOOGLE_FUNCTION_TARGET": "hello_world"}
+    must_build(app, tag, env)
+    docker_engine.remove_images(tag)  # pack's cache volumes stay
+    log = must_build(app, tag, env)
+    assert "Building layer 'dependencies': no cached copy" in log
+    assert f'Restoring data for "{BP}:pip-cache" from cache' in log
+    with funcbuild.running(tag) as (name, port):
+        assert funcbuild.wait_http(f"http://127.0.0.1:{port}/") == (200, "hello, world")
 
 
 def test_two_builds_without_cache_give_the_same_image(tag):
@@ -103,7 +119,11 @@ def test_two_builds_without_cache_give_the_same_image(tag):
 
 
 def test_sbom_lists_installed_distributions(tmp_path, tag):
-    must_build(SAMPLES / "hello-world-python", tag, {"GOOGLE_FUNCTION_TARGET": "hello_world"})
+    app = copy_sample("hello-world-python", tmp_path)
+    must_build(app, tag, {"GOOGLE_FUNCTION_TARGET": "hello_world"})
+    # a rebuild keeps the environment without its contents: the SBOM comes from its record
+    (app / "main.py").write_text((app / "main.py").read_text() + "\n# edited\n")
+    assert "Reusing layer 'dependencies'" in must_build(app, tag, {"GOOGLE_FUNCTION_TARGET": "hello_world"})
     out = tmp_path / "sbom"
     proc = subprocess.run([funcbuild.builder.pack_bin(), "sbom", "download", tag, "--output-dir", str(out)],
                           env=funcbuild.builder.pack_env(), capture_output=True, text=True)

@@ -151,6 +151,31 @@ def test_reuse_or_reset_keeps_matching_layers_and_empties_others(tmp_path, capsy
     assert "Reusing layer 'deps': metadata matches" in out and "Building layer 'deps': asked for 2; changed: v 1 -> 2" in out
 
 
+def test_recorded_facts_are_kept_with_a_reuse_and_never_compared(tmp_path, capsys):
+    layer = Layers(tmp_path).get("deps")
+    assert layer.reuse_or_reset({"v": "1"}, Logger("t"), contents_needed=False) is False
+    layer.recorded = {"distributions": ["a==1"]}
+    layer.set_types(launch=True).write()
+    assert tomllib.loads(layer.toml_path.read_text())["metadata"] == {"v": "1", "recorded": {"distributions": ["a==1"]}}
+    # What the lifecycle restores for a launch-only layer of the previous image: the
+    # metadata (without [types]), not the contents.
+    layer.path.rmdir()
+    layer.toml_path.write_text('[metadata]\nv = "1"\n[metadata.recorded]\ndistributions = ["a==1"]\n')
+    again = Layers(tmp_path).get("deps")
+    assert again.compare({"v": "1"})[0] is False  # contents needed: not reusable
+    assert again.reuse_or_reset({"v": "1"}, Logger("t"), contents_needed=False) is True
+    assert again.recorded == {"distributions": ["a==1"]} and again.metadata == {"v": "1"}
+    assert not again.path.exists()  # a reuse creates no directory: the exporter would export it
+    assert "the previous image's layer is kept as it is" in capsys.readouterr().out
+    again.set_types(launch=True).write()
+    assert tomllib.loads(again.toml_path.read_text())["metadata"]["recorded"] == {"distributions": ["a==1"]}
+    # an input change resets the layer and what was recorded about it
+    assert again.reuse_or_reset({"v": "2"}, Logger("t"), contents_needed=False) is False
+    assert again.recorded == {} and "changed: v 1 -> 2" in capsys.readouterr().out
+    with pytest.raises(ValueError):
+        again.compare({"v": "2", "recorded": {}})
+
+
 def test_app_dir_seal_removes_group_and_other_write_access(tmp_path):
     from funcpacks import app_dir
     app = tmp_path / "app"

@@ -122,6 +122,21 @@ def test_procfile_processes(tmp_path, capsys):
     # run directly, a relative program became absolute above (the launcher looks it up from the app dir)
 
 
+def test_programs_of_a_layer_kept_from_the_previous_image_are_checked_against_its_record(tmp_path):
+    """Its contents are not here: what was recorded of its bin/ decides; its other files
+    were not recorded and are not checked."""
+    from pathlib import Path
+    deps = Path("/layers/funcpacks_python/dependencies")
+    runner = processes.Runner(shell=True, working_dir=tmp_path, reused={deps: frozenset({"bin/gunicorn", "bin/python"})})
+    assert runner.command(f"{deps}/bin/gunicorn -b :$PORT main:app", "Procfile (web)")[0] == "bash"
+    runner.command(f"{deps}/lib/python3.13/site-packages/tool/run.sh", "Procfile (web)")
+    with pytest.raises(UserError) as err:
+        runner.command(f"{deps}/bin/gunicron -b :$PORT main:app", "Procfile (web)")
+    assert "runs /layers/funcpacks_python/dependencies/bin/gunicron, which is not in the image" in err.value.what
+    with pytest.raises(UserError):  # elsewhere under /layers the files themselves are checked
+        runner.command("/layers/funcpacks_python/other/bin/gunicorn", "Procfile (web)")
+
+
 @pytest.mark.parametrize("line, program", [
     ("./bin/serve --port $PORT", "./bin/serve"), ("PYTHONPATH=src/ gunicorn app:app", None),
     ("FOO=1 ./x", "./x"), ("./start.sh;echo done", "./start.sh"), ("'./x' y", "./x"), ("$HOME/bin/x", None),

@@ -1,24 +1,12 @@
 """funcpacks/dotnet: ASP.NET apps and functions, compatible with gcp-builder's settings
 (GOOGLE_RUNTIME_VERSION, GOOGLE_BUILDABLE, GOOGLE_BUILD_ARGS, GOOGLE_FUNCTION_TARGET)
-and their FUNC_* spellings."""
+and their FUNC_* spellings. bin/detect imports this package only; bin/build runs build.py."""
 from __future__ import annotations
 
-from pathlib import Path
-
-from funcpacks import processes, settings, source
-from funcpacks.context import BuildContext, BuildPlan, DetectContext
+from funcpacks.context import BuildPlan, DetectContext
 from funcpacks.errors import DetectFailed
-from funcpacks.launch import Launch
-from funcpacks.layers import Layers
-from funcpacks.log import Logger
 
-from . import (app_layer, config, function_check, nuget, nuget_layer, project, publish, runtime_layer,
-               sdk_choice_layer, sdk_layer, work_copy)
-from .app_layer import Served
-from .config import Config
-from .feed import RIDS
-
-BUILDPACK = "funcpacks/dotnet"
+from . import config, project
 
 
 def detect(ctx: DetectContext) -> None:
@@ -37,74 +25,3 @@ def detect(ctx: DetectContext) -> None:
     plan.provide("dotnet")
     plan.require("dotnet")
     plan.write(ctx.plan_path)
-
-
-def build(ctx: BuildContext) -> None:
-    log = Logger(BUILDPACK)
-    layers = Layers(ctx.layers_dir)
-    log.header("Configuration")
-    settings.warn_unknown(ctx.env, log)
-    cfg = config.resolve(ctx.env, ctx.platform_dir, log)
-    rid = RIDS.get(ctx.target.arch, f"linux-{ctx.target.arch}")
-    proj_path, proj = _project(ctx.app_dir, cfg, rid, log)
-    function_mode = _check_function(ctx, cfg, proj, proj_path, log)
-
-    log.header(".NET SDK")
-    gj = project.read_global_json(ctx.app_dir)
-    # GOOGLE_RUNTIME=dotnet10: above the project's TargetFramework, below global.json.
-    explicit = cfg.sdk_request or (cfg.version_hint if gj is None else None)
-    own = sdk_layer.bundled_sdks(ctx.buildpack_dir, ctx.target.arch)
-    choice = sdk_choice_layer.choose(layers, proj, explicit, gj, cfg.feed, ctx.target.arch, own, log)
-    sdk = sdk_layer.provide(layers, ctx.buildpack_dir, choice.sdk, cfg.feed, ctx.target.arch, log)
-
-    log.header("NuGet packages")
-    packages = nuget_layer.provide(layers, ctx.app_dir, proj_path.parent, ctx.env, ctx.platform_dir,
-                                   choice.sdk.version, log)
-
-    log.header("Publish")
-    work_project = work_copy.make(ctx.app_dir, proj_path, explicit if gj else None, log)
-    opts = publish.Options(cfg.trimmed is not None, rid, proj.target_framework, packages.sources.config_file,
-                           list(cfg.publish_args))
-    app = app_layer.publish_into(layers, sdk, work_project, opts, publish.env(ctx.env, sdk.path, packages.layer.path),
-                                 log)
-    nuget_layer.finish(packages, log)
-    components = nuget.packages(work_project.parent / "obj" / "project.assets.json")
-    if cfg.trimmed:
-        served = app_layer.trimmed(app, proj, log)
-    else:
-        served = runtime_layer.provide(layers, sdk, choice, app, proj, proj_path, log)
-    app_layer.finish(app, ctx.buildpack_dir, cfg, proj, proj_path, served, components, log)
-    work_copy.remove()
-    _launch(ctx, cfg, app.path, served, function_mode, log)
-
-
-def _project(app_dir: Path, cfg: Config, rid: str, log: Logger) -> tuple[Path, project.Project]:
-    proj_path = project.find_project(app_dir, cfg.project.value if cfg.project else "",
-                                     cfg.project.source if cfg.project else "")
-    proj = project.parse_project(proj_path)
-    log.info(f"project {proj_path.relative_to(app_dir)} ({proj.target_framework}, assembly {proj.assembly_name})"
-             + (f"; {cfg.trimmed.source}: self-contained, trimmed for {rid}" if cfg.trimmed else ""))
-    return proj_path, proj
-
-
-def _check_function(ctx: BuildContext, cfg: Config, proj: project.Project, proj_path: Path, log: Logger) -> bool:
-    """Whether the function is the web process: a function hosted by
-    Google.Cloud.Functions.Hosting is, as in Go and Python; its target is checked now."""
-    function_mode = cfg.target is not None and proj.references(project.GOOGLE_HOSTING)
-    processes.check(ctx.app_dir, ctx.env, function_mode, log)
-    if cfg.target and function_mode:
-        found = function_check.check(cfg.target.value, cfg.target.source, proj_path, proj_path.parent)
-        log.info(f"function {cfg.target.value!r} ({cfg.target.source}): {found}; FUNCTION_TARGET for "
-                 f"{project.GOOGLE_HOSTING}")
-    return function_mode
-
-
-def _launch(ctx: BuildContext, cfg: Config, app_dir: Path, served: Served, function_mode: bool, log: Logger) -> None:
-    procfile = processes.read_procfile(ctx.app_dir)
-    source.clear_if_asked(ctx.app_dir, ctx.env, log)
-    # Procfile commands run through bash on the general run image (as gcp-builder runs
-    # them); a trimmed app is for run-cc, which has no shell, so they run directly there.
-    runner = processes.Runner(shell=not (cfg.trimmed or processes.static_run_image(ctx.env)), working_dir=app_dir,
-                              search_path=served.search_path, set_working_dir=True)
-    Launch(processes.for_image(ctx.app_dir, ctx.env, log, runner, served.process, function_mode, procfile),
-           labels=cfg.image_labels).write(ctx.layers_dir)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from funcpacks import labels, settings
 from funcpacks.log import Logger
 
-from .feed import Feed
+if TYPE_CHECKING:  # detect reads this module; the feed's downloader is build only
+    from .feed import Feed
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ def project_setting(env: Mapping[str, str], log: Logger | None = None) -> settin
 
 
 def resolve(env: Mapping[str, str], platform_dir: Path, log: Logger) -> Config:
+    from .feed import Feed
     image_labels = labels.from_env(env, log)
     project = project_setting(env, log)
     trimmed = settings.lookup(env, "dotnet_trimmed", log)

@@ -2,9 +2,7 @@
 and global.json."""
 from __future__ import annotations
 
-import json
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,6 +101,7 @@ def _local(tag: str) -> str:
 
 
 def parse_project(path: Path) -> Project:
+    import xml.etree.ElementTree as ET  # here: detect reads this module, never a project's XML
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as exc:
@@ -147,6 +146,7 @@ class GlobalJson:
 
 
 def read_global_json(app: Path) -> GlobalJson | None:
+    import json  # here, as ET above
     path = app / "global.json"
     if not path.is_file():
         return None

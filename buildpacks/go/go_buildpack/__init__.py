@@ -1,26 +1,12 @@
 """funcpacks/go: Go functions and apps, compatible with OpenFunction's builder-go
-(FUNC_NAME, FUNC_CLEAR_SOURCE, FUNC_GOPROXY) and gcp-builder (GOOGLE_*)."""
+(FUNC_NAME, FUNC_CLEAR_SOURCE, FUNC_GOPROXY) and gcp-builder (GOOGLE_*). bin/detect
+imports this package only; bin/build runs build.py."""
 from __future__ import annotations
 
-import shutil
-import tomllib
-from pathlib import Path
-
-from funcpacks import processes, settings, source
-from funcpacks.context import BuildContext, BuildPlan, DetectContext
+from funcpacks.context import BuildPlan, DetectContext
 from funcpacks.errors import DetectFailed
-from funcpacks.launch import Launch, Process
-from funcpacks.layers import Layer, Layers
-from funcpacks.log import Logger
 
-from . import (build_cache_layer, cgo, config, credentials, function_layer, generated_module, main_package,
-               module_cache_layer, module_source, toolchain_layer)
-from .config import Config
-from .credentials import Credentials
-from .module_source import Source
-
-BUILDPACK = "funcpacks/go"
-DEFAULTS_FILE = "go-defaults.toml"  # written by funcpacks_dev/images/builder.py from versions.toml
+from . import config
 
 
 def detect(ctx: DetectContext) -> None:
@@ -33,66 +19,3 @@ def detect(ctx: DetectContext) -> None:
     plan.provide("go")
     plan.require("go", mode=config.mode(ctx.env))
     plan.write(ctx.plan_path)
-
-
-def _defaults(ctx: BuildContext) -> dict:
-    with (ctx.buildpack_dir / DEFAULTS_FILE).open("rb") as f:
-        return tomllib.load(f)
-
-
-def build(ctx: BuildContext) -> None:
-    log = Logger(BUILDPACK)
-    defaults = _defaults(ctx)
-    layers = Layers(ctx.layers_dir)
-    log.header("Configuration")
-    settings.warn_unknown(ctx.env, log)
-    cfg = config.resolve(ctx.env, defaults["goproxy"], defaults["gosumdb"], log)
-    processes.check(ctx.app_dir, ctx.env, cfg.target is not None, log)
-    src = module_source.inspect(ctx.app_dir, cfg.goenv.extra.get("GOFLAGS", ""))
-    log.info(f"{src.describe()}; module proxy: {cfg.goenv.describe()}")
-    cgo_enabled = cgo.enabled(ctx.env, log)
-    with credentials.from_bindings(ctx.env, ctx.platform_dir, log) as creds:
-        log.header("Go toolchain")
-        go = toolchain_layer.provide(layers, ctx.buildpack_dir, cfg, src, defaults["toolchain"], ctx.target.arch, creds, log)
-        modcache = module_cache_layer.provide(layers, log)
-        buildcache = build_cache_layer.provide(layers, go.version, ctx.target.arch, log)
-        env = _go_env(ctx.env, cfg, src, creds, modcache, buildcache, cgo_enabled)
-        log.header("Build")
-        module_source.copy(src)
-        generated_module.init(src, go.executable, env)
-        if cfg.target:
-            main = main_package.for_function(src, go.executable, env, cfg, defaults, log)
-        else:
-            main = main_package.for_app(src, go.executable, env, cfg, log)
-        binary = function_layer.build(layers, go, src, env, cfg, main, log)
-        module_cache_layer.finish(modcache, log)
-        build_cache_layer.finish(buildcache, log)
-    shutil.rmtree(module_source.ROOT, ignore_errors=True)
-    _launch(ctx, cfg, binary, log)
-
-
-def _go_env(build_env: dict[str, str], cfg: Config, src: Source, creds: Credentials, modcache: Layer,
-            buildcache: Layer, cgo_enabled: bool) -> dict[str, str]:
-    """The go command's environment: the build's, less its GO* variables, which come from
-    the settings, the source's mode, the credentials and the cache layers."""
-    env = {k: v for k, v in build_env.items() if not k.startswith("GO")}
-    env.update(cfg.goenv.command_env())
-    env.update(src.env)
-    env.update(creds.command_env())
-    env.update({"GOMODCACHE": str(modcache.path), "GOCACHE": str(buildcache.path), "GOTOOLCHAIN": "local",
-                "CGO_ENABLED": "1" if cgo_enabled else "0", "HOME": env.get("HOME", "/tmp")})
-    return env
-
-
-def _launch(ctx: BuildContext, cfg: Config, binary: Path, log: Logger) -> None:
-    # The source is cleared before the processes are checked, so they are checked against
-    # what the image will hold (the Procfile is read first: it may be cleared too).
-    procfile = processes.read_procfile(ctx.app_dir)
-    source.clear_if_asked(ctx.app_dir, ctx.env, log)
-    # Procfile commands run through bash where the run image has it (as gcp-builder runs
-    # them); builder-go's static run image has no shell, so there they run directly.
-    runner = processes.Runner(shell=not processes.static_run_image(ctx.env), working_dir=ctx.app_dir,
-                              search_path=[binary.parent])
-    built = Process("web", [str(binary)], default=True)
-    Launch(processes.for_image(ctx.app_dir, ctx.env, log, runner, built, cfg.target is not None, procfile),
-           labels=cfg.image_labels).write(ctx.layers_dir)

@@ -1,22 +1,15 @@
 """funcpacks/python: Python functions (functions-framework) and apps.
 
 Accepts what gcp-builder users write (GOOGLE_*) and what OpenFunction users write
-(FUNC_*); see config.py for every setting.
+(FUNC_*); see config.py for every setting. bin/detect imports this package only;
+bin/build runs build.py.
 """
 from __future__ import annotations
 
-from funcpacks import processes, settings
-from funcpacks.context import BuildContext, BuildPlan, DetectContext
+from funcpacks.context import BuildPlan, DetectContext
 from funcpacks.errors import DetectFailed, UserError
-from funcpacks.launch import Launch
-from funcpacks.layers import Layers
-from funcpacks.log import Logger
 
-from . import config, dependencies_layer, function_check, function_layer, runtime
-
-BUILDPACK = "funcpacks/python"
-# The default functions-framework pin; funcpacks_dev/images/builder.py writes it from versions.toml.
-DEFAULT_FRAMEWORK_FILE = "framework-version"
+from . import config
 
 
 def detect(ctx: DetectContext) -> None:
@@ -34,35 +27,3 @@ def detect(ctx: DetectContext) -> None:
     plan.provide("python")
     plan.require("python", mode=cfg.mode)
     plan.write(ctx.plan_path)
-
-
-def build(ctx: BuildContext) -> None:
-    log = Logger(BUILDPACK)
-    log.header("Configuration")
-    settings.warn_unknown(ctx.env, log)
-    cfg = config.for_build(ctx.app_dir, ctx.env, log)
-    processes.check(ctx.app_dir, ctx.env, cfg.mode == "function", log)
-    _check_what_runs(ctx, cfg, log)
-    log.header("Python")
-    interp = runtime.choose(cfg.runtime_request, cfg.runtime_request_origin, log)
-    log.header("Dependencies")
-    default_pin = (ctx.buildpack_dir / DEFAULT_FRAMEWORK_FILE).read_text().strip()
-    dependencies = dependencies_layer.provide(ctx, cfg, interp, default_pin, log)
-    log.header("Launch")
-    served = function_layer.provide(Layers(ctx.layers_dir), cfg, ctx.app_dir, dependencies, log) \
-        if cfg.mode == "function" else None
-    # Commands run with bash: the Python run image has it, and Procfiles are written for a shell.
-    runner = processes.Runner(shell=True, working_dir=ctx.app_dir)
-    Launch(processes.for_image(ctx.app_dir, ctx.env, log, runner, served, cfg.mode == "function"),
-           labels=cfg.image_labels).write(ctx.layers_dir)
-
-
-def _check_what_runs(ctx: BuildContext, cfg: config.Config, log: Logger) -> None:
-    """A function must be defined in its source file; an app names its command."""
-    if cfg.mode == "function":
-        log.info(f"function {cfg.target!r} ({cfg.signature_type}) in {cfg.source}")
-        names = function_check.check(ctx.app_dir, cfg.source, cfg.source_origin, cfg.target)
-        log.info(f"checked: {cfg.target} is defined in {cfg.source} "
-                 f"({len(names.functions)} module-level function(s)/class(es))")
-    else:
-        log.info(f"app: runs {cfg.entrypoint!r} (from {cfg.entrypoint_origin})")

@@ -4,6 +4,15 @@ the functions framework, reused while its metadata record matches.
 pip (the build image's: `pip --python <venv>`) or uv (a build-only layer) installs into
 it, so the launch layer carries no installer. Byte-code is compiled with unchecked-hash
 pycs: no source timestamps inside, so two builds give identical files.
+
+The layer is launch only. When its metadata matches, the lifecycle restores only its
+toml (from the previous image) and the exporter keeps that image's layer: nothing is
+restored, hashed or exported again. What the build needs to know about the environment
+then (its distributions for the SBOM and the framework check, its programs for the
+process check) is what was recorded in the metadata when it was built. Without a
+previous image (a first build, a deleted image) there is no metadata and the environment
+is installed again, from the installer's cache layer (the lifecycle's -skip-restore
+restores neither).
 """
 from __future__ import annotations
 
@@ -28,8 +37,9 @@ from .package_manager import Choice
 from .requirements import FRAMEWORK, Declaration
 from .runtime import Interpreter
 
-# Bump when the way the layer is built changes, so old cached layers are not reused.
-LAYOUT = "1"
+# Bump when the way the layer is built changes, so old layers are not reused.
+# 2: launch only, its distributions and programs recorded in the metadata.
+LAYOUT = "2"
 # gunicorn < 22 (functions-framework 1.x/2.x) imports pkg_resources, which setuptools
 # dropped in 81: such environments get the last setuptools that has it.
 PKG_RESOURCES_SETUPTOOLS = "setuptools<81"
@@ -83,6 +93,26 @@ def installed(venv: Path) -> list[Installed]:
     return result
 
 
+def record(venv: Path) -> dict[str, list[str]]:
+    """What later builds that keep the environment without its contents need to know
+    about it: its distributions and the programs in its bin/."""
+    return {"distributions": [f"{d.name}=={d.version}" for d in installed(venv)],
+            "programs": sorted(p.name for p in (venv / "bin").iterdir())}
+
+
+def distributions(layer: Layer) -> list[Installed]:
+    """The environment's distributions, as recorded when it was built."""
+    return [Installed(*entry.split("==", 1)) for entry in layer.recorded["distributions"]]
+
+
+def kept_programs(layer: Layer) -> dict[Path, frozenset[str]]:
+    """For processes.Runner: the programs of an environment kept from the previous image
+    (its contents are not here); nothing when the environment is here to be checked."""
+    if layer.path.is_dir():
+        return {}
+    return {layer.path: frozenset(f"bin/{name}" for name in layer.recorded["programs"])}
+
+
 def needs_pkg_resources(venv: Path) -> bool:
     """True when installed code imports pkg_resources and nothing provides it."""
     sp = site_packages(venv)
@@ -119,7 +149,7 @@ def provide(ctx: BuildContext, cfg: Config, interp: Interpreter, default_pin: st
 
 def _check_framework_supports(layer: Layer, cfg: Config, decl: Declaration) -> None:
     """The framework is installed, and 1.x knows only http and event signatures."""
-    versions = {requirements.canonical(d.name): d.version for d in installed(layer.path)}
+    versions = {requirements.canonical(d.name): d.version for d in distributions(layer)}
     ff = versions.get(FRAMEWORK)
     if ff is None and cfg.skip_framework_injection:
         raise UserError(f"{FRAMEWORK} is not installed, and {cfg.skip_framework_injection} says not "
@@ -146,16 +176,20 @@ def build_layer(ctx: BuildContext, cfg: Config, interp: Interpreter, decl: Decla
         "index": cfg.vendor.fingerprint() if cfg.vendor else "configured",
         "distro": f"{ctx.target.distro_name}-{ctx.target.distro_version}",
         "arch": ctx.target.arch,
+        # A venv is not relocatable: its scripts and pyvenv.cfg name this path.
+        "path": str(layer.path),
         "layout": LAYOUT,
     }
-    if not layer.reuse_or_reset(expected, log):
+    if not layer.reuse_or_reset(expected, log, contents_needed=False):
         with layer.removed_on_failure():
             _install(interp, decl, extra, layer, installer, _locker(ctx, interp, decl, installer, log), log)
-    layer.set_types(launch=True, cache=True)
-    layer.env_default("VIRTUAL_ENV", str(layer.path), scope="launch")
-    layer.env_default("PYTHONUNBUFFERED", "1", scope="launch")
-    layer.write()
-    components = [sbom.Component(d.name, d.version, "pypi") for d in installed(layer.path)]
+            layer.env_default("VIRTUAL_ENV", str(layer.path), scope="launch")
+            layer.env_default("PYTHONUNBUFFERED", "1", scope="launch")
+            layer.recorded = record(layer.path)
+    # Kept as it is otherwise: writing into the directory of a kept layer would make the
+    # exporter take those few files for the whole layer.
+    layer.set_types(launch=True).write()
+    components = [sbom.Component(d.name, d.version, "pypi") for d in distributions(layer)]
     sbom.write_layer_sbom(ctx.layers_dir, layer.name, components, "funcpacks/python")
     log.info(f"{len(components)} distributions in the environment (SBOM: {layer.name}.sbom.cdx.json)")
     return layer

@@ -5,7 +5,6 @@ install. pip and uv get it in their own settings; a distribution the directory l
 fails the build naming it and the command that adds it."""
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +38,7 @@ class Vendor:
 
     def fingerprint(self) -> str:
         """Names and sizes of what the directory holds: part of the layer's metadata."""
+        import hashlib  # here: detect reads this module, and OpenSSL's hashes take a while to load
         entries = sorted(f"{p.name}:{p.stat().st_size}" for p in self.path.iterdir() if p.is_file())
         return f"{self.directory} " + hashlib.sha256("\n".join(entries).encode()).hexdigest()[:16]
 

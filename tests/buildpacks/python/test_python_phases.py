@@ -127,8 +127,11 @@ def test_build_app_writes_layers_launch_env_and_sbom(lifecycle, bp, wheelhouse):
     assert res.code == 0, res.output
     layers = lifecycle.layers(bp)
     deps = tomllib.loads((layers / "dependencies.toml").read_text())
-    assert deps["types"] == {"launch": True, "build": False, "cache": True}
+    assert deps["types"] == {"launch": True, "build": False, "cache": False}
     assert deps["metadata"]["python"].startswith("3.")
+    # what a rebuild that keeps the previous image's layer needs: recorded, not compared
+    assert deps["metadata"]["recorded"]["distributions"] == ["tiny-app==0.1.0", "tiny-dep==1.2.3"]
+    assert "python" in deps["metadata"]["recorded"]["programs"]
     assert deps["metadata"]["distro"] == "debian-12" and deps["metadata"]["arch"] == "amd64"
     assert tomllib.loads((layers / "pip-cache.toml").read_text())["types"] == {"launch": False, "build": True, "cache": True}
     assert (layers / "dependencies/env.launch/PYTHONUNBUFFERED.default").read_text() == "1"
@@ -143,22 +146,70 @@ def test_build_app_writes_layers_launch_env_and_sbom(lifecycle, bp, wheelhouse):
     assert not list((layers / "dependencies").glob("lib/python*/site-packages/pip"))
 
 
-def test_rebuild_reuses_dependencies_and_requirement_change_reinstalls(lifecycle, bp, wheelhouse):
+def test_rebuild_keeps_the_previous_images_dependencies_and_requirement_change_reinstalls(lifecycle, bp, wheelhouse):
     write(lifecycle.app, {"requirements.txt": "tiny-app==0.1.0\n", "Procfile": "web: python3 -m tiny_app\n"})
     assert lifecycle.build(bp, offline_pip(wheelhouse)).code == 0
-    lifecycle.restore_as_cache(bp)
-    res = lifecycle.build(bp, offline_pip(wheelhouse))
+    layers = lifecycle.layers(bp)
+    first = tomllib.loads((layers / "dependencies.toml").read_text())
+    sbom = (layers / "dependencies.sbom.cdx.json").read_text()
+    lifecycle.restore_as_cache(bp, previous_image=True)
+    (layers / "dependencies.sbom.cdx.json").unlink()
+    # no index and no wheels: anything that installed would fail
+    res = lifecycle.build(bp, {"PIP_NO_INDEX": "1"})
     assert res.code == 0, res.output
     assert "Reusing layer 'dependencies': metadata matches" in res.out
-    # types are written again although the restored toml had none
-    assert tomllib.loads((lifecycle.layers(bp) / "dependencies.toml").read_text())["types"]["launch"] is True
-    lifecycle.restore_as_cache(bp)
+    assert "the previous image's layer is kept as it is" in res.out
+    # nothing is written into the kept layer (the exporter would export it instead), its
+    # types are written again although the restored toml had none, the record is kept
+    assert not (layers / "dependencies").exists()
+    assert tomllib.loads((layers / "dependencies.toml").read_text()) == first
+    assert (layers / "dependencies.sbom.cdx.json").read_text() == sbom
+    lifecycle.restore_as_cache(bp, previous_image=True)
     write(lifecycle.app, {"requirements.txt": "tiny-dep==1.2.3\n"})
     res = lifecycle.build(bp, offline_pip(wheelhouse))
     assert res.code == 0, res.output
     assert "Building layer 'dependencies': changed: requirements" in res.out
-    bom = json.loads((lifecycle.layers(bp) / "dependencies.sbom.cdx.json").read_text())
+    bom = json.loads((layers / "dependencies.sbom.cdx.json").read_text())
     assert [c["name"] for c in bom["components"]] == ["tiny-dep"]
+    assert tomllib.loads((layers / "dependencies.toml").read_text())["metadata"]["recorded"]["distributions"] == \
+        ["tiny-dep==1.2.3"]
+
+
+def test_without_a_previous_image_the_dependencies_are_installed_again(lifecycle, bp, wheelhouse):
+    write(lifecycle.app, {"requirements.txt": "tiny-app==0.1.0\n", "Procfile": "web: python3 -m tiny_app\n"})
+    assert lifecycle.build(bp, offline_pip(wheelhouse)).code == 0
+    lifecycle.restore_as_cache(bp)  # the image is gone: no metadata for the launch-only layer
+    assert not (lifecycle.layers(bp) / "dependencies.toml").exists()
+    assert (lifecycle.layers(bp) / "pip-cache").is_dir()  # the installer's cache is kept
+    res = lifecycle.build(bp, offline_pip(wheelhouse))
+    assert res.code == 0, res.output
+    assert "Building layer 'dependencies': no cached copy" in res.out
+    assert list((lifecycle.layers(bp) / "dependencies").glob("lib/python*/site-packages/tiny_app"))
+
+
+def test_kept_dependencies_pass_the_framework_check_from_what_was_recorded(lifecycle, bp, wheelhouse):
+    make_wheel(wheelhouse, "functions-framework", "1.4.3", {"functions_framework/__init__.py": ""})
+    write(lifecycle.app, {"main.py": HELLO, "requirements.txt": "functions-framework==1.4.3\ntiny-dep==1.2.3\n"})
+    env = {"FUNC_NAME": "hello_world", **offline_pip(wheelhouse)}
+    res = lifecycle.build(bp, env)
+    assert res.code == 0, res.output
+    layers = lifecycle.layers(bp)
+    lifecycle.restore_as_cache(bp, previous_image=True)
+    (layers / "dependencies.sbom.cdx.json").unlink()
+    res = lifecycle.build(bp, env)
+    assert res.code == 0, res.output
+    assert "Reusing layer 'dependencies'" in res.out and not (layers / "dependencies").exists()
+    bom = json.loads((layers / "dependencies.sbom.cdx.json").read_text())
+    assert {(c["name"], c["version"]) for c in bom["components"]} == {("functions-framework", "1.4.3"),
+                                                                      ("tiny-dep", "1.2.3")}
+    launch = tomllib.loads((layers / "launch.toml").read_text())
+    assert launch["processes"][0]["command"] == [str(layers / "dependencies" / "bin" / "functions-framework")]
+    # the signature type is no input of the layer: the recorded framework version decides
+    lifecycle.restore_as_cache(bp, previous_image=True)
+    res = lifecycle.build(bp, {**env, "FUNC_TYPE": "cloudevent"})
+    assert res.code == 1, res.output
+    assert "Reusing layer 'dependencies'" in res.out
+    assert "signature type cloudevent needs functions-framework >= 2.0; the requirements pin 1.4.3" in res.err
 
 
 def test_unsatisfiable_requirement_shows_pips_reason_and_caches_nothing(lifecycle, bp, wheelhouse):
