@@ -65,9 +65,22 @@ class Seal:
             files, size, digest = data["files"], data["bytes"], data["digest"]
         except (TypeError, KeyError):
             return None
-        if not (isinstance(files, int) and isinstance(size, int) and isinstance(digest, str)):
+        files, size = _count(files), _count(size)
+        if files is None or size is None or not isinstance(digest, str):
             return None
         return cls(files, size, digest)
+
+
+def _count(value: Any) -> int | None:
+    """A recorded count. The lifecycle keeps layer metadata as JSON between builds, so a
+    number written as an integer comes back as a float (226473283 as 226473283.0)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
 
 
 def damage(recorded: Any, directory: Path) -> str | None:

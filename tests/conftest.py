@@ -145,9 +145,21 @@ class Lifecycle:
                 if not (previous_image and types.get("launch") and not types.get("build")):
                     toml.unlink()
                     continue
-            toml.write_text(tomli_w.dumps({"metadata": data["metadata"]}) if data.get("metadata") else "")
+            toml.write_text(tomli_w.dumps({"metadata": _through_json(data["metadata"])}) if data.get("metadata") else "")
             for path in (layer_dir, *layer_dir.rglob("*")) if layer_dir.is_dir() else ():
                 os.utime(path, (restored_at, restored_at), follow_symlinks=False)
+
+
+def _through_json(value):
+    """Layer metadata as the lifecycle gives it back: it keeps it as JSON between builds,
+    so every number comes back as a float."""
+    if isinstance(value, dict):
+        return {k: _through_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_through_json(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
 
 
 def _lifecycle(root: Path) -> Lifecycle:

@@ -143,3 +143,11 @@ def test_reset_empties_a_read_only_tree_of_the_build_user():
                               text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, cwd="/")
         assert proc.returncode == 0, proc.stderr
         assert list((Path(tmp) / "go-mod-cache").iterdir()) == []
+
+
+def test_a_seal_whose_counts_came_back_as_floats_is_read():
+    """The lifecycle keeps layer metadata as JSON between builds: integers return as floats."""
+    recorded = {"files": 6899.0, "bytes": 226473283.0, "digest": "sha256:00"}
+    assert Seal.from_metadata(recorded) == Seal(6899, 226473283, "sha256:00")
+    assert Seal.from_metadata({**recorded, "files": 6899.5}) is None
+    assert Seal.from_metadata({**recorded, "files": True}) is None
