@@ -149,11 +149,14 @@ def compile_bytecode(packaged: dict[str, Path], build_image: str) -> None:
         raise BuilderError(f"the packaged buildpacks are not in one directory: {sorted(map(str, roots))}")
     if not docker_engine.image_exists(build_image):
         raise BuilderError(f"stack image {build_image} is missing: run 'make stacks'")
-    docker_engine.run(build_image, ["python3", "-m", "compileall", "-q", "--invalidation-mode", "checked-hash",
-                                    *(f"/buildpacks/{path.name}/lib" for path in packaged.values())],
-                      check=True, network_mode="none", user=f"{os.getuid()}:{os.getgid()}",
-                      environment={"PYTHONHASHSEED": "0"},
-                      volumes={str(roots.pop()): {"bind": "/buildpacks", "mode": "rw"}})
+    ran = docker_engine.run(build_image, ["python3", "-m", "compileall", "-q", "--invalidation-mode", "checked-hash",
+                                          *(f"/buildpacks/{path.name}/lib" for path in packaged.values())],
+                            network_mode="none", user=f"{os.getuid()}:{os.getgid()}",
+                            environment={"PYTHONHASHSEED": "0"},
+                            volumes={str(roots.pop()): {"bind": "/buildpacks", "mode": "rw"}})
+    if ran.returncode != 0:
+        raise BuilderError(f"the build image's python3 cannot compile the packaged buildpacks (compileall exit "
+                           f"{ran.returncode}):\n{(ran.stdout + ran.stderr).strip()[-2000:]}")
 
 
 def build_port_env(packaged: Path) -> None:

@@ -14,6 +14,7 @@ says so; a feed that was named must work.
 """
 from __future__ import annotations
 
+import json
 import os
 import platform
 import shutil
@@ -74,19 +75,51 @@ def wanted(data: dict | None = None, arch: str | None = None) -> list[Bundle]:
     ]
 
 
+def _source(bundle: Bundle) -> str:
+    """What a cached bundle was fetched with: another command or feed means fetch again."""
+    return json.dumps({"command": bundle.command, "env": bundle.env})
+
+
 def _fetch(bundle: Bundle, dest_dir: Path) -> None:
     """Runs the buildpack's bundle command into a fresh directory, then moves the result
-    into place: an interrupted fetch leaves nothing that looks complete."""
+    into place, its files read-only: an interrupted fetch leaves nothing that looks
+    complete, and a build that runs as root on this host (the unit tier) cannot change
+    what later builders are made of by writing through a hard link."""
     dest_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest_dir, prefix=".fetching-") as tmp:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "buildpacks" / bundle.buildpack)]))
         env.update(dict(bundle.env))
-        proc = subprocess.run([sys.executable, "-m", bundle.command[0], tmp, *bundle.command[1:]], env=env,
-                              stdout=sys.stderr)
+        # Its progress goes to this process's stderr (file descriptor 2), as it happens.
+        proc = subprocess.run([sys.executable, "-m", bundle.command[0], tmp, *bundle.command[1:]], env=env, stdout=2)
         if proc.returncode != 0:
             raise BundleError(f"bundling {bundle.name} for the {bundle.buildpack} buildpack failed (see above)")
-        os.replace(Path(tmp) / bundle.name, dest_dir / bundle.name)
-        os.replace(Path(tmp) / f"{bundle.name}.toml", dest_dir / f"{bundle.name}.toml")
+        made = Path(tmp) / bundle.name
+        if not made.is_dir() or not (Path(tmp) / f"{bundle.name}.toml").is_file():
+            raise BundleError(f"{bundle.command[0]} made {sorted(p.name for p in Path(tmp).iterdir())}, "
+                              f"not {bundle.name} and its description")
+        for path in made.rglob("*"):
+            if path.is_file() and not path.is_symlink():
+                path.chmod(path.stat().st_mode & ~0o222)
+        (Path(tmp) / f"{bundle.name}.source").write_text(_source(bundle))
+        for suffix in (".toml", ".source"):
+            (dest_dir / f"{bundle.name}{suffix}").unlink(missing_ok=True)
+        _remove(dest_dir / bundle.name)
+        os.replace(made, dest_dir / bundle.name)
+        for suffix in (".toml", ".source"):  # the description last: it says the bundle is complete
+            os.replace(Path(tmp) / f"{bundle.name}{suffix}", dest_dir / f"{bundle.name}{suffix}")
+
+
+def _remove(path: Path) -> None:
+    """Deletes a directory whose files were made read-only."""
+    if path.exists():
+        subprocess.run(["chmod", "-R", "u+w", str(path)], check=True)
+        shutil.rmtree(path)
+
+
+def _cached(bundle: Bundle, dest_dir: Path) -> bool:
+    source = dest_dir / f"{bundle.name}.source"
+    return (dest_dir / bundle.name).is_dir() and (dest_dir / f"{bundle.name}.toml").is_file() \
+        and source.is_file() and source.read_text() == _source(bundle)
 
 
 def ensure(data: dict | None = None) -> dict[str, list[Path]]:
@@ -94,8 +127,9 @@ def ensure(data: dict | None = None) -> dict[str, list[Path]]:
     found: dict[str, list[Path]] = {}
     for bundle in wanted(data):
         dest_dir = BUNDLES / bundle.buildpack
-        if not (dest_dir / f"{bundle.name}.toml").is_file():
-            shutil.rmtree(dest_dir / bundle.name, ignore_errors=True)
+        for partial in dest_dir.glob(".fetching-*"):  # left by an interrupted fetch
+            _remove(partial)
+        if not _cached(bundle, dest_dir):
             print(f"bundles: fetching {bundle.name} for the {bundle.buildpack} buildpack", flush=True)
             try:
                 _fetch(bundle, dest_dir)

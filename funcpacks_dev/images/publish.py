@@ -35,7 +35,7 @@ from pathlib import Path
 
 from funcpacks_dev import versions
 from funcpacks_dev.generate import manifests, strategy
-from funcpacks_dev.images import builder
+from funcpacks_dev.images import builder, bundles
 
 PUBLISHED = versions.ROOT / "build" / "published.json"
 STACK_KEYS = ("build", "run", "run-static", "run-cc")
@@ -140,7 +140,11 @@ def make_builders(refs: dict[str, str], mirrors: list[dict[str, str]], data: dic
     """The builders again, naming the registry's build and run images (reproducible: the
     same inputs give the same image)."""
     out = builder.BUILD_DIR / "publish"
-    packaged = builder.package_buildpacks(out / "buildpacks", data)
+    try:
+        carried = bundles.ensure(data)
+    except bundles.BundleError as exc:
+        raise PublishError(str(exc)) from None
+    packaged = builder.package_buildpacks(out / "buildpacks", data, carried)
     builder.compile_bytecode(packaged, data["images"]["build"])
     for flavor in builder.FLAVORS:
         run_key = flavor.run_image_key

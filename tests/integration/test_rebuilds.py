@@ -25,8 +25,10 @@ def tags():
 
 def _build(app, tag):
     # Apps without dependencies and the builder's own toolchain: nothing is downloaded, so
-    # no extra CA binding is needed (the bindings directory is shared between builds).
-    return funcbuild.pack_build(app, tag, {}, capture=True, with_host_ca=False, builder_image=GO_BUILDER)
+    # no binding is needed (and the bindings directory funcbuild.pack_build fills is
+    # shared between builds: two at once must not touch it).
+    return subprocess.run(funcbuild.pack_build_command(app, tag, {}, builder_image=GO_BUILDER), env=builder.pack_env(),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def _answers(tag, body):

@@ -1,6 +1,7 @@
 """Sealed cache layers: a restored layer whose contents do not match its seal is rebuilt."""
 from __future__ import annotations
 
+import builtins
 import os
 import subprocess
 import tempfile
@@ -108,15 +109,20 @@ def test_layers_without_a_seal_are_reused_unchecked_and_an_unreadable_seal_rebui
     assert not reusable and why.startswith("contents cannot be checked: the recorded seal is unreadable")
 
 
-def test_sealing_needs_the_types_and_costs_no_reads(tmp_path):
+def test_sealing_needs_the_types_and_costs_no_reads(tmp_path, monkeypatch):
     layer = Layers(tmp_path).get("x").reset()
     with pytest.raises(ValueError, match="set its types"):
         layer.seal()
-    unreadable = layer.path / "secret"
-    unreadable.write_bytes(b"z" * 10)
-    unreadable.chmod(0)  # stat, never open
-    assert (Seal.of(layer.path).files, Seal.of(layer.path).bytes) == (1, 10)
-    assert Seal.of(tmp_path / "missing") == Seal.of(layer.path / "empty-nothing")
+    secret = layer.path / "secret"
+    secret.write_bytes(b"z" * 10)
+    opened = []
+    real_open = builtins.open
+    monkeypatch.setattr(builtins, "open", lambda *a, **k: opened.append(a) or real_open(*a, **k))
+    made = Seal.of(layer.path)
+    monkeypatch.undo()
+    assert (made.files, made.bytes) == (1, 10) and opened == []  # stat only, never a read
+    (layer.path / "empty").mkdir()
+    assert Seal.of(tmp_path / "missing") == Seal.of(layer.path / "empty")  # nothing either way
 
 
 # A python3 that another user may run (the tests' own may live in root's home), with the

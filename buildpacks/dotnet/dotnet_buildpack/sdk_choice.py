@@ -64,7 +64,9 @@ def from_bundled(own: list[SdkFile], explicit_request: str, explicit_origin: str
             if re.fullmatch(r"\d+(\.\d+)?", req) and channel == sdk.channel:
                 return Choice(sdk, f"{explicit_origin}={explicit_request}: the builder's SDK of channel {channel}")
         elif gj is not None:
-            if gj.version == sdk.version and not gj.roll_forward.lower().startswith("latest"):
+            # patch and disable take an exact match when there is one; the other policies
+            # may prefer a newer SDK of the feed (and a wrong one is from_global_json's to report)
+            if gj.version == sdk.version and gj.roll_forward.lower() in ("patch", "disable"):
                 return Choice(sdk, f"global.json sdk.version {gj.version}, rollForward {gj.roll_forward}")
         elif channel_of(tfm) == sdk.channel:
             return Choice(sdk, f"TargetFramework {tfm}: the builder's SDK of channel {sdk.channel}")

@@ -21,7 +21,7 @@ def bundle(bundled_dir: Path, version: str, arch: str, goproxy: str, gosumdb: st
     dest = bundled_dir / f"go{version}.linux-{arch}"
     dest.mkdir(parents=True)
     h1 = toolchain.install(dest, toolchain.Request(version, "the builder's default"), arch, GoEnv(goproxy, gosumdb),
-                           Logger("funcpacks/go bundle"))
+                           Logger("funcpacks/go bundle"), require_verified=True)
     bundled.describe(dest, BUNDLED_KIND, version, arch, {"h1": h1, "module": toolchain.MODULE,
                                                          "layout": toolchain.LAYOUT})
     return dest

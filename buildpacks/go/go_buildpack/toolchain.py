@@ -1,7 +1,8 @@
 """The Go toolchain, fetched the way the go command fetches one: the module
 golang.org/toolchain at v0.0.1-go<version>.linux-<arch> from the configured GOPROXY,
 checked against the checksum database (through the proxy's sumdb endpoint, as the go
-command does), unpacked into a build+cache layer keyed by version and arch.
+command does), unpacked into a build+cache layer keyed by version and arch, or, for the
+builder's own toolchain, into the buildpack (bundle.py: there it must be verified).
 """
 from __future__ import annotations
 
@@ -159,9 +160,11 @@ def _unzip(zip_path: Path, dest: Path, prefix: str) -> None:
                 os.chmod(target, 0o755)
 
 
-def install(dest: Path, req: Request, arch: str, goenv: GoEnv, log: Logger, headers: Headers = _no_headers) -> str:
+def install(dest: Path, req: Request, arch: str, goenv: GoEnv, log: Logger, headers: Headers = _no_headers,
+            require_verified: bool = False) -> str:
     """Unpacks the verified toolchain into dest; returns its go.sum hash (h1). `headers`
-    gives the credentials a proxy URL needs (an authenticated GOPROXY)."""
+    gives the credentials a proxy URL needs (an authenticated GOPROXY). An unverifiable
+    toolchain is a warning, or with require_verified an error."""
     mv = module_version(req.version, arch)
     errors = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -180,6 +183,9 @@ def install(dest: Path, req: Request, arch: str, goenv: GoEnv, log: Logger, head
                             fix="ask for a released Go version, or point GOPROXY / FUNC_GOPROXY at a proxy that has it")
         got = h1_of_zip(zip_path)
         want, how = _lookup_h1(goenv, mv, headers)
+        if want is None and require_verified:
+            raise UserError(f"the Go {req.version} toolchain cannot be verified: {how}",
+                            fix="let GOPROXY reach the checksum database (its /sumdb/ endpoint) and GOSUMDB name it")
         if want is None:
             log.warn(f"Go {req.version} toolchain is unverified: {how}")
         elif want != got:

@@ -1,6 +1,6 @@
 """The `function` layer: the launch defaults of functions-framework (which function,
 its signature type, its source file). A small layer of its own, so changing the target
-never touches the cached dependencies layer."""
+never touches the dependencies layer."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -247,3 +247,27 @@ def test_config_resolves_each_setting_once_in_precedence_order(tmp_path, capsys)
                             "BP_DOTNET_FRAMEWORK_VERSION": "8.0"}, tmp_path, Logger("t"))
     assert plain.trimmed is None and plain.feed.base == OFFICIAL_BASE and plain.project is None
     assert (plain.sdk_request.source, plain.version_hint.value) == ("BP_DOTNET_FRAMEWORK_VERSION", "10")
+
+
+# -- the builder's own SDK -----------------------------------------------------------------
+def test_the_builders_sdk_serves_requests_that_name_it_or_its_channel():
+    from dotnet_buildpack.feed import SdkFile
+    from dotnet_buildpack.project import GlobalJson
+    from dotnet_buildpack.sdk_choice import from_bundled
+    own = [SdkFile("10.0.401", "10.0.12", "10.0", "https://example.invalid/sdk.tar.gz", "ab" * 64)]
+
+    def chosen(explicit="", gj=None, tfm="net10.0"):
+        choice = from_bundled(own, explicit, "FUNC_RUNTIME_VERSION" if explicit else "", gj, tfm)
+        return choice.why if choice else None
+
+    assert chosen() == "TargetFramework net10.0: the builder's SDK of channel 10.0"
+    assert chosen(tfm="net8.0") is None and chosen(tfm="netcoreapp3.1") is None  # the feed says which SDK
+    for request in ("10.0", "10", "10.0.x", "10.0.*", "10.0.401", "10.0.12"):
+        assert chosen(request) is not None, request
+    assert chosen("10.0.402") is None and chosen("9.0") is None
+    # global.json: an exact match under patch or disable; other policies may prefer a
+    # newer SDK of the feed, and an unknown one is for the feed path to report
+    assert chosen(gj=GlobalJson("10.0.401", "patch")) and chosen(gj=GlobalJson("10.0.401", "disable"))
+    for policy in ("feature", "latestPatch", "major", "bogus"):
+        assert chosen(gj=GlobalJson("10.0.401", policy)) is None, policy
+    assert chosen(gj=GlobalJson("10.0.400", "patch")) is None

@@ -76,6 +76,7 @@ def test_build_rejects_unreadable_go_version(lifecycle, bp):
 
 
 # -- the builder's own toolchain --------------------------------------------------------
+@pytest.mark.slow
 def test_build_uses_the_bundled_toolchain_in_place_and_downloads_nothing(lifecycle, packaged_with_bundles, snapshot):
     bp = packaged_with_bundles["go"]
     (bundled,) = [p for p in (bp / "bundled").iterdir() if p.is_dir()]
