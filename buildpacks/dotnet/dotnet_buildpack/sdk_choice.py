@@ -47,21 +47,29 @@ def _unknown(what: str, where: str, sdks: list[SdkFile], feed: Feed) -> UserErro
                      fix="ask for one of the SDKs listed, or point FUNC_DOTNET_FEED / BP_DEPENDENCY_MIRROR at a feed that has it")
 
 
+def _parse_request(request: str) -> tuple[str, str | None]:
+    """(the version asked for, the channel it names or None): "10.0", "10", Paketo's
+    "10.0.*" / "10.0.x" name channel 10.0; "10.0.401" or "10.0.12" name none."""
+    req = re.sub(r"\.(\*|x)$", "", request.strip().removeprefix("v"))
+    if re.fullmatch(r"\d+(\.\d+)?", req):
+        return req, req if "." in req else f"{req}.0"
+    return req, None
+
+
 def from_bundled(own: list[SdkFile], explicit_request: str, explicit_origin: str, gj: GlobalJson | None,
                  tfm: str) -> Choice | None:
     """The builder's SDK, when the request needs no feed to say it is the one: the exact
     version asked for, or the channel asked for (explicitly, or by the TargetFramework when
     neither a setting nor global.json asks). The builder's SDK is the default the way the
     default Go toolchain is: a newer patch in the feed is picked up by a newer builder."""
+    req, channel = _parse_request(explicit_request)
     for sdk in own:
         if explicit_request:
-            req = re.sub(r"\.(\*|x)$", "", explicit_request.strip().removeprefix("v"))
-            channel = req if "." in req else f"{req}.0"
             if req == sdk.version:
                 return Choice(sdk, f"{explicit_origin}={explicit_request}")
             if req == sdk.runtime_version:
                 return Choice(sdk, f"{explicit_origin}={explicit_request}: the builder's SDK ships runtime {req}")
-            if re.fullmatch(r"\d+(\.\d+)?", req) and channel == sdk.channel:
+            if channel is not None and channel == sdk.channel:
                 return Choice(sdk, f"{explicit_origin}={explicit_request}: the builder's SDK of channel {channel}")
         elif gj is not None:
             # patch and disable take an exact match when there is one; the other policies
@@ -75,9 +83,8 @@ def from_bundled(own: list[SdkFile], explicit_request: str, explicit_origin: str
 
 def explicit(request: str, origin: str, feed: Feed, arch: str) -> Choice:
     sdks = feed.all_sdks(arch)
-    req = re.sub(r"\.(\*|x)$", "", request.strip().removeprefix("v"))  # Paketo's 8.0.* / 8.0.x: the channel
-    if re.fullmatch(r"\d+(\.\d+)?", req):  # a channel: "10.0" or "10"
-        channel = req if "." in req else f"{req}.0"
+    req, channel = _parse_request(request)
+    if channel is not None:
         same = [s for s in sdks if s.channel == channel]
         if same:
             return Choice(same[0], f"{origin}={request}: newest SDK of channel {channel}")
