@@ -18,6 +18,7 @@ from typing import Callable
 import tomli_w
 
 from .errors import UserError
+from .layers import Layer
 
 DIR = "bundled"
 
@@ -47,6 +48,15 @@ def all_of(buildpack_dir: Path, kind: str) -> list[Bundled]:
 
 def find(buildpack_dir: Path, kind: str, version: str, arch: str) -> Bundled | None:
     return next((b for b in all_of(buildpack_dir, kind) if b.version == version and b.arch == arch), None)
+
+
+def use_in_place(buildpack_dir: Path, kind: str, version: str, arch: str, cache_layer: Layer) -> Bundled | None:
+    """The bundled dependency for version and arch, or None. When there is one, the layer
+    an earlier build cached that dependency in is removed: it would only travel."""
+    own = find(buildpack_dir, kind, version, arch)
+    if own is not None:
+        cache_layer.remove()
+    return own
 
 
 def describe(dest_dir: Path, kind: str, version: str, arch: str, facts: dict[str, str]) -> None:

@@ -40,10 +40,8 @@ def provide(layers: Layers, buildpack_dir: Path, sdk: SdkFile, feed: Feed, arch:
     """The SDK: the builder's own when it is the chosen version, else downloaded into the
     `sdk` layer (build + cache: never in the image) and put on the build's PATH."""
     layer = layers.get(NAME)
-    own = bundled.find(buildpack_dir, BUNDLED_KIND, sdk.version, arch)
+    own = bundled.use_in_place(buildpack_dir, BUNDLED_KIND, sdk.version, arch, layer)
     if own is not None:
-        # An `sdk` layer cached by an earlier build is dropped: it would only travel.
-        layer.remove()
         log.info(f"SDK {sdk.version}: the builder's, used in place (nothing downloaded or cached)")
         return Sdk(own.path, sdk.version)
     if not layer.reuse_or_reset(expected_metadata(sdk, arch), log, f"SDK {sdk.version} (not the builder's)"):

@@ -34,10 +34,8 @@ def provide(layers: Layers, buildpack_dir: Path, cfg: Config, src: Source, defau
         newest = toolchain.newest_patch(req.version, default, arch, cfg.goenv, creds.authorization)
         req = toolchain.Request(newest, f"{req.why}: its newest release")
     layer = layers.get(NAME)
-    own = bundled.find(buildpack_dir, BUNDLED_KIND, req.version, arch)
+    own = bundled.use_in_place(buildpack_dir, BUNDLED_KIND, req.version, arch, layer)
     if own is not None:
-        # A `go` layer cached by an earlier build is dropped: it would only travel.
-        layer.remove()
         log.info(f"Go {req.version} ({req.why}): the builder's toolchain, used in place (nothing downloaded or "
                  "cached)")
         return Go(own.path / "bin" / "go", req.version)
