@@ -1,8 +1,10 @@
-"""The dependencies the builder carries: the default Go toolchain ([go] toolchain) and
-the default .NET SDK ([dotnet] sdk), each fetched and verified once by the buildpack's
-own code (go_buildpack.bundle, dotnet_buildpack.bundle: the same download and checks as
-a build) into .tools/bundles/<buildpack>/, then linked into every packaging of the
-buildpacks (funcpacks/bundled.py says how a build finds them).
+"""The dependencies the builder carries: the default Go toolchain ([go] toolchain), the
+Go seed (the caches a build of a function on each default functions framework leaves,
+made with that toolchain) and the default .NET SDK ([dotnet] sdk), each made once by the
+buildpack's own code (go_buildpack.bundle, go_buildpack.seed_bundle,
+dotnet_buildpack.bundle: the same downloads, checks and builds as a build's) into
+.tools/bundles/<buildpack>/, then linked into every packaging of the buildpacks
+(funcpacks/bundled.py says how a build finds them).
 
 The .NET SDK comes from FUNCPACKS_DOTNET_FEED (make builder DOTNET_FEED=<base URL>), else
 from the mirrored feed next to the checkout when there is one (the one the tests use),
@@ -67,9 +69,12 @@ def wanted(data: dict | None = None, arch: str | None = None) -> list[Bundle]:
     arch = arch or host_arch()
     go, sdk = data["go"]["toolchain"], data["dotnet"]["sdk"]
     feed, named = dotnet_feed()
+    toolchain = f"go{go}.linux-{arch}"
     return [
-        Bundle("go", f"go{go}.linux-{arch}",
-               ("go_buildpack.bundle", go, arch, data["go"]["goproxy"], data["go"]["gosumdb"])),
+        Bundle("go", toolchain, ("go_buildpack.bundle", go, arch, data["go"]["goproxy"], data["go"]["gosumdb"])),
+        # After the toolchain, which builds it; the pins name the frameworks and versions.
+        Bundle("go", f"{toolchain}.seed", ("go_buildpack.seed_bundle", str(BUNDLES / "go" / toolchain), arch,
+                                           json.dumps(data["go"], sort_keys=True))),
         Bundle("dotnet", f"dotnet-sdk-{sdk}-linux-{arch}", ("dotnet_buildpack.bundle", sdk, arch),
                (("FUNC_DOTNET_FEED", feed),) if feed else (), optional=not named),
     ]

@@ -13,7 +13,7 @@ from funcpacks.layers import Layer, Layers
 from funcpacks.log import Logger
 
 from . import (build_cache_layer, cgo, config, credentials, function_layer, generated_module, main_package,
-               module_cache_layer, module_source, toolchain_layer)
+               module_cache_layer, module_source, seed, toolchain_layer)
 from .config import Config
 from .credentials import Credentials
 from .module_source import Source
@@ -42,9 +42,10 @@ def build(ctx: BuildContext) -> None:
         log.header("Go toolchain")
         go = toolchain_layer.provide(layers, ctx.buildpack_dir, cfg, src, defaults["toolchain"], ctx.target.arch,
                                      creds, log)
-        modcache = module_cache_layer.provide(layers, log)
-        buildcache = build_cache_layer.provide(layers, go.version, ctx.target.arch, log)
-        env = _go_env(ctx.env, cfg, src, creds, modcache, buildcache, cgo_enabled)
+        own_seed = seed.find(ctx.buildpack_dir, ctx.target.arch)
+        modcache = module_cache_layer.provide(layers, own_seed, log)
+        buildcache = build_cache_layer.provide(layers, go.version, ctx.target.arch, own_seed, log)
+        env = _go_env(ctx.env, cfg, src, creds, modcache, buildcache, go.version, cgo_enabled)
         log.header("Build")
         module_source.copy(src)
         generated_module.init(src, go.executable, env)
@@ -60,15 +61,22 @@ def build(ctx: BuildContext) -> None:
 
 
 def _go_env(build_env: dict[str, str], cfg: Config, src: Source, creds: Credentials, modcache: Layer,
-            buildcache: Layer, cgo_enabled: bool) -> dict[str, str]:
+            buildcache: build_cache_layer.BuildCache, go_version: str, cgo_enabled: bool) -> dict[str, str]:
     """The go command's environment: the build's, less its GO* variables, which come from
-    the settings, the source's mode, the credentials and the cache layers."""
+    the settings, the source's mode, the credentials and the cache layers (GOCACHEPROG
+    among them: the build cache over the builder's seed)."""
     env = {k: v for k, v in build_env.items() if not k.startswith("GO")}
     env.update(cfg.goenv.command_env())
     env.update(src.env)
     env.update(creds.command_env())
-    env.update({"GOMODCACHE": str(modcache.path), "GOCACHE": str(buildcache.path), "GOTOOLCHAIN": "local",
-                "CGO_ENABLED": "1" if cgo_enabled else "0", "HOME": env.get("HOME", "/tmp")})
+    env.update(buildcache.go_env(go_version))
+    # goindex=0: the go command's package index is keyed by each module's directory (and
+    # the standard library's by file times), so a seed made elsewhere never holds it, and
+    # per build it added ~230 small files to the build cache layer, each restored and
+    # exported, which cost more than the index saves (the build's go commands take as long
+    # without it).
+    env.update({"GOMODCACHE": str(modcache.path), "GOTOOLCHAIN": "local",
+                "CGO_ENABLED": "1" if cgo_enabled else "0", "GODEBUG": "goindex=0", "HOME": env.get("HOME", "/tmp")})
     return env
 
 

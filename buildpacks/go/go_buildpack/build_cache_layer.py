@@ -1,6 +1,9 @@
 """The `go-build-cache` layer (GOCACHE): compiled packages, cache only, kept while the
 toolchain version and arch stay (another toolchain would not use its entries).
 
+The go command (>= 1.24) reads and writes it through cacheprog.py, which also reads the
+builder's seed in place (seed.py): the layer holds only what the seed lacks.
+
 The layer is sealed when the build has finished (see funcpacks/seal.py). A damaged build
 cache is dangerous, not only slow: the go command checks an output's size against its
 action entry (a truncated compiled package is a miss), but not its contents, so a damaged
@@ -9,7 +12,7 @@ see (files missing, truncated, grown, renamed) before any go command reads the c
 
 Bounded growth: each rebuild adds entries for what changed and the old ones would stay,
 so before sealing, the build drops the entries none of its go commands used.
-- The go command records a use in an entry's mtime: the action file <id>-a when it is
+- The go command (and cacheprog.py in its place) records a use in an entry's mtime: the action file <id>-a when it is
   looked up, the output file <id>-d when it is opened (cmd/go/internal/cache markUsed), but
   only when that mtime is at least an hour old (mtimeInterval). Its own trim deletes entries
   unused for 5 days, at most once a day (trim.txt).
@@ -26,43 +29,68 @@ so before sealing, the build drops the entries none of its go commands used.
   and nothing reads the cache after the build.
 - Except an output an action entry kept still names: an action whose output is already in
   the cache, byte for byte, gets a new action file but leaves the output file untouched.
-- Unused entries include those the go command keys on mtimes: its index of a package
-  outside the module cache (cmd/go/internal/modindex), the standard library's among them,
-  hashes the files' mtimes, which change with every restore of the `go` layer. Without the
-  trim, each rebuild of samples/hello-world-go, even without a change, added ~200 entries.
+- Unused entries are mostly the function's own packages as an earlier build compiled
+  them. (The go command's package index, whose keys change with file times and places, is
+  off: build.py sets GODEBUG=goindex=0.)
 """
 from __future__ import annotations
 
 import os
 import re
 import shutil
+import sys
 import time
 from pathlib import Path
 
+from funcpacks.bundled import Bundled
 from funcpacks.layers import Layer, Layers
 from funcpacks.log import Logger
 
+from . import seed
+
 NAME = "go-build-cache"
+PROG_SINCE = (1, 24)  # GOCACHEPROG without GOEXPERIMENT
 MARK_AGE = 2 * 3600  # seconds: older than the go command's mtimeInterval (1 h), younger than its trimLimit (5 days)
 _SUBDIR = re.compile(r"^[0-9a-f]{2}$")
 
 
 class BuildCache(Layer):
-    """The layer, and the mtime its restored entries were given before the build (None:
-    nothing was restored)."""
+    """The layer, the mtime its restored entries were given before the build (None:
+    nothing was restored), and the seed's build cache when the build's toolchain made it."""
 
     def __init__(self, layers_dir: Path) -> None:
         super().__init__(layers_dir, NAME)
         self.marked_at: float | None = None
+        self.seed: Path | None = None
+
+    def go_env(self, go_version: str) -> dict[str, str]:
+        """GOCACHE, and GOCACHEPROG (cacheprog.py) for a toolchain that reads it."""
+        env = {"GOCACHE": str(self.path)}
+        if _version(go_version) >= PROG_SINCE:
+            words = [sys.executable, "-I", "-S", "-B", str(Path(__file__).with_name("cacheprog.py")), str(self.path)]
+            env["GOCACHEPROG"] = " ".join(_quoted(w) for w in words + ([str(self.seed)] if self.seed else []))
+        return env
 
 
-def provide(layers: Layers, go_version: str, arch: str, log: Logger) -> BuildCache:
+def _version(go_version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", go_version)[:2])
+
+
+def _quoted(word: str) -> str:
+    """As the go command splits GOCACHEPROG (cmd/internal/quoted)."""
+    return f"'{word}'" if any(c.isspace() for c in word) else word
+
+
+def provide(layers: Layers, go_version: str, arch: str, own_seed: Bundled | None, log: Logger) -> BuildCache:
     layer = BuildCache(layers.dir)
-    if layer.reuse_or_reset({"go": go_version, "arch": arch}, log):
+    if layer.reuse_or_reset({"go": go_version, "arch": arch, "seed": seed.identity(own_seed)}, log):
         layer.marked_at = time.time() - MARK_AGE
         for entry in entries(layer.path):
             os.utime(entry, (layer.marked_at, layer.marked_at))
     layer.set_types(cache=True).write()
+    layer.seed = seed.build_cache(own_seed, go_version)
+    if layer.seed is not None and _version(go_version) >= PROG_SINCE:
+        log.info("build cache: the builder's seed is read in place (never restored or cached)")
     return layer
 
 

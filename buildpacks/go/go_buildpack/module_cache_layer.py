@@ -5,6 +5,9 @@ The layer is sealed when the build has finished (see funcpacks/seal.py): a modul
 deleted or truncated since would otherwise be compiled as it is found (the go command checks
 a module's zip against go.sum when it downloads it, not the extracted tree it builds from).
 
+The builder's seed (seed.py) is linked in while the build runs and unlinked before the seal:
+the layer holds only the modules the seed lacks.
+
 Nothing is dropped from it. The module zips (cache/download/<module>/@v/<version>.zip) sit
 beside the extracted trees the builds read, and are a sizeable part of the layer (for
 samples/hello-world-go, 35.6 of 234.9 MB: 26 zips beside 198.2 MB of extracted trees), but
@@ -15,22 +18,41 @@ where the cache is what makes the build work (GOPROXY=off, an unreachable privat
 """
 from __future__ import annotations
 
+from pathlib import Path
+
+from funcpacks.bundled import Bundled
 from funcpacks.layers import Layer, Layers
 from funcpacks.log import Logger
+
+from . import seed
 
 NAME = "go-mod-cache"
 # Bump when what the layer holds changes, so older caches are dropped.
 LAYOUT = "1"
 
 
-def provide(layers: Layers, log: Logger) -> Layer:
-    layer = layers.get(NAME)
-    layer.reuse_or_reset({"layout": LAYOUT}, log)
+class ModuleCache(Layer):
+    """The layer, and the seed's links in it while the build runs."""
+
+    def __init__(self, layers_dir: Path) -> None:
+        super().__init__(layers_dir, NAME)
+        self.links = seed.Links()
+
+
+def provide(layers: Layers, own_seed: Bundled | None, log: Logger) -> ModuleCache:
+    layer = ModuleCache(layers.dir)
+    layer.reuse_or_reset({"layout": LAYOUT, "seed": seed.identity(own_seed)}, log)
     layer.set_types(cache=True).write()
+    layer.ensure()
+    layer.links = seed.link_modules(own_seed, layer.path)
+    if layer.links.made:
+        log.info(f"module cache: the builder's seed linked in ({len(layer.links.made)} modules and files; "
+                 "read in place, never cached)")
     return layer
 
 
-def finish(layer: Layer, log: Logger) -> None:
-    """After the last go command: seals the modules as the build leaves them."""
+def finish(layer: ModuleCache, log: Logger) -> None:
+    """After the last go command: unlinks the seed, seals the modules the build left."""
+    layer.links.remove()
     seal = layer.seal()
     log.info(f"module cache sealed: {seal}")

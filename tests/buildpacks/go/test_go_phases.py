@@ -13,8 +13,10 @@ import pytest
 from funcpacks_dev import versions
 from funcpacks_dev.versions import ROOT
 
-# A small Go app with one module dependency: quick to build, and it fills both Go caches.
+# A small Go app with one module dependency: quick to build, and it fills both Go caches
+# (the builder's seed has another version of that module, v1.6.0, and none of the app's).
 GO_APP = ROOT / "tests" / "fixtures" / "go" / "uuid-app"
+HELLO = ROOT / "samples" / "hello-world-go"
 
 BUILDPACK = "go"
 
@@ -79,7 +81,7 @@ def test_build_rejects_unreadable_go_version(lifecycle, bp):
 @pytest.mark.slow
 def test_build_uses_the_bundled_toolchain_in_place_and_downloads_nothing(lifecycle, packaged_with_bundles, snapshot):
     bp = packaged_with_bundles["go"]
-    (bundled,) = [p for p in (bp / "bundled").iterdir() if p.is_dir()]
+    bundled = bp / "bundled"  # the toolchain and the seed
     before = snapshot(bundled)
     # a `go` layer cached by an earlier build, from a builder without the toolchain
     layers = lifecycle.layers(bp)
@@ -168,7 +170,7 @@ def test_damaged_cache_layers_are_rebuilt_not_used(lifecycle, packaged_with_bund
     layers = _app(lifecycle, bp)
     _build(lifecycle, bp)
     lifecycle.restore_as_cache(bp)
-    module_file = layers / "go-mod-cache" / "github.com" / "google" / "uuid@v1.6.0" / "uuid.go"
+    module_file = layers / "go-mod-cache" / "github.com" / "google" / "uuid@v1.5.0" / "uuid.go"
     size = module_file.stat().st_size
     biggest_output = max(layers.glob("go-build-cache/??/*-d"), key=lambda p: p.stat().st_size)
     for damaged in (module_file, biggest_output):
@@ -181,3 +183,72 @@ def test_damaged_cache_layers_are_rebuilt_not_used(lifecycle, packaged_with_bund
         assert "contents damaged:" in line and " recorded, " in line and " found" in line, line
     assert module_file.stat().st_size == size  # downloaded again
     assert (layers / "function" / "bin" / "app").is_file()
+
+
+# -- the builder's seed -------------------------------------------------------------------
+@pytest.mark.slow
+def test_a_function_on_a_default_framework_builds_from_the_seed_offline(lifecycle, packaged_with_bundles, snapshot):
+    """The seed holds what a build of a function on each default framework leaves in the
+    caches: such a function downloads nothing and compiles only its own packages, the seed
+    is read in place and never written, and the cache layers keep only what it lacks."""
+    bp = packaged_with_bundles["go"]
+    bundled = bp / "bundled"
+    before = snapshot(bundled)
+    shutil.copytree(HELLO, lifecycle.app, dirs_exist_ok=True)
+    layers = lifecycle.layers(bp)
+    res = lifecycle.build(bp, {"FUNC_NAME": "HelloWorld", "GOPROXY": "off"})
+    assert res.code == 0, res.output
+    assert "module cache: the builder's seed linked in" in res.out
+    assert "build cache: the builder's seed is read in place" in res.out
+    assert (layers / "function" / "bin" / "function").is_file()
+    assert snapshot(bundled) == before
+    # the links are gone: the module cache holds nothing of the framework's graph, the
+    # build cache only the function's own packages (a few entries, not thousands)
+    modcache, buildcache = layers / "go-mod-cache", layers / "go-build-cache"
+    assert not [p for p in modcache.rglob("*") if p.is_symlink()]
+    assert not list(modcache.glob("github.com/*/*@*")), sorted(modcache.rglob("*"))[:20]
+    files, size = _files_and_bytes(buildcache)
+    assert files < 60 and size < 5_000_000, (files, size)
+    assert _outputs_holding(buildcache, b"hello, %s!")  # the function's compiled package
+
+    # a rebuild after a change: the same, from the restored layers
+    lifecycle.restore_as_cache(bp)
+    hello = lifecycle.app / "hello.go"
+    hello.write_text(hello.read_text().replace("hello, %s!", "hi, %s!"))
+    res = lifecycle.build(bp, {"FUNC_NAME": "HelloWorld", "GOPROXY": "off"})
+    assert res.code == 0, res.output
+    assert "Reusing layer 'go-build-cache'" in res.out and "Reusing layer 'go-mod-cache'" in res.out
+    assert _outputs_holding(buildcache, b"hi, %s!") and not _outputs_holding(buildcache, b"hello, %s!")
+    assert snapshot(bundled) == before
+
+
+@pytest.mark.slow
+def test_a_cache_layer_filled_without_the_seed_starts_empty_with_it(lifecycle, packaged, packaged_with_bundles):
+    """What a builder without the seed cached would be a copy of the seed: dropped once."""
+    layers = _app(lifecycle, packaged["go"])
+    res = lifecycle.build(packaged["go"])
+    assert res.code == 0, res.output
+    lifecycle.restore_as_cache(packaged["go"])
+    bp = packaged_with_bundles["go"]
+    out = _build(lifecycle, bp)
+    for name in ("go-mod-cache", "go-build-cache"):
+        line = next(line for line in out.splitlines() if f"layer '{name}'" in line)
+        assert line.strip().startswith(f"Building layer '{name}'") and "seed" in line, line
+    assert (layers / "go-mod-cache" / "github.com" / "google" / "uuid@v1.5.0").is_dir()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target_var", ["FUNC_NAME", "GOOGLE_FUNCTION_TARGET"])
+def test_a_function_without_go_sum_gets_its_framework_from_the_seed_offline(lifecycle, packaged_with_bundles,
+                                                                            target_var):
+    """The build adds the framework (go get at its pin) and resolves its whole module graph
+    with the module proxy turned off: the seed has the modules and the checksum database's
+    answers for them."""
+    bp = packaged_with_bundles["go"]
+    (lifecycle.app / "go.mod").write_text("module example.com/fn\n\ngo 1.22\n")
+    (lifecycle.app / "fn.go").write_text('package fn\n\nimport "net/http"\n\n'
+                                         'func Hello(w http.ResponseWriter, r *http.Request) {}\n')
+    res = lifecycle.build(bp, {target_var: "Hello", "GOPROXY": "off"})
+    assert res.code == 0, res.output
+    assert "adding github.com/" in res.out and "go: downloading" not in res.output
+    assert (lifecycle.layers(bp) / "function" / "bin" / "function").is_file()

@@ -1,0 +1,123 @@
+"""Bundles the seed: the module cache and the build cache of a function built with each
+default functions framework (`make builder` runs this after bundling the toolchain, with
+the buildpack's own package on the import path).
+
+Each function is built by this buildpack's own build, with the bundled toolchain and the
+[go] pins, so what the seed holds is what a build of such a function computes: the
+framework's modules as the go command downloaded and verified them (against go.sum and
+the checksum database) and the compiled packages of the standard library and of those
+modules, under the action IDs a build with the same toolchain and flags looks up (with
+-trimpath they name modules by path and version, not by directory, so they do not depend
+on where the cache sits). seed.py says how a build uses it.
+
+    python3 -m go_buildpack.seed_bundle <bundled dir> <toolchain dir> <arch> <[go] pins as JSON>
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import tomllib
+from pathlib import Path
+
+import tomli_w
+
+from funcpacks import bundled
+from funcpacks.context import BuildContext, Target
+
+from . import build, build_cache_layer, functions, module_cache_layer, seed
+from .toolchain_layer import BUNDLED_KIND
+
+# The function each framework serves, as a user without go.mod requirements writes it:
+# the build adds the framework at its pin, and the module graph is the framework's own.
+_FUNCTION = """package seed
+
+import "net/http"
+
+func Serve(w http.ResponseWriter, r *http.Request) {}
+"""
+_TARGET = {functions.OPENFUNCTION: "FUNC_NAME", functions.GOOGLE: "GOOGLE_FUNCTION_TARGET"}
+# Far in the future, so a go command never touches them (it records a use only in an mtime
+# at least an hour old); the builder stores its own times anyway.
+_MTIME = 4102444800  # 2100-01-01
+
+
+def bundle(bundled_dir: Path, toolchain: str, arch: str, pins: str) -> Path:
+    defaults = json.loads(pins)
+    toolchain_dir = Path(toolchain)
+    with (toolchain_dir.parent / f"{toolchain_dir.name}.toml").open("rb") as f:
+        described = tomllib.load(f)
+    if described.get("kind") != BUNDLED_KIND or described.get("arch") != arch:
+        raise SystemExit(f"{toolchain_dir} is not a bundled Go toolchain for {arch}")
+    version = str(described["version"])
+    dest = bundled_dir / f"{toolchain_dir.name}.seed"
+    with tempfile.TemporaryDirectory(prefix="go-seed-") as tmp:
+        work = Path(tmp)
+        bp_dir = _buildpack_dir(work / "buildpack", toolchain_dir, defaults)
+        for fw, var in _TARGET.items():
+            layers = _build_function(work / fw.replace("/", "_"), bp_dir, arch, var)
+            _merge(layers / module_cache_layer.NAME, dest / seed.MODULES)
+            _merge(layers / build_cache_layer.NAME, dest / seed.BUILD, build_cache_layer.entries)
+    for path in (dest, *dest.rglob("*")):
+        os.utime(path, (_MTIME, _MTIME), follow_symlinks=False)
+    frameworks = " ".join(f"{fw}@{defaults[pin]}" for fw, pin in _pins().items())
+    bundled.describe(dest, seed.KIND, version, arch, {"frameworks": frameworks, "toolchain": toolchain_dir.name})
+    return dest
+
+
+def _pins() -> dict[str, str]:
+    from .main_package import FRAMEWORK_PINS
+    return FRAMEWORK_PINS
+
+
+def _buildpack_dir(bp_dir: Path, toolchain_dir: Path, defaults: dict) -> Path:
+    """A buildpack directory as the builder has it: the defaults, the bundled toolchain."""
+    (bp_dir / bundled.DIR).mkdir(parents=True)
+    (bp_dir / build.DEFAULTS_FILE).write_text(tomli_w.dumps(defaults))
+    (bp_dir / bundled.DIR / toolchain_dir.name).symlink_to(toolchain_dir.resolve())
+    shutil.copy(toolchain_dir.parent / f"{toolchain_dir.name}.toml", bp_dir / bundled.DIR)
+    return bp_dir
+
+
+def _build_function(root: Path, bp_dir: Path, arch: str, target_var: str) -> Path:
+    """Runs the build on a function served by the framework target_var selects; its layers."""
+    app, platform, layers = root / "app", root / "platform", root / "layers"
+    for d in (app, platform, layers):
+        d.mkdir(parents=True)
+    (app / "go.mod").write_text("module example.com/seed\n\ngo 1.21\n")
+    (app / "seed.go").write_text(_FUNCTION)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GO", "FUNC_", "GOOGLE_", "BP_", "CNB_", "CGO_"))}
+    env.update({target_var: "Serve", "HOME": str(root)})
+    ctx = BuildContext(app_dir=app, platform_dir=platform, plan_path=root / "plan.toml", buildpack_dir=bp_dir,
+                       env=env, target=Target("linux", arch, "debian", ""), layers_dir=layers)
+    cwd = os.getcwd()
+    os.chdir(app)
+    try:
+        build.build(ctx)
+    finally:
+        os.chdir(cwd)
+    return layers
+
+
+def _merge(layer: Path, into: Path, only=None) -> None:
+    """Copies the layer's files into the seed (the same file from two builds is the same
+    content: module files are verified, build entries content-addressed)."""
+    paths = only(layer) if only else [p for p in layer.rglob("*") if p.is_file() and not p.is_symlink()]
+    for path in paths:
+        rel = path.relative_to(layer)
+        if not seed.seeded(rel):
+            continue
+        target = into / rel
+        if target.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            shutil.copytree(path, target)
+        else:
+            shutil.copy2(path, target)
+
+
+if __name__ == "__main__":
+    sys.exit(bundled.command(sys.argv[1:], __doc__, "funcpacks/go seed", bundle))
