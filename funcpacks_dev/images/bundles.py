@@ -1,8 +1,9 @@
 """The dependencies the builder carries: the default Go toolchain ([go] toolchain), the
 Go seed (the caches a build of a function on each default functions framework leaves,
-made with that toolchain) and the default .NET SDK ([dotnet] sdk), each made once by the
-buildpack's own code (go_buildpack.bundle, go_buildpack.seed_bundle,
-dotnet_buildpack.bundle: the same downloads, checks and builds as a build's) into
+made with that toolchain), uv ([python] uv) and the default .NET SDK ([dotnet] sdk), each
+made once by the buildpack's own code (go_buildpack.bundle, go_buildpack.seed_bundle,
+python_buildpack.bundle, dotnet_buildpack.bundle: the same downloads, checks and builds
+as a build's) into
 .tools/bundles/<buildpack>/, then linked into every packaging of the buildpacks
 (funcpacks/bundled.py says how a build finds them).
 
@@ -75,6 +76,8 @@ def wanted(data: dict | None = None, arch: str | None = None) -> list[Bundle]:
         # After the toolchain, which builds it; the pins name the frameworks and versions.
         Bundle("go", f"{toolchain}.seed", ("go_buildpack.seed_bundle", str(BUNDLES / "go" / toolchain), arch,
                                            json.dumps(data["go"], sort_keys=True))),
+        Bundle("python", f"uv-{data['python']['uv']}-linux-{arch}",
+               ("python_buildpack.bundle", arch, versions.uv_requirement(data).strip())),
         Bundle("dotnet", f"dotnet-sdk-{sdk}-linux-{arch}", ("dotnet_buildpack.bundle", sdk, arch),
                (("FUNC_DOTNET_FEED", feed),) if feed else (), optional=not named),
     ]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from funcpacks_dev import docker_engine, funcbuild
+from funcpacks_dev import docker_engine, funcbuild, versions
 from helpers import SAMPLES, build, copy_sample, image_file_names, inspect, must_build, recording_server, remove_image
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "python"
@@ -90,10 +90,15 @@ def test_uv_lock_is_installed_exactly_and_reused(tag, tmp_path):
     assert not any(n.startswith(("layers/funcpacks_python/uv/", "layers/funcpacks_python/uv-cache/")) for n in names)
     assert not any(n.endswith("/bin/uv") for n in names)
 
+    # uv is the builder's (nothing installed), and its cache keeps only what it built from
+    # source: this lock's packages are all wheels
+    assert f"uv {versions.get('python.uv')}: the builder's, used in place" in out
+    assert "Building layer 'uv'" not in out and "Removed " in out
+
     # a source edit: neither uv nor the dependencies are installed again
     (app / "main.py").write_text((app / "main.py").read_text().replace("hello, world", "hello again"))
     out = must_build(app, tag, {"GOOGLE_FUNCTION_TARGET": "hello"})
-    assert "Reusing layer 'dependencies': metadata matches" in out and "Reusing layer 'uv'" in out
+    assert "Reusing layer 'dependencies': metadata matches" in out and "the builder's, used in place" in out
     assert answer(tag) == (200, "hello again (werkzeug 3.1.3)")
 
 

@@ -183,6 +183,8 @@ def build_layer(ctx: BuildContext, cfg: Config, interp: Interpreter, decl: Decla
     if not layer.reuse_or_reset(expected, log, contents_needed=False):
         with layer.removed_on_failure():
             _install(interp, decl, extra, layer, installer, _locker(ctx, interp, decl, installer, log), log)
+            if isinstance(installer, uv.Uv):
+                installer.prune_cache()
             layer.env_default("VIRTUAL_ENV", str(layer.path), scope="launch")
             layer.env_default("PYTHONUNBUFFERED", "1", scope="launch")
             layer.recorded = record(layer.path)

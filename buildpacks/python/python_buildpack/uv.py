@@ -1,7 +1,8 @@
 """uv: the tool, its settings, and installing exactly what a uv.lock pins.
 
-The tool is the pinned wheel from the index the build is given (pip checks its sha256)
-in a build-only cache layer, never in the image. A locked install is three steps:
+The tool is the pinned wheel: the builder's own (bundled by `make builder` with the same
+pip and hashes, read in place), else installed from the index the build is given (pip
+checks its sha256) into a build-only cache layer; never in the image. A locked install is three steps:
 `uv lock --check` (the lock must match pyproject.toml: never a silent re-resolve),
 `uv export` (the lock's production packages as `name==version --hash=...` lines) and
 `uv pip install --require-hashes --no-deps` of those lines into the environment. The
@@ -16,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Mapping
 
-from funcpacks import tool_run
+from funcpacks import bundled, tool_run
 from funcpacks.context import BuildContext
 from funcpacks.layers import Layers
 from funcpacks.log import Logger
@@ -27,6 +28,7 @@ from .vendor import Vendor
 TOOL_REQUIREMENT_FILE = "uv-requirement.txt"
 TOOL_LAYER = "uv"
 CACHE_LAYER = "uv-cache"
+BUNDLED_KIND = "uv"
 
 # pip's index settings, given to uv in its own words (the user's UV_* win over these).
 PIP_TO_UV = {
@@ -92,6 +94,13 @@ class Uv:
                          "--no-emit-project", "--no-header", "--no-annotate"],
                         "uv could not read uv.lock", where="uv.lock", fix="run `uv lock` and commit the new uv.lock")
 
+    def prune_cache(self) -> None:
+        """Keeps in the cache layer only the wheels uv built from source: what the index
+        serves as a wheel is downloaded again when the dependencies change, which costs
+        less than restoring and exporting every unpacked wheel with each build."""
+        self.run(["cache", "prune", "--ci"], "uv could not prune its cache", where=f"the {CACHE_LAYER} layer",
+                 fix="rebuild with --clear-cache")
+
     def install(self, venv: Path, args: list[str], where: str) -> None:
         self.run(["pip", "install", "--python", str(venv / "bin" / "python"), *args],
                  "uv could not install the dependencies", where=where,
@@ -105,11 +114,18 @@ def locked_names(exported: str) -> set[str]:
 
 def install_tool(ctx: BuildContext, pip_python: Path, pip_env: Mapping[str, str], log: Logger,
                  vendored: Vendor | None = None) -> Path:
-    """The uv executable, from a build-only cache layer keyed by the pinned requirement."""
+    """The uv executable: the builder's, or from a build-only cache layer keyed by the
+    pinned requirement."""
     requirement = (ctx.buildpack_dir / TOOL_REQUIREMENT_FILE).read_text().strip()
     layers = Layers(ctx.layers_dir)
     layer = layers.get(TOOL_LAYER)
-    expected = {"requirement": hashlib.sha256(requirement.encode()).hexdigest()[:32], "arch": ctx.target.arch}
+    digest = requirement_digest(requirement)
+    version = requirement.split()[0].partition("==")[2]
+    own = bundled.use_in_place(ctx.buildpack_dir, BUNDLED_KIND, version, ctx.target.arch, layer)
+    if own is not None and own.facts.get("requirement") == digest:
+        log.info(f"uv {version}: the builder's, used in place (nothing installed or cached)")
+        return own.path / "bin" / "uv"
+    expected = {"requirement": digest, "arch": ctx.target.arch}
     if not layer.reuse_or_reset(expected, log):
         (req_file := layer.path / "requirement.txt").write_text(requirement + "\n")
         env = {**{k: v for k, v in ctx.env.items() if not k.startswith("PIP_")}, **pip_env,
@@ -131,6 +147,10 @@ def install_tool(ctx: BuildContext, pip_python: Path, pip_env: Mapping[str, str]
     exe = layer.path / "tool" / "bin" / "uv"
     os.chmod(exe, 0o755)
     return exe
+
+
+def requirement_digest(requirement: str) -> str:
+    return hashlib.sha256(requirement.strip().encode()).hexdigest()[:32]
 
 
 def tool_name(ctx: BuildContext) -> str:
