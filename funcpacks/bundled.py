@@ -59,6 +59,17 @@ def use_in_place(buildpack_dir: Path, kind: str, version: str, arch: str, cache_
     return own
 
 
+def code_digest(*packages: Path) -> str:
+    """A digest of the Python sources of packages: what made a bundle that a build makes
+    (the Go seed), so that other code makes it again."""
+    import hashlib
+    h = hashlib.sha256()
+    for package in packages:
+        for source in sorted(package.rglob("*.py")):
+            h.update(f"{package.name}/{source.relative_to(package)}\0".encode() + source.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
 def describe(dest_dir: Path, kind: str, version: str, arch: str, facts: dict[str, str]) -> None:
     """Writes <dest_dir>.toml next to the unpacked dependency in dest_dir."""
     (dest_dir.parent / f"{dest_dir.name}.toml").write_text(

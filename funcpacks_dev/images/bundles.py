@@ -27,6 +27,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from funcpacks import bundled
 from funcpacks_dev import versions
 from funcpacks_dev.testing import mirrors
 
@@ -47,6 +48,8 @@ class Bundle:
     command: tuple[str, ...]  # the buildpack module's bundle command, without the output dir
     env: tuple[tuple[str, str], ...] = ()
     optional: bool = False  # a failure leaves the builder without it (with a warning)
+    # Made by running the buildpack's build (not only downloaded): made again when that code changes.
+    made_by_code: bool = False
 
 
 def host_arch() -> str:
@@ -75,7 +78,7 @@ def wanted(data: dict | None = None, arch: str | None = None) -> list[Bundle]:
         Bundle("go", toolchain, ("go_buildpack.bundle", go, arch, data["go"]["goproxy"], data["go"]["gosumdb"])),
         # After the toolchain, which builds it; the pins name the frameworks and versions.
         Bundle("go", f"{toolchain}.seed", ("go_buildpack.seed_bundle", str(BUNDLES / "go" / toolchain), arch,
-                                           json.dumps(data["go"], sort_keys=True))),
+                                           json.dumps(data["go"], sort_keys=True)), made_by_code=True),
         Bundle("python", f"uv-{data['python']['uv']}-linux-{arch}",
                ("python_buildpack.bundle", arch, versions.uv_requirement(data).strip())),
         Bundle("dotnet", f"dotnet-sdk-{sdk}-linux-{arch}", ("dotnet_buildpack.bundle", sdk, arch),
@@ -84,8 +87,13 @@ def wanted(data: dict | None = None, arch: str | None = None) -> list[Bundle]:
 
 
 def _source(bundle: Bundle) -> str:
-    """What a cached bundle was fetched with: another command or feed means fetch again."""
-    return json.dumps({"command": bundle.command, "env": bundle.env})
+    """What a cached bundle was fetched with: another command or feed (or, for one that
+    a build makes, other code) means fetch again."""
+    source: dict = {"command": bundle.command, "env": bundle.env}
+    if bundle.made_by_code:
+        source["code"] = bundled.code_digest(ROOT / "buildpacks" / bundle.buildpack / f"{bundle.buildpack}_buildpack",
+                                             ROOT / "funcpacks")
+    return json.dumps(source)
 
 
 def _fetch(bundle: Bundle, dest_dir: Path) -> None:

@@ -61,3 +61,21 @@ def test_leftovers_of_an_interrupted_fetch_are_removed(fake, tmp_path):
     fake("one")
     assert not partial.exists()
 
+
+
+def test_a_bundle_a_build_makes_is_made_again_when_that_code_changes(tmp_path, monkeypatch):
+    """The Go seed is what the buildpack's build leaves: other build code, another seed."""
+    package = tmp_path / "buildpacks" / "go" / "go_buildpack"
+    package.mkdir(parents=True)
+    (tmp_path / "funcpacks").mkdir()
+    (package / "build.py").write_text("flags = ['-trimpath']\n")
+    (tmp_path / "funcpacks" / "layers.py").write_text("LAYOUT = 1\n")
+    monkeypatch.setattr(bundles, "ROOT", tmp_path)
+    made = bundles.Bundle("go", "seed", ("go_buildpack.seed_bundle", "x"), made_by_code=True)
+    fetched = bundles.Bundle("go", "toolchain", ("go_buildpack.bundle", "x"))
+    before = bundles._source(made), bundles._source(fetched)
+    (package / "build.py").write_text("flags = ['-trimpath', '-buildvcs=false']\n")
+    assert bundles._source(made) != before[0] and bundles._source(fetched) == before[1]
+    library_before = bundles._source(made)
+    (tmp_path / "funcpacks" / "layers.py").write_text("LAYOUT = 2\n")
+    assert bundles._source(made) != library_before

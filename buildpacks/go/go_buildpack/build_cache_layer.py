@@ -46,7 +46,7 @@ from funcpacks.bundled import Bundled
 from funcpacks.layers import Layer, Layers
 from funcpacks.log import Logger
 
-from . import seed
+from . import cacheprog, seed
 
 NAME = "go-build-cache"
 PROG_SINCE = (1, 24)  # GOCACHEPROG without GOEXPERIMENT
@@ -95,7 +95,10 @@ def provide(layers: Layers, go_version: str, arch: str, own_seed: Bundled | None
 
 
 def finish(layer: BuildCache, log: Logger) -> None:
-    """After the last go command: drops the entries the build did not use, then seals."""
+    """After the last go command: drops the entries the build did not use (and what a
+    killed cache program left half-written), then seals."""
+    for partial in layer.path.glob(f"??/*{cacheprog.TMP_MARK}*"):
+        partial.unlink()
     note = ""
     if layer.marked_at is not None:
         # an hour before the build started: after every mark, before every use

@@ -30,6 +30,7 @@ import time
 
 ENTRY_SIZE = 2 + 1 + 64 + 1 + 64 + 1 + 20 + 1 + 20 + 1
 MARK_INTERVAL = 3600  # seconds, the go command's mtimeInterval
+TMP_MARK = ".tmp-"  # <entry>.tmp-<pid>: being written (build_cache_layer drops any a killed program left)
 
 
 def _name(root: str, hex_id: str, suffix: str) -> str:
@@ -113,10 +114,14 @@ def _same(path: str, output: str, size: int) -> bool:
 def _write(path: str, data: bytes) -> None:
     """Whole or not at all: a go command killed half-way leaves no short entry."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
+    tmp = f"{path}{TMP_MARK}{os.getpid()}"
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    finally:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
 
 
 def _next_line(stdin) -> bytes:

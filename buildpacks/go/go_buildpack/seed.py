@@ -33,12 +33,14 @@ KIND = "go-seed"
 MODULES = "modules"  # GOMODCACHE's layout
 BUILD = "build"  # GOCACHE's layout: entries only
 _DOWNLOAD_CACHE = "cache"  # GOMODCACHE/cache/download/...: files the go command reads one by one
-_SUMDB = "sumdb"  # GOMODCACHE/cache/download/sumdb: the checksum database's answers (cmd/go modfetch WriteCache)
 
 
 def seeded(rel: Path) -> bool:
-    """Whether a file of a module cache belongs in a seed: not a lock or a half-written
-    file, and not a version list (the answer of a proxy on one day, not a fact)."""
+    """Whether a file of a module cache belongs in a seed: every file of a module tree; of
+    the download cache, not a lock or a half-written file, and not a version list (the
+    answer of a proxy on one day, not a fact)."""
+    if rel.parts[:1] != (_DOWNLOAD_CACHE,):
+        return True
     return not rel.name.endswith((".lock", ".partial", ".tmp")) and rel.name not in ("list", "lock") \
         and rel.parts[:2] != ("cache", "vcs")
 
@@ -48,8 +50,9 @@ def find(buildpack_dir: Path, arch: str) -> Bundled | None:
 
 
 def identity(own: Bundled | None) -> str:
-    """What a cache layer records of the seed it was used with ("" for none)."""
-    return f"{own.path.name} {own.facts.get('frameworks', '')}" if own else ""
+    """What a cache layer records of the seed it was used with ("" for none): which one,
+    and the code that made it."""
+    return f"{own.path.name} {own.facts.get('made-by', '')}" if own else ""
 
 
 @dataclass
@@ -88,8 +91,9 @@ class Links:
 
 def link_modules(own: Bundled | None, layer_dir: Path) -> Links:
     """Each module tree (<path>@<version>) as one link, each download-cache file as its
-    own: the go command writes beside them (another version, a lock file), so the
-    directories it writes in must be the layer's own; it must fail when it cannot."""
+    own: the go command writes beside them (another version, a lock file, the checksum
+    database's answers for modules the seed lacks), so the directories it writes in must
+    be the layer's own."""
     links = Links()
     root = own.path / MODULES if own else None
     if root is None or not root.is_dir():
@@ -97,11 +101,6 @@ def link_modules(own: Bundled | None, layer_dir: Path) -> Links:
     for dirpath, dirnames, filenames in os.walk(root):
         here = Path(dirpath)
         rel = here.relative_to(root)
-        if rel.parts == (_DOWNLOAD_CACHE, "download") and _SUMDB in dirnames:
-            # One link for the checksum database's answers: the go command writes there only
-            # to remember new ones, and goes on without them when it cannot.
-            dirnames.remove(_SUMDB)
-            links._link(here / _SUMDB, layer_dir / rel / _SUMDB)
         if rel.parts[:1] == (_DOWNLOAD_CACHE,):
             for name in filenames:
                 if seeded(rel / name):

@@ -63,8 +63,14 @@ def bundle(bundled_dir: Path, toolchain: str, arch: str, pins: str) -> Path:
     for path in (dest, *dest.rglob("*")):
         os.utime(path, (_MTIME, _MTIME), follow_symlinks=False)
     frameworks = " ".join(f"{fw}@{defaults[pin]}" for fw, pin in _pins().items())
-    bundled.describe(dest, seed.KIND, version, arch, {"frameworks": frameworks, "toolchain": toolchain_dir.name})
+    bundled.describe(dest, seed.KIND, version, arch, {"frameworks": frameworks, "toolchain": toolchain_dir.name,
+                                                      "made-by": made_by()})
     return dest
+
+
+def made_by() -> str:
+    """The code that makes the seed: this buildpack's package and the library."""
+    return bundled.code_digest(Path(__file__).parent, Path(bundled.__file__).parent)
 
 
 def _pins() -> dict[str, str]:
@@ -88,7 +94,9 @@ def _build_function(root: Path, bp_dir: Path, arch: str, target_var: str) -> Pat
         d.mkdir(parents=True)
     (app / "go.mod").write_text("module example.com/seed\n\ngo 1.21\n")
     (app / "seed.go").write_text(_FUNCTION)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GO", "FUNC_", "GOOGLE_", "BP_", "CNB_", "CGO_"))}
+    # As a build container has it: none of the host's settings (its go env file among them).
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("GO", "FUNC_", "GOOGLE_", "BP_", "CNB_", "CGO_", "XDG_"))}
     env.update({target_var: "Serve", "HOME": str(root)})
     ctx = BuildContext(app_dir=app, platform_dir=platform, plan_path=root / "plan.toml", buildpack_dir=bp_dir,
                        env=env, target=Target("linux", arch, "debian", ""), layers_dir=layers)

@@ -19,6 +19,7 @@ from typing import Mapping
 
 from funcpacks import bundled, tool_run
 from funcpacks.context import BuildContext
+from funcpacks.errors import UserError
 from funcpacks.layers import Layers
 from funcpacks.log import Logger
 
@@ -97,9 +98,13 @@ class Uv:
     def prune_cache(self) -> None:
         """Keeps in the cache layer only the wheels uv built from source: what the index
         serves as a wheel is downloaded again when the dependencies change, which costs
-        less than restoring and exporting every unpacked wheel with each build."""
-        self.run(["cache", "prune", "--ci"], "uv could not prune its cache", where=f"the {CACHE_LAYER} layer",
-                 fix="rebuild with --clear-cache")
+        less than restoring and exporting every unpacked wheel with each build. Only a
+        saving: when it fails, the build goes on with the whole cache."""
+        try:
+            self.run(["cache", "prune", "--ci"], "uv could not prune its cache", where=f"the {CACHE_LAYER} layer",
+                     fix="")
+        except UserError as exc:
+            self.log.warn(f"uv could not prune its cache; the {CACHE_LAYER} layer keeps all of it ({exc.what})")
 
     def install(self, venv: Path, args: list[str], where: str) -> None:
         self.run(["pip", "install", "--python", str(venv / "bin" / "python"), *args],
@@ -121,8 +126,9 @@ def install_tool(ctx: BuildContext, pip_python: Path, pip_env: Mapping[str, str]
     layer = layers.get(TOOL_LAYER)
     digest = requirement_digest(requirement)
     version = requirement.split()[0].partition("==")[2]
-    own = bundled.use_in_place(ctx.buildpack_dir, BUNDLED_KIND, version, ctx.target.arch, layer)
+    own = bundled.find(ctx.buildpack_dir, BUNDLED_KIND, version, ctx.target.arch)
     if own is not None and own.facts.get("requirement") == digest:
+        layer.remove()  # an earlier build's copy would only travel
         log.info(f"uv {version}: the builder's, used in place (nothing installed or cached)")
         return own.path / "bin" / "uv"
     expected = {"requirement": digest, "arch": ctx.target.arch}
