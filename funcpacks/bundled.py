@@ -46,14 +46,19 @@ def all_of(buildpack_dir: Path, kind: str) -> list[Bundled]:
     return found
 
 
-def find(buildpack_dir: Path, kind: str, version: str, arch: str) -> Bundled | None:
-    return next((b for b in all_of(buildpack_dir, kind) if b.version == version and b.arch == arch), None)
+def find(buildpack_dir: Path, kind: str, version: str, arch: str,
+         facts: dict[str, str] | None = None) -> Bundled | None:
+    """The bundled dependency of that version and arch whose description also states
+    `facts` (e.g. the digest of the requirement it was installed from), or None."""
+    return next((b for b in all_of(buildpack_dir, kind) if b.version == version and b.arch == arch
+                 and all(b.facts.get(k) == v for k, v in (facts or {}).items())), None)
 
 
-def use_in_place(buildpack_dir: Path, kind: str, version: str, arch: str, cache_layer: Layer) -> Bundled | None:
-    """The bundled dependency for version and arch, or None. When there is one, the layer
+def use_in_place(buildpack_dir: Path, kind: str, version: str, arch: str, cache_layer: Layer,
+                 facts: dict[str, str] | None = None) -> Bundled | None:
+    """The bundled dependency (as find() matches it), or None. When there is one, the layer
     an earlier build cached that dependency in is removed: it would only travel."""
-    own = find(buildpack_dir, kind, version, arch)
+    own = find(buildpack_dir, kind, version, arch, facts)
     if own is not None:
         cache_layer.remove()
     return own

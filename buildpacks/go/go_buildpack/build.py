@@ -45,7 +45,7 @@ def build(ctx: BuildContext) -> None:
         own_seed = seed.find(ctx.buildpack_dir, ctx.target.arch)
         modcache = module_cache_layer.provide(layers, own_seed, log)
         buildcache = build_cache_layer.provide(layers, go.version, ctx.target.arch, own_seed, log)
-        env = _go_env(ctx.env, cfg, src, creds, modcache, buildcache, go.version, cgo_enabled)
+        env = _go_env(ctx.env, cfg, src, creds, modcache, buildcache, cgo_enabled)
         log.header("Build")
         module_source.copy(src)
         generated_module.init(src, go.executable, env)
@@ -61,7 +61,7 @@ def build(ctx: BuildContext) -> None:
 
 
 def _go_env(build_env: dict[str, str], cfg: Config, src: Source, creds: Credentials, modcache: Layer,
-            buildcache: build_cache_layer.BuildCache, go_version: str, cgo_enabled: bool) -> dict[str, str]:
+            buildcache: build_cache_layer.BuildCache, cgo_enabled: bool) -> dict[str, str]:
     """The go command's environment: the build's, less its GO* variables, which come from
     the settings, the source's mode, the credentials and the cache layers (GOCACHEPROG
     among them: the build cache over the builder's seed)."""
@@ -69,7 +69,7 @@ def _go_env(build_env: dict[str, str], cfg: Config, src: Source, creds: Credenti
     env.update(cfg.goenv.command_env())
     env.update(src.env)
     env.update(creds.command_env())
-    env.update(buildcache.go_env(go_version))
+    env.update(buildcache.go_env())
     # goindex=0: the go command's package index is keyed by each module's directory (and
     # the standard library's by file times), so a seed made elsewhere never holds it, and
     # per build it added ~230 small files to the build cache layer, each restored and

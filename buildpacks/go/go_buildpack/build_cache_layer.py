@@ -56,17 +56,19 @@ _SUBDIR = re.compile(r"^[0-9a-f]{2}$")
 
 class BuildCache(Layer):
     """The layer, the mtime its restored entries were given before the build (None:
-    nothing was restored), and the seed's build cache when the build's toolchain made it."""
+    nothing was restored), whether the build's toolchain reads GOCACHEPROG, and the
+    seed's build cache when that toolchain made it."""
 
     def __init__(self, layers_dir: Path) -> None:
         super().__init__(layers_dir, NAME)
         self.marked_at: float | None = None
+        self.through_prog = False
         self.seed: Path | None = None
 
-    def go_env(self, go_version: str) -> dict[str, str]:
+    def go_env(self) -> dict[str, str]:
         """GOCACHE, and GOCACHEPROG (cacheprog.py) for a toolchain that reads it."""
         env = {"GOCACHE": str(self.path)}
-        if _version(go_version) >= PROG_SINCE:
+        if self.through_prog:
             words = [sys.executable, "-I", "-S", "-B", str(Path(__file__).with_name("cacheprog.py")), str(self.path)]
             env["GOCACHEPROG"] = " ".join(_quoted(w) for w in words + ([str(self.seed)] if self.seed else []))
         return env
@@ -88,8 +90,9 @@ def provide(layers: Layers, go_version: str, arch: str, own_seed: Bundled | None
         for entry in entries(layer.path):
             os.utime(entry, (layer.marked_at, layer.marked_at))
     layer.set_types(cache=True).write()
+    layer.through_prog = _version(go_version) >= PROG_SINCE
     layer.seed = seed.build_cache(own_seed, go_version)
-    if layer.seed is not None and _version(go_version) >= PROG_SINCE:
+    if layer.seed is not None and layer.through_prog:
         log.info("build cache: the builder's seed is read in place (never restored or cached)")
     return layer
 

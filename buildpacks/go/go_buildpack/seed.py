@@ -74,7 +74,8 @@ class Links:
             except OSError:  # the go command put something of its own there
                 pass
 
-    def _link(self, target: Path, link: Path) -> None:
+    def add(self, target: Path, link: Path) -> None:
+        """A link to target at link, unless the layer holds something there itself."""
         if os.path.lexists(link):
             return
         missing = []
@@ -104,12 +105,12 @@ def link_modules(own: Bundled | None, layer_dir: Path) -> Links:
         if rel.parts[:1] == (_DOWNLOAD_CACHE,):
             for name in filenames:
                 if seeded(rel / name):
-                    links._link(here / name, layer_dir / rel / name)
+                    links.add(here / name, layer_dir / rel / name)
             continue
         for name in list(dirnames):
             if "@" in name:
                 dirnames.remove(name)
-                links._link(here / name, layer_dir / rel / name)
+                links.add(here / name, layer_dir / rel / name)
     return links
 
 

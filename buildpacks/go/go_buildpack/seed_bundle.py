@@ -28,6 +28,7 @@ from funcpacks import bundled
 from funcpacks.context import BuildContext, Target
 
 from . import build, build_cache_layer, functions, module_cache_layer, seed
+from .main_package import FRAMEWORK_PINS
 from .toolchain_layer import BUNDLED_KIND
 
 # The function each framework serves, as a user without go.mod requirements writes it:
@@ -62,7 +63,7 @@ def bundle(bundled_dir: Path, toolchain: str, arch: str, pins: str) -> Path:
             _merge(layers / build_cache_layer.NAME, dest / seed.BUILD, build_cache_layer.entries)
     for path in (dest, *dest.rglob("*")):
         os.utime(path, (_MTIME, _MTIME), follow_symlinks=False)
-    frameworks = " ".join(f"{fw}@{defaults[pin]}" for fw, pin in _pins().items())
+    frameworks = " ".join(f"{fw}@{defaults[pin]}" for fw, pin in FRAMEWORK_PINS.items())
     bundled.describe(dest, seed.KIND, version, arch, {"frameworks": frameworks, "toolchain": toolchain_dir.name,
                                                       "made-by": made_by()})
     return dest
@@ -71,11 +72,6 @@ def bundle(bundled_dir: Path, toolchain: str, arch: str, pins: str) -> Path:
 def made_by() -> str:
     """The code that makes the seed: this buildpack's package and the library."""
     return bundled.code_digest(Path(__file__).parent, Path(bundled.__file__).parent)
-
-
-def _pins() -> dict[str, str]:
-    from .main_package import FRAMEWORK_PINS
-    return FRAMEWORK_PINS
 
 
 def _buildpack_dir(bp_dir: Path, toolchain_dir: Path, defaults: dict) -> Path:

@@ -22,7 +22,7 @@ PLATFORMS = {"amd64": "manylinux_2_17_x86_64", "arm64": "manylinux_2_17_aarch64"
 
 
 def bundle(bundled_dir: Path, arch: str, requirement: str) -> Path:
-    version = requirement.split()[0].partition("==")[2]
+    version = uv.pinned_version(requirement)
     dest = bundled_dir / f"uv-{version}-linux-{arch}"
     if arch not in PLATFORMS:
         raise UserError(f"no uv wheel platform for arch {arch!r}", fix=f"bundle for one of {', '.join(PLATFORMS)}")

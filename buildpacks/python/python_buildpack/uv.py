@@ -125,10 +125,10 @@ def install_tool(ctx: BuildContext, pip_python: Path, pip_env: Mapping[str, str]
     layers = Layers(ctx.layers_dir)
     layer = layers.get(TOOL_LAYER)
     digest = requirement_digest(requirement)
-    version = requirement.split()[0].partition("==")[2]
-    own = bundled.find(ctx.buildpack_dir, BUNDLED_KIND, version, ctx.target.arch)
-    if own is not None and own.facts.get("requirement") == digest:
-        layer.remove()  # an earlier build's copy would only travel
+    version = pinned_version(requirement)
+    own = bundled.use_in_place(ctx.buildpack_dir, BUNDLED_KIND, version, ctx.target.arch, layer,
+                               {"requirement": digest})
+    if own is not None:
         log.info(f"uv {version}: the builder's, used in place (nothing installed or cached)")
         return own.path / "bin" / "uv"
     expected = {"requirement": digest, "arch": ctx.target.arch}
@@ -153,6 +153,11 @@ def install_tool(ctx: BuildContext, pip_python: Path, pip_env: Mapping[str, str]
     exe = layer.path / "tool" / "bin" / "uv"
     os.chmod(exe, 0o755)
     return exe
+
+
+def pinned_version(requirement: str) -> str:
+    """'0.13.9' of 'uv==0.13.9 --hash=...'."""
+    return requirement.split()[0].partition("==")[2]
 
 
 def requirement_digest(requirement: str) -> str:
