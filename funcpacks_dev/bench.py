@@ -41,7 +41,7 @@ from typing import Callable
 import requests
 
 from funcpacks_dev import docker_engine, funcbuild, versions
-from funcpacks_dev.images import registry
+from funcpacks_dev.images import builder, registry
 from funcpacks_dev.testing import mirrors
 from funcpacks_dev.testing.http_servers import file_server
 
@@ -86,6 +86,9 @@ class Sample:
     path: str = "/"  # what the HTTP measurements request
     builder_key: str = "builder"  # [images] key of the funcpacks builder
     run_key: str = "run"  # [images] key of the run image both contenders use
+    # The Dockerfile's run image when it is not the builder's: the .NET Dockerfile brings
+    # its own runtime onto the general run image, as it always did.
+    dockerfile_run_key: str = ""
     # .NET: the NuGet packages (files of the mirrored folder feed) the app restores; the
     # SDK comes from the mirrored .NET feed, served on 127.0.0.1 for both contenders.
     nuget_packages: tuple[str, ...] = ()
@@ -105,7 +108,7 @@ SAMPLES = [
     Sample("hello-world-go", "go", {"FUNC_NAME": "HelloWorld"}, "HelloWorld", "hello.go", "/bench",
            "builder-go", "run-static", registry=True),
     Sample("hello-world-dotnet", "dotnet", {"GOOGLE_FUNCTION_TARGET": "helloworld"}, "HelloWorld", "Startup.cs",
-           nuget_packages=("microsoft.netcore.app.ref.3.1.0.nupkg", "microsoft.aspnetcore.app.ref.3.1.10.nupkg"),
+           builder_key="builder-dotnet", run_key="run-dotnet", dockerfile_run_key="run", nuget_packages=("microsoft.netcore.app.ref.3.1.0.nupkg", "microsoft.aspnetcore.app.ref.3.1.10.nupkg"),
            registry=True),
 ]
 QUICK_SAMPLE = "python-no-requirements"
@@ -250,7 +253,7 @@ class Dockerfile(Contender):
         cas = sorted(funcbuild.HOST_CA_DIR.glob("**/*.crt")) if funcbuild.HOST_CA_DIR.is_dir() else []
         (self.work / "bench-ca.crt").write_text("".join(p.read_text() for p in cas))
         data = versions.load()
-        self.args = {"BUILD_IMAGE": data["images"]["build"], "RUN_IMAGE": data["images"][sample.run_key]}
+        self.args = {"BUILD_IMAGE": data["images"]["build"], "RUN_IMAGE": data["images"][sample.dockerfile_run_key or sample.run_key]}
         if sample.contender == "python-uv":
             (self.work / "uv-requirement.txt").write_text(versions.uv_requirement(data))
             self.args["FUNCTION_TARGET"] = sample.target
@@ -417,7 +420,7 @@ def builder_images_mb() -> dict[str, float]:
     """The builder images' uncompressed sizes (`docker image inspect`), by name; those
     not built here are left out."""
     images = versions.load()["images"]
-    refs = [images[key] for key in ("builder", "builder-go")]
+    refs = [images[f.image_key] for f in builder.FLAVORS]
     return {ref: round(image_size_mb(ref), 1) for ref in refs if docker_engine.image_exists(ref)}
 
 

@@ -42,9 +42,10 @@ FUNCTIONS: dict[str, dict[str, str]] = {
 
 
 # Samples built with another builder than the general one ([images] key). go-cgo links
-# glibc, so it stays on the general builder.
+# glibc, so it stays on the general builder; the .NET samples run on run-dotnet's runtime.
 BUILDERS = {name: "builder-go" for name in ("hello-world-go", "go-google-function", "go-two-handlers", "go-app",
                                             "go-no-gomod", "go-background-event", "go-vendored")}
+BUILDERS |= {name: "builder-dotnet" for name in ("hello-world-dotnet", "dotnet-minimal", "dotnet-cloudevents")}
 
 
 def render(sample: str, env: dict[str, str], data: dict, strategy_name: str = strategy.NAME,

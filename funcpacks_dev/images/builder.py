@@ -5,11 +5,13 @@ shared library goes to <buildpack>/lib/funcpacks, the buildpack's own package to
 lib/<module>, the entry point (funcpacks/entrypoint.py) to lib/__main__.py, and bin/detect
 and bin/build are the wrapper that runs lib/ (funcpacks/bin-wrapper.sh), and
 lib/descriptor.py holds what the entry point needs of buildpack.toml. A builder's
-buildpacks also carry lib/'s byte-code, compiled by the build image's python3. builder.toml and builder-go.toml, at the top of the repository, are
-generated from versions.toml with funcpacks_dev/templates/builder.toml.j2 and committed.
+buildpacks also carry lib/'s byte-code, compiled by the build image's python3. builder.toml
+and builder-go.toml, at the top of the repository, are
+generated from versions.toml with funcpacks_dev/templates/builder.toml.j2 and committed,
+as is builder-dotnet.toml (made when the .NET SDK is bundled, with run-dotnet: run_dotnet.py).
 
     python3 -m funcpacks_dev.images.builder package DIR       # only package the buildpacks into DIR
-    python3 -m funcpacks_dev.images.builder toml write|check  # (re)write / check builder.toml, builder-go.toml
+    python3 -m funcpacks_dev.images.builder toml write|check  # (re)write / check builder.toml, builder-go.toml, builder-dotnet.toml
     python3 -m funcpacks_dev.images.builder create            # package, then pack builder create from them
 """
 from __future__ import annotations
@@ -28,7 +30,7 @@ import tomli_w
 
 from funcpacks_dev import docker_engine, templating, versions
 from funcpacks_dev.generate import generated_files
-from funcpacks_dev.images import bundles
+from funcpacks_dev.images import bundles, run_dotnet
 
 ROOT = versions.ROOT
 SRC_LIB = ROOT / "funcpacks"
@@ -67,7 +69,14 @@ FLAVORS = (
     # The Go buildpack refuses cgo builds for a run image without a C library.
     Flavor("builder-go", "run-static", ("go",), "funcpacks for Go: static binaries on a minimal Debian {debian} run image",
            (("FUNCPACKS_RUN_IMAGE", "static"),)),
+    # Made only when the builder carries its .NET SDK, whose runtime run-dotnet holds
+    # (run_dotnet.py): an app on that runtime gets no runtime layer.
+    Flavor("builder-dotnet", "run-dotnet", ("dotnet",),
+           "funcpacks for .NET: apps on the ASP.NET Core runtime of a Debian {debian} run image",
+           (("FUNCPACKS_RUN_IMAGE", "dotnet"),)),
 )
+# Run images make builder makes itself (not make stacks), and the flavor that needs each.
+MADE_RUN_IMAGES = {"run-dotnet": "builder-dotnet"}
 
 
 class BuilderError(Exception):
@@ -175,7 +184,7 @@ def build_port_env(packaged: Path) -> None:
 
 
 # The builder definitions at the top of the repository, for `pack builder create --config`.
-TOP_LEVEL = {flavor_key: ROOT / f"{flavor_key}.toml" for flavor_key in ("builder", "builder-go")}
+TOP_LEVEL = {flavor.image_key: ROOT / f"{flavor.image_key}.toml" for flavor in FLAVORS}
 
 
 def builder_toml(data: dict, packaged: dict[str, Path], toml_dir: Path, flavor: Flavor = FLAVORS[0],
@@ -229,7 +238,7 @@ def pack_bin() -> str:
     return str(pack)
 
 
-def inputs_digest(toml_path: Path, packaged: dict[str, Path], data: dict) -> str:
+def inputs_digest(toml_path: Path, packaged: dict[str, Path], data: dict, flavor: Flavor = FLAVORS[0]) -> str:
     """Everything the builder image is made of; unchanged inputs -> reuse the image."""
     h = hashlib.sha256(toml_path.read_bytes())
     for path in packaged.values():
@@ -241,7 +250,8 @@ def inputs_digest(toml_path: Path, packaged: dict[str, Path], data: dict) -> str
                 continue
             h.update(str(relative).encode() + b"\0" + f.read_bytes())
     h.update((TOOLS / "lifecycle" / versions.lifecycle_archive_name(data)).read_bytes())
-    for image in (data["images"][k] for k in ("build", "run", "run-static", "run-cc")):
+    own_run = [flavor.run_image_key] if flavor.run_image_key in MADE_RUN_IMAGES else []
+    for image in (data["images"][k] for k in ("build", "run", "run-static", "run-cc", *own_run)):
         out = subprocess.run(["docker", "image", "inspect", "--format", "{{.Id}}", image],
                              capture_output=True, text=True)
         if out.returncode != 0:
@@ -261,13 +271,13 @@ def create(data: dict) -> None:
     packaged = package_buildpacks(BUILD_DIR / "buildpacks", data, carried)
     compile_bytecode(packaged, data["images"]["build"])
     files = top_level_files(data)
-    for flavor in FLAVORS:
+    for flavor in available_flavors(data):
         toml_path = TOP_LEVEL[flavor.image_key]
         if not toml_path.exists() or toml_path.read_text() != files[toml_path]:
             raise BuilderError(f"{toml_path.name} does not match versions.toml: run 'python3 -m funcpacks_dev.images.builder toml write'")
         image = data["images"][flavor.image_key]
         stamp = BUILD_DIR / f"{flavor.image_key}.inputs"
-        digest = inputs_digest(toml_path, packaged, data)
+        digest = inputs_digest(toml_path, packaged, data, flavor)
         exists = subprocess.run(["docker", "image", "inspect", image], capture_output=True).returncode == 0
         if exists and stamp.exists() and stamp.read_text() == digest:
             print(f"builder: {image} is up to date")
@@ -279,6 +289,21 @@ def create(data: dict) -> None:
         if proc.returncode != 0:
             raise BuilderError(f"pack builder create {image} failed (exit {proc.returncode}); see the output above")
         stamp.write_text(digest)
+
+
+def available_flavors(data: dict) -> list[Flavor]:
+    """The builders this machine can make, after making the run images they need that
+    make stacks does not: builder-dotnet only when the .NET SDK was bundled."""
+    sdk = run_dotnet.carried_sdk(data)
+    if sdk is None:
+        print(f"builder: WARNING: no .NET SDK is bundled, so {data['images']['builder-dotnet']} and its run image "
+              f"{data['images']['run-dotnet']} are not made", file=sys.stderr)
+        return [f for f in FLAVORS if f.run_image_key not in MADE_RUN_IMAGES]
+    try:
+        run_dotnet.ensure(data, sdk)
+    except run_dotnet.RunDotnetError as exc:
+        raise BuilderError(str(exc)) from None
+    return list(FLAVORS)
 
 
 def pack_env() -> dict[str, str]:

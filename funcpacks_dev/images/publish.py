@@ -5,7 +5,7 @@
     python3 -m funcpacks_dev.images.publish manifests [--out DIR]     # deploy/ rendered for the last push
 
 REGISTRY is <host>[:port][/<namespace>...]. `push` copies the build image, every run image
-and both builders there as REGISTRY/<name>:<tag> (names and the default tag from
+and every builder there as REGISTRY/<name>:<tag> (names and the default tag from
 versions.toml). The builders are made again for that registry: their build image and run
 image references (and run-image mirrors, one per --mirror registry, which receives the same
 images) name the registry copies, never a name that exists only on this machine. An image
@@ -40,6 +40,7 @@ from funcpacks_dev.images import builder, bundles
 PUBLISHED = versions.ROOT / "build" / "published.json"
 STACK_KEYS = ("build", "run", "run-static", "run-cc")
 BUILDER_KEYS = tuple(f.image_key for f in builder.FLAVORS)
+MADE_KEYS = tuple(builder.MADE_RUN_IMAGES)  # run images make builder makes
 # <host>[:port] then path components as the distribution spec allows them
 _REGISTRY = re.compile(r"^(?P<host>[a-zA-Z0-9.-]+(:[0-9]+)?)(?P<path>(/[a-z0-9]+([._-][a-z0-9]+)*)*)$")
 _TAG = re.compile(r"^[\w][\w.-]{0,127}$")
@@ -68,7 +69,7 @@ def default_tag(data: dict) -> str:
 def registry_refs(registry: str, tag: str, data: dict) -> dict[str, str]:
     """versions.toml image key -> REGISTRY/<repository's last name>:<tag>."""
     return {key: f"{registry}/{data['images'][key].rsplit(':', 1)[0].rsplit('/', 1)[-1]}:{tag}"
-            for key in STACK_KEYS + BUILDER_KEYS}
+            for key in STACK_KEYS + MADE_KEYS + BUILDER_KEYS}
 
 
 @dataclass
@@ -136,7 +137,8 @@ def local_id(image: str) -> str:
     return proc.stdout.strip()
 
 
-def make_builders(refs: dict[str, str], mirrors: list[dict[str, str]], data: dict) -> None:
+def make_builders(refs: dict[str, str], mirrors: list[dict[str, str]], data: dict,
+                  flavors: list[builder.Flavor]) -> None:
     """The builders again, naming the registry's build and run images (reproducible: the
     same inputs give the same image)."""
     out = builder.BUILD_DIR / "publish"
@@ -146,7 +148,7 @@ def make_builders(refs: dict[str, str], mirrors: list[dict[str, str]], data: dic
         raise PublishError(str(exc)) from None
     packaged = builder.package_buildpacks(out / "buildpacks", data, carried)
     builder.compile_bytecode(packaged, data["images"]["build"])
-    for flavor in builder.FLAVORS:
+    for flavor in flavors:
         run_key = flavor.run_image_key
         toml = out / f"{flavor.image_key}.toml"
         toml.write_text(builder.builder_toml(data, packaged, out, flavor, build_image=refs["build"],
@@ -161,16 +163,20 @@ def make_builders(refs: dict[str, str], mirrors: list[dict[str, str]], data: dic
 def push(registry: str, tag: str, mirror_registries: list[str], skopeo: Skopeo, data: dict) -> dict:
     refs = registry_refs(registry, tag, data)
     mirrors = [registry_refs(m, tag, data) for m in mirror_registries]
-    for key in STACK_KEYS:
+    # builder-dotnet and run-dotnet only where the .NET SDK was bundled (make builder says so)
+    flavors = builder.available_flavors(data)
+    stack_keys = STACK_KEYS + tuple(f.run_image_key for f in flavors if f.run_image_key in builder.MADE_RUN_IMAGES)
+    builder_keys = tuple(f.image_key for f in flavors)
+    for key in stack_keys:
         local_id(data["images"][key])
         for target in [refs] + mirrors:
             subprocess.run(["docker", "tag", data["images"][key], target[key]], check=True)
-    make_builders(refs, mirrors, data)
-    for key in BUILDER_KEYS:  # a mirror holds the same builder: pack picks the closest run image
+    make_builders(refs, mirrors, data, flavors)
+    for key in builder_keys:  # a mirror holds the same builder: pack picks the closest run image
         for target in mirrors:
             subprocess.run(["docker", "tag", refs[key], target[key]], check=True)
     report: dict = {"registry": registry, "tag": tag, "mirrors": mirror_registries, "images": {}}
-    for key in STACK_KEYS + BUILDER_KEYS:
+    for key in stack_keys + builder_keys:
         for target in [refs] + mirrors:
             ref = target[key]
             held = skopeo.digests(ref)

@@ -156,4 +156,4 @@ def test_registry_path_volumes_for_dotnet(tmp_path):
     for name in ("workspace/source", "layers", "platform/env/FUNC_DOTNET_FEED", "home/.docker/config.json"):
         st = (build / name).stat()
         assert (st.st_uid, st.st_gid) == (path.uid, path.gid) and not st.st_mode & 0o022, name
-    assert path.run_image == "127.0.0.1:5000/funcpacks/run:trixie" and path.builder == "funcpacks/builder:trixie"
+    assert path.run_image == "127.0.0.1:5000/funcpacks/run-dotnet:trixie" and path.builder == "funcpacks/builder-dotnet:trixie"

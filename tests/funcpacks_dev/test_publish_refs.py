@@ -29,7 +29,7 @@ def test_registry_forms_refused_with_the_rule(registry):
 def test_every_image_gets_its_name_under_the_registry():
     refs = publish.registry_refs("127.0.0.1:5000/team", "v1", DATA)
     assert refs == {key: f"127.0.0.1:5000/team/{DATA['images'][key].split('/')[-1].split(':')[0]}:v1"
-                    for key in publish.STACK_KEYS + publish.BUILDER_KEYS}
+                    for key in publish.STACK_KEYS + publish.MADE_KEYS + publish.BUILDER_KEYS}
     assert refs["builder-go"] == "127.0.0.1:5000/team/builder-go:v1"
     assert TAG == DATA["images"]["run"].rsplit(":", 1)[1]
 

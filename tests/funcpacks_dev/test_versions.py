@@ -63,6 +63,12 @@ def test_generated_builder_toml_uses_versions(tmp_path):
     assert [[g["id"] for g in o["group"]] for o in go_doc["order"]] == [["funcpacks/ca-certificates", "funcpacks/go"]]
     # the Go builder tells the buildpacks its run image is static (no shell, no C library)
     assert go_doc["build"]["env"] == [{"name": "FUNCPACKS_RUN_IMAGE", "value": "static", "suffix": "default"}]
+    # the .NET builder: its run image carries the runtime of the SDK it carries
+    dotnet_doc = tomllib.loads(builder.builder_toml(data, packaged, tmp_path, builder.FLAVORS[2]))
+    assert dotnet_doc["run"]["images"] == [{"image": data["images"]["run-dotnet"]}]
+    assert [[g["id"] for g in o["group"]] for o in dotnet_doc["order"]] == [["funcpacks/ca-certificates",
+                                                                           "funcpacks/dotnet"]]
+    assert dotnet_doc["build"]["env"] == [{"name": "FUNCPACKS_RUN_IMAGE", "value": "dotnet", "suffix": "default"}]
     # the packaged buildpack is self-contained: library and entry points inside it
     for bp in packaged.values():
         assert (bp / "lib" / "funcpacks" / "layers.py").is_file()
@@ -74,8 +80,7 @@ def test_function_manifests_match_versions_and_samples():
     files = manifests.expected()
     for path, text in files.items():
         assert path.read_text() == text, f"{path} is stale: run python3 -m funcpacks_dev.generate.manifests write"
-        assert f'builder: "{versions.get("images.builder")}"' in text or \
-            f'builder: "{versions.get("images.builder-go")}"' in text
+        assert any(f'builder: "{versions.get(f"images.{f.image_key}")}"' in text for f in builder.FLAVORS)
     # every sample has a Function CR and every CR a sample
     samples = {p.name for p in (ROOT / "samples").iterdir() if p.is_dir()}
     assert {p.stem for p in files} == samples
@@ -83,7 +88,7 @@ def test_function_manifests_match_versions_and_samples():
 
 def test_top_level_builder_tomls_are_generated_from_versions():
     files = builder.top_level_files()
-    assert sorted(p.name for p in files) == ["builder-go.toml", "builder.toml"]
+    assert sorted(p.name for p in files) == ["builder-dotnet.toml", "builder-go.toml", "builder.toml"]
     for path, text in files.items():
         assert path.read_text() == text, f"{path.name} is stale: run python3 -m funcpacks_dev.images.builder toml write"
         doc = tomllib.loads(text)

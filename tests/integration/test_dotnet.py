@@ -273,3 +273,33 @@ def test_two_clean_builds_give_the_same_image(tag, nuget_binding):
         assert ids[0] == ids[1]
     finally:
         remove_image(other)
+
+
+def test_builder_dotnet_runs_the_app_on_its_run_image_runtime(tag, tmp_path, nuget_binding):
+    """builder-dotnet: the app resolves to the runtime run-dotnet carries (the builder's
+    SDK's), so its image has no runtime layer, and a one-line change rebuilds only the
+    app layer."""
+    binding, _ = nuget_binding
+    src = copy_sample("hello-world-dotnet", tmp_path)
+    env = {"GOOGLE_FUNCTION_TARGET": "helloworld", **FILE_FEED}
+    out = must_build(src, tag, env, MOUNT, [binding], builder=versions.get("images.builder-dotnet"))
+    assert "runtime: the run image's, in /usr/share/dotnet (Microsoft.AspNetCore.App " in out
+    assert "no runtime layer" in out and "Adding layer 'funcpacks/dotnet:runtime'" not in out
+    assert set(layer_shas(tag, BP)) == {"app"}
+    assert not any(n.startswith(f"{BP_LAYERS}/runtime") for n in image_file_names(tag))
+    meta = json.loads(inspect(tag)["Config"]["Labels"]["io.buildpacks.lifecycle.metadata"])
+    run_dotnet = inspect(versions.get("images.run-dotnet"))
+    assert meta["runImage"]["topLayer"] == run_dotnet["RootFS"]["Layers"][-1]  # rebasable onto a newer run-dotnet
+    env_seen = launch_env(tag)
+    assert env_seen["DOTNET_ROLL_FORWARD"] == "Major" and env_seen["DOTNET_ROOT"] == "/usr/share/dotnet"
+    with funcbuild.running(tag) as (name, port):
+        status, body = funcbuild.wait_http(f"http://127.0.0.1:{port}/", timeout=60)
+        logs = funcbuild.container_logs(name)
+    assert (status, body) == (200, "hello, world"), logs
+
+    startup = src / "Startup.cs"
+    startup.write_text(startup.read_text().replace("hello, world", "hello, run-dotnet"))
+    out = must_build(src, tag, env, MOUNT, [binding], builder=versions.get("images.builder-dotnet"))
+    assert "Adding layer 'funcpacks/dotnet:app'" in out and "funcpacks/dotnet:runtime" not in out
+    with funcbuild.running(tag) as (name, port):
+        assert funcbuild.wait_http(f"http://127.0.0.1:{port}/", timeout=60) == (200, "hello, run-dotnet")

@@ -21,7 +21,7 @@ from helpers import SAMPLES, inspect, manifest_digest, remove_image
 DATA = versions.load()
 ROOT = versions.ROOT
 TAG = publish.default_tag(DATA)
-KEYS = publish.STACK_KEYS + publish.BUILDER_KEYS
+KEYS = publish.STACK_KEYS + publish.MADE_KEYS + publish.BUILDER_KEYS  # CI bundles the .NET SDK
 
 
 def make(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:

@@ -2,14 +2,17 @@
 dpkg status database that lists exactly what each image holds."""
 from __future__ import annotations
 
+import hashlib
 import io
 import shutil
 import subprocess
 import tarfile
+import tomllib
 
 import pytest
 
 from funcpacks_dev import docker_engine, versions
+from funcpacks_dev.images import run_dotnet
 from helpers import image_entries, inspect
 
 ROOT = versions.ROOT
@@ -150,3 +153,30 @@ def test_a_bad_package_list_fails_naming_the_package_and_tags_nothing(tmp_path, 
     assert inspect(IMAGES["run"])["Id"] == before
     assert not list((ROOT / "build" / "stacks").glob("run-rootfs.tmp"))
 
+
+
+def test_run_dotnet_adds_icu_and_the_runtime_of_the_carried_sdk(tmp_path):
+    """run-dotnet (make builder): the run image plus one layer with ICU, listed in the dpkg
+    status, and the ASP.NET Core runtime of the SDK the builder carries."""
+    image, run_image = IMAGES["run-dotnet"], IMAGES["run"]
+    sdk = run_dotnet.carried_sdk(DATA)
+    assert sdk is not None
+    runtime_version = tomllib.loads((sdk.parent / f"{sdk.name}.toml").read_text())["runtime_version"]
+    listed = docker_engine.run(image, ["--list-runtimes"], entrypoint="dotnet")
+    assert listed.returncode == 0, listed.output
+    assert [ln.split(" [")[0] for ln in listed.stdout.splitlines()] == [
+        f"Microsoft.AspNetCore.App {runtime_version}", f"Microsoft.NETCore.App {runtime_version}"]
+    assert inspect(image)["RootFS"]["Layers"][:-1] == inspect(run_image)["RootFS"]["Layers"]
+    assert inspect(image)["Config"]["User"] == inspect(run_image)["Config"]["User"]
+    added_packages = installed(dpkg_db(image)["status"]) - installed(dpkg_db(run_image)["status"])
+    assert len(added_packages) == 1 and next(iter(added_packages)).startswith("libicu")
+    added_files = regular_files(image) - regular_files(run_image) - {"var/lib/dpkg/status"}
+    icu = {f for f in added_files if not f.startswith("usr/share/dotnet/")}
+    assert {f.rsplit("/", 1)[1].split(".so.")[0] for f in icu if "/lib/" in f} == {"libicudata", "libicuuc", "libicui18n"}
+    assert icu - {f for f in icu if "/lib/" in f} == {f"usr/share/doc/{next(iter(added_packages))}/copyright"}
+    # made again, the layer is the same bytes
+    digests = []
+    for name in ("one.tar", "two.tar"):
+        run_dotnet.layer_tar(DATA, sdk, tmp_path / name)
+        digests.append(hashlib.sha256((tmp_path / name).read_bytes()).hexdigest())
+    assert digests[0] == digests[1]

@@ -53,6 +53,7 @@ def reg(tmp_path_factory):
     address = registry.start(directory, f"127.0.0.1:{funcbuild.free_port()}")
     run_image = push_run_image(address)
     push_run_image(address, key="run-static")
+    push_run_image(address, key="run-dotnet")
     yield address, run_image
     registry.stop(directory)
 
@@ -99,7 +100,7 @@ E2E = [
     # (sample, run image key, request path, answer)
     ("hello-world-python", "run", "/", "hello, world"),
     ("hello-world-go", "run-static", "/shipwright", "hello, shipwright!\n"),
-    ("hello-world-dotnet", "run", "/", "hello, world"),
+    ("hello-world-dotnet", "run-dotnet", "/", "hello, world"),
 ]
 
 

@@ -52,7 +52,8 @@ def build(ctx: BuildContext) -> None:
     if cfg.trimmed:
         served = app_layer.trimmed(app, proj, log)
     else:
-        served = runtime_layer.provide(layers, sdk, choice, app, proj, proj_path, log)
+        served = runtime_layer.provide(layers, sdk, choice, app, proj, proj_path, ctx.env,
+                                       sdk_layer.carried_root(ctx.buildpack_dir, ctx.target.arch), log)
     app_layer.finish(app, ctx.buildpack_dir, cfg, proj, proj_path, served, components, log)
     work_copy.remove()
     _launch(ctx, cfg, app.path, served, function_mode, log)

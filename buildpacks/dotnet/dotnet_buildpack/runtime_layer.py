@@ -2,10 +2,11 @@
 the published app resolves to (frameworks.py), taken from the SDK that built it, plus
 the build image's ICU when the app uses globalization. Launch only (not cached): when its
 metadata matches, the previous image's layer is reused as it is, without being restored
-or exported again."""
+or exported again. On a run image that carries the runtime the app needs (run_image.py)
+there is no runtime layer at all."""
 from __future__ import annotations
 
-import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 from funcpacks import sbom
@@ -14,7 +15,7 @@ from funcpacks.launch import Process
 from funcpacks.layers import Layer, Layers
 from funcpacks.log import Logger
 
-from . import frameworks, icu, sdk_layer
+from . import frameworks, icu, run_image, runtime_files, sdk_layer
 from .app_layer import Served
 from .frameworks import Framework
 from .project import Project
@@ -26,8 +27,9 @@ BUILDPACK = "funcpacks/dotnet"
 
 
 def provide(layers: Layers, sdk: Sdk, choice: Choice, app: Layer, proj: Project, proj_path: Path,
-            log: Logger) -> Served:
-    """The runtime a framework-dependent app needs, and the process that runs the app on it."""
+            env: Mapping[str, str], carried_sdk: Path | None, log: Logger) -> Served:
+    """The runtime a framework-dependent app needs, and the process that runs the app on
+    it. carried_sdk: the SDK the builder carries, whose runtime a run-dotnet image holds."""
     entry = app.path / f"{proj.assembly_name}.dll"
     config = app.path / f"{proj.assembly_name}.runtimeconfig.json"
     if not entry.is_file() or not config.is_file():
@@ -36,15 +38,39 @@ def provide(layers: Layers, sdk: Sdk, choice: Choice, app: Layer, proj: Project,
                         fix="publish an app project (OutputType Exe); for a class library, add an app that uses it")
     runtimeconfig = frameworks.read_runtimeconfig(config)
     needed = frameworks.resolve(sdk.path, runtimeconfig)
-    globalization = icu.find() if icu.needed(runtimeconfig) else None
-    runtime = _layer(layers, sdk, choice, needed, globalization, log)
-    _log_sizes(sdk.path, needed, globalization, log)
     if any(f.major_roll for f in needed):
         asked = ", ".join(f"{f.name} {f.requested}" for f in needed if f.major_roll)
         log.info(f"the app asks for {asked}: it runs on a newer major version (DOTNET_ROLL_FORWARD=Major)")
         app.env_default("DOTNET_ROLL_FORWARD", "Major", scope="launch")
+    if run_image.carries_runtime(env) and _run_image_serves(runtimeconfig, needed, carried_sdk, log):
+        layers.get(NAME).remove()  # a runtime layer of an earlier build must not stay in the image
+        log.info(f"runtime: the run image's, in {run_image.ROOT} ({_names(needed)}, with ICU); no runtime layer")
+        process = Process("web", [str(run_image.ROOT / "dotnet"), str(entry)], default=True, working_dir=str(app.path))
+        return Served(process, [run_image.ROOT])
+    globalization = icu.find() if icu.needed(runtimeconfig) else None
+    runtime = _layer(layers, sdk, choice, needed, globalization, log)
+    _log_sizes(sdk.path, needed, globalization, log)
     process = Process("web", [str(runtime.path / "dotnet"), str(entry)], default=True, working_dir=str(app.path))
     return Served(process, [runtime.path / "bin"])
+
+
+def _run_image_serves(runtimeconfig: dict, needed: list[Framework], carried_sdk: Path | None, log: Logger) -> bool:
+    """Whether the run image's runtime runs the app exactly as a runtime layer would: the
+    same frameworks (the layer's come from the SDK that built the app). Says why not."""
+    if carried_sdk is None:
+        log.warn(f"{run_image.RUN_IMAGE_VARIABLE}={run_image.DOTNET} says the run image carries the builder's .NET "
+                 "runtime, but this builder carries no SDK to say which: the app gets a runtime layer")
+        return False
+    if run_image.serves(carried_sdk, runtimeconfig) == needed:
+        return True
+    carried = _names(run_image.all_frameworks(carried_sdk)) or "no shared framework"
+    log.info(f"the app runs on {_names(needed)} (from the SDK that built it); the run image carries "
+             f"{carried}: the runtime layer brings the app's")
+    return False
+
+
+def _names(found: list[Framework]) -> str:
+    return ", ".join(f"{f.name} {f.version}" for f in found)
 
 
 def _layer(layers: Layers, sdk: Sdk, choice: Choice, needed: list[Framework], globalization: icu.Icu | None,
@@ -56,7 +82,7 @@ def _layer(layers: Layers, sdk: Sdk, choice: Choice, needed: list[Framework], gl
                 "icu": f"{globalization.package} {globalization.version}" if globalization else "none",
                 "bin": "dotnet"}
     if not runtime.reuse_or_reset(expected, log, contents_needed=False):
-        install(runtime.path, sdk.path, expected["fxr"], needed)
+        runtime_files.copy(runtime.path, sdk.path, expected["fxr"], needed)
         if globalization:
             icu.install(globalization, runtime.path)
         # bin/ is on the launch PATH: Procfile commands can say `dotnet App.dll`. The host
@@ -84,13 +110,3 @@ def _log_sizes(sdk: Path, needed: list[Framework], globalization: icu.Icu | None
         " (invariant globalization: no ICU)"
     log.info(f"runtime layer {runtime_mb:.0f} MB ({', '.join(f'{f.name} {f.version}' for f in needed)})"
              f"{with_icu}; SDK {sdk_mb:.0f} MB, build only: {sdk_mb / runtime_mb:.1f}x the runtime")
-
-
-def install(dest: Path, sdk_root: Path, fxr: str, needed: list[Framework]) -> None:
-    shutil.copy2(sdk_root / "dotnet", dest / "dotnet")
-    shutil.copytree(sdk_root / "host" / "fxr" / fxr, dest / "host" / "fxr" / fxr, symlinks=True)
-    for fw in needed:
-        shutil.copytree(sdk_root / "shared" / fw.name / fw.version, dest / "shared" / fw.name / fw.version, symlinks=True)
-    for notice in ("LICENSE.txt", "ThirdPartyNotices.txt"):
-        if (sdk_root / notice).is_file():
-            shutil.copy2(sdk_root / notice, dest / notice)

@@ -36,6 +36,12 @@ def bundled_sdks(buildpack_dir: Path, arch: str) -> list[SdkFile]:
             for b in bundled.all_of(buildpack_dir, BUNDLED_KIND) if b.arch == arch]
 
 
+def carried_root(buildpack_dir: Path, arch: str) -> Path | None:
+    """Where the SDK the builder carries for arch is (the one make builder put in
+    run-dotnet's runtime), or None."""
+    return next((b.path for b in bundled.all_of(buildpack_dir, BUNDLED_KIND) if b.arch == arch), None)
+
+
 def provide(layers: Layers, buildpack_dir: Path, sdk: SdkFile, feed: Feed, arch: str, log: Logger) -> Sdk:
     """The SDK: the builder's own when it is the chosen version, else downloaded into the
     `sdk` layer (build + cache: never in the image) and put on the build's PATH."""

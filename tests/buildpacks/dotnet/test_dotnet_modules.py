@@ -271,3 +271,39 @@ def test_the_builders_sdk_serves_requests_that_name_it_or_its_channel():
     for policy in ("feature", "latestPatch", "major", "bogus"):
         assert chosen(gj=GlobalJson("10.0.401", policy)) is None, policy
     assert chosen(gj=GlobalJson("10.0.400", "patch")) is None
+
+
+# -- run_image: which apps run-dotnet's runtime serves ----------------------------------
+def _sdk_with(root: Path, frameworks: dict[str, str]) -> Path:
+    for name, version in frameworks.items():
+        (root / "shared" / name / version).mkdir(parents=True)
+    aspnet = root / "shared" / "Microsoft.AspNetCore.App"
+    for version_dir in aspnet.glob("*"):
+        (version_dir / "Microsoft.AspNetCore.App.runtimeconfig.json").write_text(json.dumps(
+            {"runtimeOptions": {"framework": {"name": "Microsoft.NETCore.App", "version": version_dir.name}}}))
+    return root
+
+
+def _asks(name: str, version: str) -> dict:
+    return {"runtimeOptions": {"frameworks": [{"name": name, "version": version}]}}
+
+
+def test_run_image_serves_what_its_runtime_resolves_and_nothing_else(tmp_path):
+    from dotnet_buildpack import run_image
+    sdk = _sdk_with(tmp_path, {"Microsoft.NETCore.App": "10.0.12", "Microsoft.AspNetCore.App": "10.0.12"})
+    served = run_image.serves(sdk, _asks("Microsoft.AspNetCore.App", "10.0.0"))
+    assert [(f.name, f.version) for f in served] == [("Microsoft.AspNetCore.App", "10.0.12"),
+                                                     ("Microsoft.NETCore.App", "10.0.12")]
+    rolled = run_image.serves(sdk, _asks("Microsoft.NETCore.App", "3.1.0"))
+    assert [(f.version, f.major_roll) for f in rolled] == [("10.0.12", True)]
+    assert run_image.serves(sdk, _asks("Microsoft.WindowsDesktop.App", "10.0.0")) is None
+    assert run_image.serves(sdk, _asks("Microsoft.NETCore.App", "11.0.0")) is None
+    assert [f"{f.name} {f.version}" for f in run_image.all_frameworks(sdk)] == [
+        "Microsoft.AspNetCore.App 10.0.12", "Microsoft.NETCore.App 10.0.12"]
+
+
+def test_only_builder_dotnet_says_its_run_image_carries_the_runtime():
+    from dotnet_buildpack import run_image
+    assert run_image.carries_runtime({"FUNCPACKS_RUN_IMAGE": "dotnet"})
+    assert not run_image.carries_runtime({"FUNCPACKS_RUN_IMAGE": "static"}) and not run_image.carries_runtime({})
+

@@ -228,12 +228,46 @@ def test_an_sdk_the_builder_does_not_carry_is_downloaded_into_a_cache_layer(life
     bp = builder.package_buildpacks(tmp_path / "packaged", bundled={"dotnet": [other]})["dotnet"]
     shutil.copytree(ROOT / "samples" / "dotnet-minimal", lifecycle.app, dirs_exist_ok=True)
     nuget_binding(lifecycle.platform / "bindings" / "nuget", str(dotnet_deps / "nuget"))
-    res = lifecycle.build(bp, _mirror_env(dotnet_deps))
+    # builder-dotnet's setting: its run image carries the carried SDK's runtime, which is
+    # not the one this app was built with
+    res = lifecycle.build(bp, {**_mirror_env(dotnet_deps), "FUNCPACKS_RUN_IMAGE": "dotnet"})
     assert res.code == 0, res.output
     assert "Building layer 'sdk': SDK 10.0.401 (not the builder's); no cached copy" in res.out
     assert "sha512 verified against the release metadata" in res.out
     sdk_toml = tomllib.loads((lifecycle.layers(bp) / "sdk.toml").read_text())
     assert sdk_toml["types"] == {"build": True, "cache": True, "launch": False}
+    assert "(from the SDK that built it); the run image carries no shared framework: the runtime layer brings the app's" in res.out
+    assert (lifecycle.layers(bp) / "runtime" / "dotnet").is_file()
+
+
+@pytest.mark.slow
+def test_a_run_image_with_the_carried_runtime_replaces_the_runtime_layer(lifecycle, packaged_with_bundles,
+                                                                           dotnet_deps):
+    """FUNCPACKS_RUN_IMAGE=dotnet (builder-dotnet): the app runs on the run image's
+    runtime, so a runtime layer an earlier build left is dropped, not exported."""
+    bp = packaged_with_bundles["dotnet"]
+    shutil.copytree(ROOT / "samples" / "dotnet-minimal", lifecycle.app, dirs_exist_ok=True)
+    nuget_binding(lifecycle.platform / "bindings" / "nuget", str(dotnet_deps / "nuget"))
+    layers = lifecycle.layers(bp)
+    layers.mkdir(parents=True, exist_ok=True)
+    (layers / "runtime.toml").write_text('[types]\nlaunch = true\n[metadata]\nsdk = "10.0.401"\n')
+    res = lifecycle.build(bp, {"FUNC_DOTNET_FEED": "http://127.0.0.1:9", "FUNCPACKS_RUN_IMAGE": "dotnet"})
+    assert res.code == 0, res.output
+    runtime = versions_runtime(bp)
+    assert (f"runtime: the run image's, in /usr/share/dotnet (Microsoft.AspNetCore.App {runtime}, "
+            f"Microsoft.NETCore.App {runtime}, with ICU); "
+            "no runtime layer") in res.out
+    assert not (layers / "runtime").exists() and not (layers / "runtime.toml").exists()
+    assert not list(layers.glob("runtime.sbom.*"))
+    launch = tomllib.loads((layers / "launch.toml").read_text())
+    web = next(p for p in launch["processes"] if p["type"] == "web")
+    assert web["command"] == ["/usr/share/dotnet/dotnet", str(layers / "app" / "DotnetMinimal.dll")]
+
+
+def versions_runtime(bp: Path) -> str:
+    """The runtime version of the SDK a packaged buildpack carries."""
+    (found,) = bundled.all_of(bp, "dotnet-sdk")
+    return found.facts["runtime_version"]
 
 
 # -- build: the package cache across a restore ---------------------------------------
