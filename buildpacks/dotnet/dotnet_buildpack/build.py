@@ -2,6 +2,7 @@
 output, the runtime (or a trimmed app), and the processes."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from funcpacks import processes, settings, source
@@ -10,8 +11,8 @@ from funcpacks.launch import Launch
 from funcpacks.layers import Layers
 from funcpacks.log import Logger
 
-from . import (app_layer, config, function_check, nuget, nuget_layer, project, publish, runtime_layer,
-               sdk_choice_layer, sdk_layer, work_copy)
+from . import (app_layer, config, function_check, nuget, nuget_layer, project, publish, restore_outputs,
+               runtime_layer, sdk_choice_layer, sdk_layer, work_copy)
 from .app_layer import Served
 from .config import Config
 from .feed import RIDS
@@ -45,8 +46,17 @@ def build(ctx: BuildContext) -> None:
     work_project = work_copy.make(ctx.app_dir, proj_path, explicit if gj else None, log)
     opts = publish.Options(cfg.trimmed is not None, rid, proj.target_framework, packages.sources.config_file,
                            list(cfg.publish_args))
+    app_dir = layers.get(app_layer.NAME).path
+    restore_key = nuget_layer.restore_key(packages, choice.sdk.version,
+                                          publish.command(sdk.path / "dotnet", work_project, app_dir, opts))
+    if restore_outputs.put_back(packages.layer.path, work_copy.WORK_DIR, restore_key):
+        log.info("restore: the same projects, NuGet files, sources, SDK and options as the previous build, whose "
+                 "package graph is kept: publishing with --no-restore")
+        opts = dataclasses.replace(opts, restore=False)
     app = app_layer.publish_into(layers, sdk, work_project, opts, publish.env(ctx.env, sdk.path, packages.layer.path),
                                  log)
+    if opts.restore:
+        restore_outputs.save(packages.layer.path, work_copy.WORK_DIR, restore_key)
     nuget_layer.finish(packages, log)
     components = nuget.packages(work_project.parent / "obj" / "project.assets.json")
     if cfg.trimmed:

@@ -13,7 +13,7 @@ from typing import Mapping
 from funcpacks.layers import Layer, Layers
 from funcpacks.log import Logger
 
-from . import nuget
+from . import nuget, restore_outputs
 
 NAME = "nuget-packages"
 
@@ -32,6 +32,14 @@ def provide(layers: Layers, app: Path, project_dir: Path, env: Mapping[str, str]
     layer.reuse_or_reset({"sdk": sdk_version, "projects": nuget.inputs_hash(app)}, log)
     layer.set_types(cache=True).write()
     return Packages(layer, srcs)
+
+
+def restore_key(packages: Packages, sdk_version: str, publish_command: list[str]) -> str:
+    """What else decides the restore's outputs (restore_outputs.py): the sources, with the
+    config file's text, the SDK and the publish command."""
+    config = packages.sources.config_file
+    text = config.read_text(errors="replace") if config is not None and config.is_file() else ""
+    return restore_outputs.key(packages.sources.description, text, sdk_version, publish_command)
 
 
 def finish(packages: Packages, log: Logger) -> None:

@@ -23,6 +23,7 @@ class Options:
     framework: str
     config_file: Path | None
     extra_args: list[str]
+    restore: bool = True  # False: the previous build's restore outputs are in obj/ (restore_outputs)
 
 
 def command(dotnet: Path, project: Path, out: Path, opts: Options) -> list[str]:
@@ -38,6 +39,8 @@ def command(dotnet: Path, project: Path, out: Path, opts: Options) -> list[str]:
         cmd += ["-p:UseAppHost=false"]
     if opts.config_file is not None:
         cmd += ["--configfile", str(opts.config_file)]
+    if not opts.restore:
+        cmd.append("--no-restore")
     return cmd + opts.extra_args
 
 

@@ -307,3 +307,36 @@ def test_only_builder_dotnet_says_its_run_image_carries_the_runtime():
     assert run_image.carries_runtime({"FUNCPACKS_RUN_IMAGE": "dotnet"})
     assert not run_image.carries_runtime({"FUNCPACKS_RUN_IMAGE": "static"}) and not run_image.carries_runtime({})
 
+
+# -- restore_outputs: the package graph a rebuild publishes with --no-restore ------------
+def _restored_project(work: Path, version: str = "[2.9.0, )") -> Path:
+    obj = work / "src" / "App" / "obj"
+    obj.mkdir(parents=True)
+    (obj / "project.assets.json").write_text(json.dumps({"project": {"frameworks": {"net10.0": {
+        "dependencies": {"CloudNative.CloudEvents": {"target": "Package", "version": version}}}}}}))
+    (obj / "App.csproj.nuget.g.props").write_text("<Project />")
+    (obj / "App.dll").write_text("build output, not restore's")
+    return obj
+
+
+def test_restore_outputs_come_back_only_under_the_same_key(tmp_path):
+    from dotnet_buildpack import restore_outputs
+    layer, work, fresh = tmp_path / "layer", tmp_path / "work", tmp_path / "fresh"
+    _restored_project(work)
+    restore_outputs.save(layer, work, "k1")
+    assert sorted(p.name for p in (layer / "restore-outputs" / "src" / "App" / "obj").iterdir()) == [
+        "App.csproj.nuget.g.props", "project.assets.json"]
+    assert not restore_outputs.put_back(layer, fresh, "k2") and not fresh.exists()
+    assert restore_outputs.put_back(layer, fresh, "k1")
+    assert sorted(p.name for p in (fresh / "src" / "App" / "obj").iterdir()) == [
+        "App.csproj.nuget.g.props", "project.assets.json"]
+    assert not (fresh / "key").exists()
+
+
+def test_a_floating_version_is_restored_every_time(tmp_path):
+    from dotnet_buildpack import restore_outputs
+    layer, work = tmp_path / "layer", tmp_path / "work"
+    _restored_project(work, "[2.*, )")
+    restore_outputs.save(layer, work, "k")
+    assert not restore_outputs.put_back(layer, tmp_path / "fresh", "k")
+    assert restore_outputs.key("a", ["b"]) != restore_outputs.key("a", ["c"])

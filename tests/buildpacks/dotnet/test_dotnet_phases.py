@@ -272,6 +272,44 @@ def versions_runtime(bp: Path) -> str:
 
 # -- build: the package cache across a restore ---------------------------------------
 @pytest.mark.slow
+def test_a_rebuild_with_the_same_package_graph_publishes_without_restoring(lifecycle, packaged_with_bundles,
+                                                                           dotnet_deps):
+    bp = packaged_with_bundles["dotnet"]
+    shutil.copytree(ROOT / "samples" / "dotnet-cloudevents", lifecycle.app, dirs_exist_ok=True)
+    secret = "nuget-s3cr3t-restore"
+    nuget_binding(lifecycle.platform / "bindings" / "nuget", str(dotnet_deps / "nuget"),
+                  extra=('  <packageSourceCredentials>\n    <mirror>\n      <add key="Username" value="u" />\n'
+                         f'      <add key="ClearTextPassword" value="{secret}" />\n    </mirror>\n'
+                         '  </packageSourceCredentials>\n'))
+    res = lifecycle.build(bp, _mirror_env(dotnet_deps))
+    assert res.code == 0, res.output
+    layers = lifecycle.layers(bp)
+    kept = layers / "nuget-packages" / "restore-outputs"
+    assert (kept / "key").is_file() and list(kept.rglob("obj/project.assets.json"))
+    # what the cache keeps of the restore names the binding's file, never its credential
+    kept_bytes = b"".join(f.read_bytes() for f in kept.rglob("*") if f.is_file())
+    assert secret.encode() not in kept_bytes and b"ClearTextPassword" not in kept_bytes
+    assert "--no-restore" not in res.out
+    first_sbom = (layers / "app.sbom.cdx.json").read_text()
+
+    lifecycle.restore_as_cache(bp)
+    source = next(lifecycle.app.glob("*.cs"))
+    source.write_text(source.read_text() + "\n// a one-line change\n")
+    res = lifecycle.build(bp, _mirror_env(dotnet_deps))
+    assert res.code == 0, res.output
+    assert "publishing with --no-restore" in res.out and " --no-restore" in res.out
+    assert (layers / "app" / "DotnetCloudEvents.dll").is_file()
+    assert (layers / "app.sbom.cdx.json").read_text() == first_sbom  # the same packages, from the kept graph
+    assert not list(lifecycle.app.rglob("obj"))  # the user's source stays clean
+
+    # another publish option: restore again
+    lifecycle.restore_as_cache(bp)
+    res = lifecycle.build(bp, {**_mirror_env(dotnet_deps), "BP_DOTNET_PUBLISH_FLAGS": "-p:Deterministic=true"})
+    assert res.code == 0, res.output
+    assert "--no-restore" not in res.out
+
+
+@pytest.mark.slow
 def test_damaged_package_cache_is_restored_again_not_used(lifecycle, packaged_with_bundles, dotnet_deps):
     """A truncated assembly in the restored package folder would be compiled against or
     published as it is (restore takes an installed package's files on trust)."""
