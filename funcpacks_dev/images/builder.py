@@ -271,7 +271,7 @@ def create(data: dict) -> None:
     packaged = package_buildpacks(BUILD_DIR / "buildpacks", data, carried)
     compile_bytecode(packaged, data["images"]["build"])
     files = top_level_files(data)
-    for flavor in available_flavors(data):
+    for flavor in available_flavors(data, carried):
         toml_path = TOP_LEVEL[flavor.image_key]
         if not toml_path.exists() or toml_path.read_text() != files[toml_path]:
             raise BuilderError(f"{toml_path.name} does not match versions.toml: run 'python3 -m funcpacks_dev.images.builder toml write'")
@@ -291,10 +291,11 @@ def create(data: dict) -> None:
         stamp.write_text(digest)
 
 
-def available_flavors(data: dict) -> list[Flavor]:
+def available_flavors(data: dict, carried: dict[str, list[Path]]) -> list[Flavor]:
     """The builders this machine can make, after making the run images they need that
-    make stacks does not: builder-dotnet only when the .NET SDK was bundled."""
-    sdk = run_dotnet.carried_sdk(data)
+    make stacks does not: builder-dotnet only when the .NET SDK is bundled (carried:
+    bundles.ensure's answer)."""
+    sdk = run_dotnet.carried_sdk(data, carried)
     if sdk is None:
         print(f"builder: WARNING: no .NET SDK is bundled, so {data['images']['builder-dotnet']} and its run image "
               f"{data['images']['run-dotnet']} are not made", file=sys.stderr)

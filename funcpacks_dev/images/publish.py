@@ -164,7 +164,10 @@ def push(registry: str, tag: str, mirror_registries: list[str], skopeo: Skopeo, 
     refs = registry_refs(registry, tag, data)
     mirrors = [registry_refs(m, tag, data) for m in mirror_registries]
     # builder-dotnet and run-dotnet only where the .NET SDK was bundled (make builder says so)
-    flavors = builder.available_flavors(data)
+    try:
+        flavors = builder.available_flavors(data, bundles.ensure(data))
+    except (bundles.BundleError, builder.BuilderError) as exc:
+        raise PublishError(str(exc)) from None
     stack_keys = STACK_KEYS + tuple(f.run_image_key for f in flavors if f.run_image_key in builder.MADE_RUN_IMAGES)
     builder_keys = tuple(f.image_key for f in flavors)
     for key in stack_keys:
@@ -199,6 +202,9 @@ def render_manifests(report: dict, out: Path, data: dict) -> list[Path]:
     pinned = copy.deepcopy(data)
     for key, entry in report["images"].items():
         pinned["images"][key] = f"{entry['ref']}@{entry['digest']}"
+    for key in BUILDER_KEYS:  # not made here (builder-dotnet without a bundled SDK): the general one builds it all
+        if key not in report["images"]:
+            pinned["images"][key] = pinned["images"]["builder"]
     written = []
     for api in ("v1alpha1", "v1beta1"):
         written.append(_write(out / "shipwright" / f"funcpacks-{api}.yaml", strategy.render(api, pinned)))

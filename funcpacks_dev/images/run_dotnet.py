@@ -9,7 +9,7 @@ image's dpkg status with ICU's package added, so scanners see it. The image is m
 when its inputs change: the run and build images, the SDK bundle and this code (label
 io.funcpacks.stack.inputs).
 
-    python3 -m funcpacks_dev.images.run_dotnet   # make it from the cached SDK bundle
+    python3 -m funcpacks_dev.images.run_dotnet   # make it (bundling the SDK first when needed)
 """
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ ROOT = versions.ROOT
 DOTNET_BUILDPACK = ROOT / "buildpacks" / "dotnet"
 DOTNET_ROOT = "usr/share/dotnet"  # dotnet_buildpack.run_image.ROOT, as a tar member name
 DPKG_STATUS = "var/lib/dpkg/status"
+ICU_STANZA = "tmp/icu/stanza"
 # In the build image: the package that installed ICU, its stanza, and its libraries the
 # runtime loads (dotnet_buildpack.icu.LIBRARIES) as a tar on stdout.
 ICU_SCRIPT = r"""set -eu
@@ -57,8 +58,8 @@ def inputs_digest(data: dict, sdk: Path) -> str:
     for image in (data["images"]["run"], data["images"]["build"]):
         h.update(_image_id(image).encode())
     h.update((sdk.parent / f"{sdk.name}.toml").read_bytes())
-    for code in (Path(__file__), DOTNET_BUILDPACK / "dotnet_buildpack" / "run_image.py",
-                 DOTNET_BUILDPACK / "dotnet_buildpack" / "runtime_files.py"):
+    for code in (Path(__file__), *(DOTNET_BUILDPACK / "dotnet_buildpack" / f"{module}.py"
+                                   for module in ("run_image", "runtime_files", "frameworks"))):
         h.update(code.read_bytes())
     return h.hexdigest()[:32]
 
@@ -119,19 +120,21 @@ def layer_tar(data: dict, sdk: Path, out: Path) -> list[str]:
         frameworks = proc.stdout.split("\n")[:-1]
         icu = tarfile.open(fileobj=io.BytesIO(_docker_output(data["images"]["build"], "sh", "-c", ICU_SCRIPT)))
         status = _docker_output(data["images"]["run"], "cat", "/" + DPKG_STATUS).decode()
+        icu_members = sorted((m for m in icu.getmembers() if m.name != ICU_STANZA), key=lambda m: m.name)
+        stanza = icu.extractfile(ICU_STANZA).read().decode() if ICU_STANZA in icu.getnames() else ""  # type: ignore[union-attr]
+        if not stanza:
+            raise RunDotnetError(f"{data['images']['build']} told no ICU package")
         with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as tar:
-            for parent in ("usr", "usr/share"):
-                tar.addfile(_dir(parent, epoch))
+            # Every directory above what is added, with fixed metadata: else the daemon's
+            # diff would carry them with the time of the build.
+            names = [DOTNET_ROOT, DPKG_STATUS, *(m.name for m in icu_members)]
+            for parent in sorted({"/".join(n.split("/")[:i]) for n in names for i in range(1, n.count("/") + 1)}):
+                if parent != DOTNET_ROOT:
+                    tar.addfile(_dir(parent, epoch))
             _add_tree(tar, runtime, DOTNET_ROOT, epoch)
-            stanza = ""
-            for member in sorted(icu.getmembers(), key=lambda m: m.name):
-                if member.name == "tmp/icu/stanza":
-                    stanza = icu.extractfile(member).read().decode()  # type: ignore[union-attr]
-                    continue
+            for member in icu_members:
                 f = icu.extractfile(member) if member.isfile() else None
                 tar.addfile(_normalized(member, epoch), f)
-            if not stanza:
-                raise RunDotnetError(f"{data['images']['build']} told no ICU package")
             body = _with_package(status, stanza).encode()
             info = _normalized(tarfile.TarInfo(DPKG_STATUS), epoch)
             info.size = len(body)
@@ -160,6 +163,12 @@ def ensure(data: dict, sdk: Path) -> None:
     if stacks.image_inputs(image) == digest:
         print(f"run-dotnet: {image} is up to date")
         return
+    frameworks = build(data, sdk, image, digest)
+    print(f"run-dotnet: {image} built ({', '.join(frameworks)})", flush=True)
+
+
+def build(data: dict, sdk: Path, image: str, digest: str) -> list[str]:
+    """docker build of the image as tag `image`; returns the runtime's frameworks."""
     with tempfile.TemporaryDirectory(dir=ROOT / "build" if (ROOT / "build").is_dir() else None) as ctx:
         frameworks = layer_tar(data, sdk, Path(ctx) / "runtime.tar")
         (Path(ctx) / "Dockerfile").write_text(dockerfile(data, digest, frameworks))
@@ -167,21 +176,25 @@ def ensure(data: dict, sdk: Path) -> None:
                               env=dict(os.environ, DOCKER_BUILDKIT="0"))
     if proc.returncode != 0:
         raise RunDotnetError(f"docker build of {image} failed: {proc.stderr.strip().splitlines()[-1:]}")
-    print(f"run-dotnet: {image} built ({', '.join(frameworks)})", flush=True)
+    return frameworks
 
 
-def carried_sdk(data: dict) -> Path | None:
-    """The cached SDK bundle versions.toml names, when it is there."""
-    found = [p for p in (bundles.BUNDLES / "dotnet").glob(f"dotnet-sdk-{data['dotnet']['sdk']}-linux-{bundles.host_arch()}")
-             if p.is_dir()]
-    return found[0] if found else None
+def carried_sdk(data: dict, carried: dict[str, list[Path]]) -> Path | None:
+    """The SDK bundle versions.toml names among what bundles.ensure says the .NET
+    buildpack carries, when it carries it."""
+    name = f"dotnet-sdk-{data['dotnet']['sdk']}-linux-{bundles.host_arch()}"
+    return next((p for p in carried.get("dotnet", []) if p.name == name), None)
 
 
 def main(argv: list[str]) -> int:
     data = versions.load()
-    sdk = carried_sdk(data)
+    try:
+        sdk = carried_sdk(data, bundles.ensure(data))
+    except bundles.BundleError as exc:
+        print(f"run-dotnet: {exc}", file=sys.stderr)
+        return 1
     if sdk is None:
-        print("run-dotnet: no SDK bundle: run 'make builder' (it bundles the SDK first)", file=sys.stderr)
+        print("run-dotnet: no .NET SDK could be bundled (see above): set FUNCPACKS_DOTNET_FEED", file=sys.stderr)
         return 1
     try:
         ensure(data, sdk)

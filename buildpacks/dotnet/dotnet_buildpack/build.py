@@ -8,7 +8,8 @@ from pathlib import Path
 from funcpacks import processes, settings, source
 from funcpacks.context import BuildContext
 from funcpacks.launch import Launch
-from funcpacks.layers import Layers
+from funcpacks.errors import UserError
+from funcpacks.layers import Layer, Layers
 from funcpacks.log import Logger
 
 from . import (app_layer, config, function_check, nuget, nuget_layer, project, publish, restore_outputs,
@@ -46,17 +47,7 @@ def build(ctx: BuildContext) -> None:
     work_project = work_copy.make(ctx.app_dir, proj_path, explicit if gj else None, log)
     opts = publish.Options(cfg.trimmed is not None, rid, proj.target_framework, packages.sources.config_file,
                            list(cfg.publish_args))
-    app_dir = layers.get(app_layer.NAME).path
-    restore_key = nuget_layer.restore_key(packages, choice.sdk.version,
-                                          publish.command(sdk.path / "dotnet", work_project, app_dir, opts))
-    if restore_outputs.put_back(packages.layer.path, work_copy.WORK_DIR, restore_key):
-        log.info("restore: the same projects, NuGet files, sources, SDK and options as the previous build, whose "
-                 "package graph is kept: publishing with --no-restore")
-        opts = dataclasses.replace(opts, restore=False)
-    app = app_layer.publish_into(layers, sdk, work_project, opts, publish.env(ctx.env, sdk.path, packages.layer.path),
-                                 log)
-    if opts.restore:
-        restore_outputs.save(packages.layer.path, work_copy.WORK_DIR, restore_key)
+    app = _publish(layers, sdk, work_project, opts, ctx, choice.sdk.version, packages, log)
     nuget_layer.finish(packages, log)
     components = nuget.packages(work_project.parent / "obj" / "project.assets.json")
     if cfg.trimmed:
@@ -67,6 +58,30 @@ def build(ctx: BuildContext) -> None:
     app_layer.finish(app, ctx.buildpack_dir, cfg, proj, proj_path, served, components, log)
     work_copy.remove()
     _launch(ctx, cfg, app.path, served, function_mode, log)
+
+
+def _publish(layers: Layers, sdk: sdk_layer.Sdk, work_project: Path, opts: publish.Options, ctx: BuildContext,
+             sdk_version: str, packages: nuget_layer.Packages, log: Logger) -> Layer:
+    """dotnet publish into the app layer, without restoring when the previous build's
+    package graph still applies (restore_outputs.py); a publish that fails without
+    restoring is run again with a restore, in case the kept graph is why."""
+    env = publish.env(ctx.env, sdk.path, packages.layer.path)
+    keyed = publish.command(sdk.path / "dotnet", work_project, layers.get(app_layer.NAME).path,
+                            dataclasses.replace(opts, config_file=None))
+    restore_key = nuget_layer.restore_key(packages, ctx.app_dir, env, sdk_version, keyed)
+    if restore_outputs.put_back(packages.layer.path, work_copy.WORK_DIR, restore_key):
+        log.info("restore: the same projects, imports, NuGet sources, SDK, environment and options as the previous "
+                 "build, whose package graph is kept: publishing with --no-restore")
+        try:
+            return app_layer.publish_into(layers, sdk, work_project, dataclasses.replace(opts, restore=False), env,
+                                          log)
+        except UserError as exc:
+            log.warn(f"publishing without a restore failed ({exc.what}): restoring and publishing again")
+            restore_outputs.forget(packages.layer.path)
+            work_copy.remove_build_output()
+    app = app_layer.publish_into(layers, sdk, work_project, opts, env, log)
+    restore_outputs.save(packages.layer.path, work_copy.WORK_DIR, restore_key)
+    return app
 
 
 def _project(app_dir: Path, cfg: Config, rid: str, log: Logger) -> tuple[Path, project.Project]:

@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 from typing import Mapping
 
 from funcpacks import bindings, sbom
@@ -54,6 +55,21 @@ def sources(app: Path, project_dir: Path, env: Mapping[str, str], platform_dir: 
                             where=str(found[0].path), fix="put the file in the binding as 'nuget.config'")
         return Sources(config.resolve(), f"nuget.config of the {BINDING_TYPE} binding {found[0].name!r} (build only)")
     return Sources(None, "NuGet's default source (nuget.org)")
+
+
+def without_credentials(config: Path) -> str:
+    """A nuget.config's text without its packageSourceCredentials: what it says about
+    sources, with nothing a digest of it could give away."""
+    text = config.read_text(errors="replace")
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError:
+        return text
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if child.tag.lower() == "packagesourcecredentials":
+                parent.remove(child)
+    return ElementTree.tostring(root, encoding="unicode")
 
 
 def inputs_hash(app: Path) -> str:

@@ -34,12 +34,14 @@ def provide(layers: Layers, app: Path, project_dir: Path, env: Mapping[str, str]
     return Packages(layer, srcs)
 
 
-def restore_key(packages: Packages, sdk_version: str, publish_command: list[str]) -> str:
-    """What else decides the restore's outputs (restore_outputs.py): the sources, with the
-    config file's text, the SDK and the publish command."""
+def restore_key(packages: Packages, app: Path, env: Mapping[str, str], sdk_version: str,
+                publish_command: list[str]) -> str:
+    """What else decides the restore's outputs (restore_outputs.py). The sources count by
+    what their config says, not where it is mounted (a Secret's path changes per pod)."""
     config = packages.sources.config_file
-    text = config.read_text(errors="replace") if config is not None and config.is_file() else ""
-    return restore_outputs.key(packages.sources.description, text, sdk_version, publish_command)
+    text = nuget.without_credentials(config) if config is not None and config.is_file() else ""
+    return restore_outputs.key(app, env, packages.sources.description, text, sdk_version, str(packages.layer.path),
+                               publish_command)
 
 
 def finish(packages: Packages, log: Logger) -> None:

@@ -323,20 +323,52 @@ def test_restore_outputs_come_back_only_under_the_same_key(tmp_path):
     from dotnet_buildpack import restore_outputs
     layer, work, fresh = tmp_path / "layer", tmp_path / "work", tmp_path / "fresh"
     _restored_project(work)
+    (work / "key").mkdir()  # a project directory of that name cannot clash with the key
     restore_outputs.save(layer, work, "k1")
-    assert sorted(p.name for p in (layer / "restore-outputs" / "src" / "App" / "obj").iterdir()) == [
+    assert sorted(p.name for p in (layer / ".restore-outputs" / "tree" / "src" / "App" / "obj").iterdir()) == [
         "App.csproj.nuget.g.props", "project.assets.json"]
     assert not restore_outputs.put_back(layer, fresh, "k2") and not fresh.exists()
     assert restore_outputs.put_back(layer, fresh, "k1")
-    assert sorted(p.name for p in (fresh / "src" / "App" / "obj").iterdir()) == [
-        "App.csproj.nuget.g.props", "project.assets.json"]
-    assert not (fresh / "key").exists()
+    assert sorted(p.relative_to(fresh).as_posix() for p in fresh.rglob("*") if p.is_file()) == [
+        "src/App/obj/App.csproj.nuget.g.props", "src/App/obj/project.assets.json"]
+    restore_outputs.forget(layer)
+    assert not restore_outputs.put_back(layer, tmp_path / "again", "k1")
 
 
-def test_a_floating_version_is_restored_every_time(tmp_path):
+@pytest.mark.parametrize("version, central", [("[2.*, )", {}), ("[2.9.0, )", {"CloudNative.CloudEvents": "2.*"})])
+def test_a_floating_version_is_restored_every_time(tmp_path, version, central):
     from dotnet_buildpack import restore_outputs
     layer, work = tmp_path / "layer", tmp_path / "work"
-    _restored_project(work, "[2.*, )")
+    obj = _restored_project(work, version)
+    assets = json.loads((obj / "project.assets.json").read_text())
+    assets["project"]["frameworks"]["net10.0"]["centralPackageVersions"] = central
+    (obj / "project.assets.json").write_text(json.dumps(assets))
     restore_outputs.save(layer, work, "k")
     assert not restore_outputs.put_back(layer, tmp_path / "fresh", "k")
-    assert restore_outputs.key("a", ["b"]) != restore_outputs.key("a", ["c"])
+
+
+def test_the_restore_key_follows_imports_environment_and_inputs_but_not_the_container(tmp_path):
+    from dotnet_buildpack import restore_outputs
+    (tmp_path / "App.csproj").write_text("<Project />")
+    base = restore_outputs.key(tmp_path, {"HOSTNAME": "a", "PATH": "/bin"}, "sdk 10.0.401")
+    assert restore_outputs.key(tmp_path, {"HOSTNAME": "b", "PATH": "/bin", "CNB_BP_PLAN_PATH": "/tmp/p1/plan.toml"},
+                               "sdk 10.0.401") == base
+    assert restore_outputs.key(tmp_path, {"HOSTNAME": "a", "PATH": "/bin", "RestoreSources": "x"},
+                               "sdk 10.0.401") != base
+    assert restore_outputs.key(tmp_path, {"HOSTNAME": "a", "PATH": "/bin"}, "sdk 10.0.402") != base
+    (tmp_path / "eng").mkdir()
+    (tmp_path / "eng" / "Versions.props").write_text("<Project />")
+    assert restore_outputs.key(tmp_path, {"HOSTNAME": "a", "PATH": "/bin"}, "sdk 10.0.401") != base
+
+
+def test_the_sources_count_without_their_credentials(tmp_path):
+    from dotnet_buildpack import nuget
+    config = tmp_path / "nuget.config"
+    body = ('<configuration><packageSources><add key="m" value="https://feed.example/v3" /></packageSources>'
+            '<packageSourceCredentials><m><add key="ClearTextPassword" value="{}" /></m></packageSourceCredentials>'
+            '</configuration>')
+    config.write_text(body.format("s3cr3t"))
+    first = nuget.without_credentials(config)
+    config.write_text(body.format("other"))
+    assert nuget.without_credentials(config) == first
+    assert "s3cr3t" not in first and "https://feed.example/v3" in first

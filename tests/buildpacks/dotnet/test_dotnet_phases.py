@@ -284,7 +284,7 @@ def test_a_rebuild_with_the_same_package_graph_publishes_without_restoring(lifec
     res = lifecycle.build(bp, _mirror_env(dotnet_deps))
     assert res.code == 0, res.output
     layers = lifecycle.layers(bp)
-    kept = layers / "nuget-packages" / "restore-outputs"
+    kept = layers / "nuget-packages" / ".restore-outputs"
     assert (kept / "key").is_file() and list(kept.rglob("obj/project.assets.json"))
     # what the cache keeps of the restore names the binding's file, never its credential
     kept_bytes = b"".join(f.read_bytes() for f in kept.rglob("*") if f.is_file())
@@ -297,10 +297,23 @@ def test_a_rebuild_with_the_same_package_graph_publishes_without_restoring(lifec
     source.write_text(source.read_text() + "\n// a one-line change\n")
     res = lifecycle.build(bp, _mirror_env(dotnet_deps))
     assert res.code == 0, res.output
-    assert "publishing with --no-restore" in res.out and " --no-restore" in res.out
+    assert "publishing with --no-restore" in res.out
+    command = next(ln for ln in res.out.splitlines() if "dotnet publish " in ln)
+    assert command.endswith(" --no-restore"), command
     assert (layers / "app" / "DotnetCloudEvents.dll").is_file()
     assert (layers / "app.sbom.cdx.json").read_text() == first_sbom  # the same packages, from the kept graph
     assert not list(lifecycle.app.rglob("obj"))  # the user's source stays clean
+
+    # a kept graph that no longer fits (the seal does not see a same-size change): the
+    # publish without a restore fails, and the build restores and publishes again
+    lifecycle.restore_as_cache(bp)
+    (assets,) = kept.rglob("obj/project.assets.json")
+    assets.write_text("{}".ljust(assets.stat().st_size))
+    res = lifecycle.build(bp, _mirror_env(dotnet_deps))
+    assert res.code == 0, res.output
+    assert "publishing without a restore failed (dotnet publish failed" in res.out
+    assert (layers / "app" / "DotnetCloudEvents.dll").is_file()
+    assert json.loads((next(kept.rglob("obj/project.assets.json"))).read_text())["project"]  # saved again
 
     # another publish option: restore again
     lifecycle.restore_as_cache(bp)
