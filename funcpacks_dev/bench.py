@@ -108,7 +108,8 @@ SAMPLES = [
     Sample("hello-world-go", "go", {"FUNC_NAME": "HelloWorld"}, "HelloWorld", "hello.go", "/bench",
            "builder-go", "run-static", registry=True),
     Sample("hello-world-dotnet", "dotnet", {"GOOGLE_FUNCTION_TARGET": "helloworld"}, "HelloWorld", "Startup.cs",
-           builder_key="builder-dotnet", run_key="run-dotnet", dockerfile_run_key="run", nuget_packages=("microsoft.netcore.app.ref.3.1.0.nupkg", "microsoft.aspnetcore.app.ref.3.1.10.nupkg"),
+           builder_key="builder-dotnet", run_key="run-dotnet", dockerfile_run_key="run",
+           nuget_packages=("microsoft.netcore.app.ref.3.1.0.nupkg", "microsoft.aspnetcore.app.ref.3.1.10.nupkg"),
            registry=True),
 ]
 QUICK_SAMPLE = "python-no-requirements"
@@ -253,7 +254,8 @@ class Dockerfile(Contender):
         cas = sorted(funcbuild.HOST_CA_DIR.glob("**/*.crt")) if funcbuild.HOST_CA_DIR.is_dir() else []
         (self.work / "bench-ca.crt").write_text("".join(p.read_text() for p in cas))
         data = versions.load()
-        self.args = {"BUILD_IMAGE": data["images"]["build"], "RUN_IMAGE": data["images"][sample.dockerfile_run_key or sample.run_key]}
+        self.args = {"BUILD_IMAGE": data["images"]["build"],
+                     "RUN_IMAGE": data["images"][sample.dockerfile_run_key or sample.run_key]}
         if sample.contender == "python-uv":
             (self.work / "uv-requirement.txt").write_text(versions.uv_requirement(data))
             self.args["FUNCTION_TARGET"] = sample.target

@@ -5,10 +5,10 @@ shared library goes to <buildpack>/lib/funcpacks, the buildpack's own package to
 lib/<module>, the entry point (funcpacks/entrypoint.py) to lib/__main__.py, and bin/detect
 and bin/build are the wrapper that runs lib/ (funcpacks/bin-wrapper.sh), and
 lib/descriptor.py holds what the entry point needs of buildpack.toml. A builder's
-buildpacks also carry lib/'s byte-code, compiled by the build image's python3. builder.toml
-and builder-go.toml, at the top of the repository, are
-generated from versions.toml with funcpacks_dev/templates/builder.toml.j2 and committed,
-as is builder-dotnet.toml (made when the .NET SDK is bundled, with run-dotnet: run_dotnet.py).
+buildpacks also carry lib/'s byte-code, compiled by the build image's python3.
+builder.toml, builder-go.toml and builder-dotnet.toml, at the top of the repository, are
+generated from versions.toml with funcpacks_dev/templates/builder.toml.j2 and committed
+(builder-dotnet is made when the .NET SDK is bundled, with run-dotnet: run_dotnet.py).
 
     python3 -m funcpacks_dev.images.builder package DIR       # only package the buildpacks into DIR
     python3 -m funcpacks_dev.images.builder toml write|check  # (re)write / check builder.toml, builder-go.toml, builder-dotnet.toml
@@ -75,8 +75,8 @@ FLAVORS = (
            "funcpacks for .NET: apps on the ASP.NET Core runtime of a Debian {debian} run image",
            (("FUNCPACKS_RUN_IMAGE", "dotnet"),)),
 )
-# Run images make builder makes itself (not make stacks), and the flavor that needs each.
-MADE_RUN_IMAGES = {"run-dotnet": "builder-dotnet"}
+# Run images make builder makes itself (not make stacks): run_dotnet.py.
+MADE_RUN_IMAGES = ("run-dotnet",)
 
 
 class BuilderError(Exception):

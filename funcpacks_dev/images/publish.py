@@ -40,7 +40,7 @@ from funcpacks_dev.images import builder, bundles
 PUBLISHED = versions.ROOT / "build" / "published.json"
 STACK_KEYS = ("build", "run", "run-static", "run-cc")
 BUILDER_KEYS = tuple(f.image_key for f in builder.FLAVORS)
-MADE_KEYS = tuple(builder.MADE_RUN_IMAGES)  # run images make builder makes
+MADE_KEYS = builder.MADE_RUN_IMAGES  # run images make builder makes
 # <host>[:port] then path components as the distribution spec allows them
 _REGISTRY = re.compile(r"^(?P<host>[a-zA-Z0-9.-]+(:[0-9]+)?)(?P<path>(/[a-z0-9]+([._-][a-z0-9]+)*)*)$")
 _TAG = re.compile(r"^[\w][\w.-]{0,127}$")

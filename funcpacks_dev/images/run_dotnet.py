@@ -97,14 +97,12 @@ def _add_tree(tar: tarfile.TarFile, src: Path, arcname: str, epoch: int) -> None
 
 
 def _with_package(status: str, stanza: str) -> str:
-    """The run image's dpkg status with one more package's stanza, in name order."""
-    stanzas = [s.strip() for s in status.strip().split("\n\n") if s.strip()]
-    name = stanza.split("\n", 1)[0].split(":", 1)[1].strip()
-    kept = [s for s in stanzas if s.split("\n", 1)[0].split(":", 1)[1].strip() != name]
+    """The run image's dpkg status with one more package's stanza, in name order (as
+    stacks.derived_status writes a status)."""
     lines = stanza.strip().splitlines()
     lines.insert(1, "Status: install ok installed")
-    kept.append("\n".join(lines))
-    return "\n\n".join(sorted(kept, key=lambda s: s.split("\n", 1)[0])) + "\n"
+    packages = stacks.stanzas(status) | stacks.stanzas("\n".join(lines))
+    return "\n\n".join(packages[p] for p in sorted(packages)) + "\n"
 
 
 def layer_tar(data: dict, sdk: Path, out: Path) -> list[str]:
@@ -172,10 +170,10 @@ def build(data: dict, sdk: Path, image: str, digest: str) -> list[str]:
     with tempfile.TemporaryDirectory(dir=ROOT / "build" if (ROOT / "build").is_dir() else None) as ctx:
         frameworks = layer_tar(data, sdk, Path(ctx) / "runtime.tar")
         (Path(ctx) / "Dockerfile").write_text(dockerfile(data, digest, frameworks))
-        proc = subprocess.run(["docker", "build", "--quiet", "--tag", image, ctx], capture_output=True, text=True,
-                              env=dict(os.environ, DOCKER_BUILDKIT="0"))
-    if proc.returncode != 0:
-        raise RunDotnetError(f"docker build of {image} failed: {proc.stderr.strip().splitlines()[-1:]}")
+        try:
+            stacks.build_context(image, Path(ctx))
+        except stacks.StackError as exc:
+            raise RunDotnetError(str(exc)) from None
     return frameworks
 
 

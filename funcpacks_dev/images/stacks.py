@@ -161,7 +161,7 @@ def _normalized(path: str) -> str:
     return f"usr/{name}" if top in ("bin", "sbin", "lib", "lib64") and "/" in name else name
 
 
-def _stanzas(status: str) -> dict[str, str]:
+def stanzas(status: str) -> dict[str, str]:
     """dpkg status text -> package name -> its stanza."""
     out = {}
     for stanza in status.strip().split("\n\n"):
@@ -185,7 +185,7 @@ def derived_status(src: tarfile.TarFile, members: list[tarfile.TarInfo], kept: s
     by_name = {m.name.removeprefix("./"): m for m in members}
     files = {n for n in kept if n in by_name and not by_name[n].isdir()}
     packages = {owners[n] for n in files if n in owners} | {p for n, p in GENERATED_BY.items() if n in files}
-    status = _stanzas(src.extractfile(by_name[DPKG_STATUS]).read().decode())  # type: ignore[union-attr]
+    status = stanzas(src.extractfile(by_name[DPKG_STATUS]).read().decode())  # type: ignore[union-attr]
     missing = packages - status.keys()
     if missing:
         raise StackError(f"the parent's dpkg status lacks {', '.join(sorted(missing))}")
@@ -408,11 +408,18 @@ def docker_build(stack: Stack, data: dict, rootfs: Path, digest: str) -> None:
     with tempfile.TemporaryDirectory(dir=rootfs.parent) as ctx:
         (Path(ctx) / "Dockerfile").write_text(dockerfile(stack, data, digest))
         os.link(rootfs, Path(ctx) / "rootfs.tar")
-        proc = subprocess.run(["docker", "build", "--quiet", "--tag", stack.image, ctx], capture_output=True,
-                              text=True, env=dict(os.environ, DOCKER_BUILDKIT="0"))
+        image_id = build_context(stack.image, Path(ctx))
+    print(f"stacks: {stack.image} built ({image_id[:19]})", flush=True)
+
+
+def build_context(image: str, ctx: Path) -> str:
+    """docker build of ctx (its Dockerfile) as image, with Docker's legacy builder, which
+    keeps a stack's layers as its tarballs make them; returns the image ID."""
+    proc = subprocess.run(["docker", "build", "--quiet", "--tag", image, str(ctx)], capture_output=True,
+                          text=True, env=dict(os.environ, DOCKER_BUILDKIT="0"))
     if proc.returncode != 0:
-        raise StackError(f"docker build of {stack.image} failed: {proc.stderr.strip().splitlines()[-1:]}")
-    print(f"stacks: {stack.image} built ({proc.stdout.strip()[:19]})", flush=True)
+        raise StackError(f"docker build of {image} failed: {proc.stderr.strip().splitlines()[-1:]}")
+    return proc.stdout.strip()
 
 
 def main(argv: list[str]) -> int:

@@ -108,5 +108,5 @@ def _log_sizes(sdk: Path, needed: list[Framework], globalization: icu.Icu | None
     with_icu = (f" + ICU {globalization.size_mb():.0f} MB ({globalization.package} {globalization.version} "
                 "from the build image; the run image has none)") if globalization else \
         " (invariant globalization: no ICU)"
-    log.info(f"runtime layer {runtime_mb:.0f} MB ({', '.join(f'{f.name} {f.version}' for f in needed)})"
+    log.info(f"runtime layer {runtime_mb:.0f} MB ({_names(needed)})"
              f"{with_icu}; SDK {sdk_mb:.0f} MB, build only: {sdk_mb / runtime_mb:.1f}x the runtime")
