@@ -31,7 +31,7 @@ from funcpacks.errors import UserError
 from funcpacks.layers import Layer, Layers
 from funcpacks.log import Logger
 
-from . import installers, package_manager, poetry, requirements, uv
+from . import installers, package_manager, pkg_resources_use, poetry, requirements, uv
 from .config import Config
 from .package_manager import Choice
 from .requirements import FRAMEWORK, Declaration
@@ -39,11 +39,10 @@ from .runtime import Interpreter
 
 # Bump when the way the layer is built changes, so old layers are not reused.
 # 2: launch only, its distributions and programs recorded in the metadata.
-LAYOUT = "2"
-# gunicorn < 22 (functions-framework 1.x/2.x) imports pkg_resources, which setuptools
-# dropped in 81: such environments get the last setuptools that has it.
+# 3: setuptools only for code that cannot run without pkg_resources.
+LAYOUT = "3"
+# The last setuptools with pkg_resources, for environments that need it (pkg_resources_use).
 PKG_RESOURCES_SETUPTOOLS = "setuptools<81"
-_PKG_RESOURCES_IMPORT = re.compile(rb"^\s*(import pkg_resources|from pkg_resources import)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -111,14 +110,6 @@ def kept_programs(layer: Layer) -> dict[Path, frozenset[str]]:
     if layer.path.is_dir():
         return {}
     return {layer.path: frozenset(f"bin/{name}" for name in layer.recorded["programs"])}
-
-
-def needs_pkg_resources(venv: Path) -> bool:
-    """True when installed code imports pkg_resources and nothing provides it."""
-    sp = site_packages(venv)
-    if (sp / "pkg_resources").is_dir():
-        return False
-    return any(_PKG_RESOURCES_IMPORT.search(py.read_bytes()) for py in sp.rglob("*.py"))
 
 
 def install_args(decl: Declaration, extra: list[str]) -> list[str]:
@@ -241,7 +232,7 @@ def _install(interp: Interpreter, decl: Declaration, extra: list[str], layer: La
         if args:
             with log.timed(f"{installer.name.split()[0]} install"):
                 installer.install(venv, args, " ".join(a for a in args if not a.startswith("-")) or "requirements")
-        if needs_pkg_resources(venv):
+        if pkg_resources_use.needed(site_packages(venv)):
             log.info(f"installed code imports pkg_resources, which nothing provides: adding {PKG_RESOURCES_SETUPTOOLS}")
             installer.install(venv, [PKG_RESOURCES_SETUPTOOLS], PKG_RESOURCES_SETUPTOOLS)
     # Deterministic byte-code: hashes of the sources, never their timestamps. Forced,

@@ -186,3 +186,47 @@ def test_config_holds_the_package_manager_and_where_the_source_was_named(tmp_pat
     cfg = config.resolve(tmp_path, {"FUNC_NAME": "f"})
     assert (cfg.source, cfg.source_origin, cfg.package_manager) == ("main.py", "default (main.py)", None)
     assert config.forbidden({"GOOGLE_RUNTIME": "go"}) and not config.forbidden({})
+
+
+GUNICORN_20_UTIL = b"""import os
+import sys
+
+import pkg_resources
+
+from gunicorn.errors import AppImportError
+"""
+WERKZEUG_TESTAPP = b"""def iter_sys_path():
+    try:
+        import pkg_resources
+    except ImportError:
+        eggs = ()
+    else:
+        eggs = sorted(pkg_resources.working_set)
+"""
+
+
+@pytest.mark.parametrize("source, needed", [
+    (GUNICORN_20_UTIL, True),
+    (b"def entry_points():\n    from pkg_resources import iter_entry_points\n    return iter_entry_points('x')\n", True),
+    (b"import pkg_resources.extern\n", True),
+    (WERKZEUG_TESTAPP, False),
+    (b"try:\n    import pkg_resources\nexcept (OSError, ModuleNotFoundError):\n    pkg_resources = None\n", False),
+    (b"try:\n    import pkg_resources\nexcept Exception:\n    pass\n", False),
+    (b"try:\n    import pkg_resources\nexcept:\n    pass\n", False),
+    # a handler that does not catch the import's failure guards nothing
+    (b"try:\n    import pkg_resources\nexcept KeyError:\n    pass\n", True),
+    # the failing import in the handler itself is not guarded by it
+    (b"try:\n    import importlib.metadata\nexcept ImportError:\n    import pkg_resources\n", True),
+    # Python 2 syntax: cannot tell, so setuptools is added
+    (b"import pkg_resources\nprint 'x'\n", True),
+    (b'"""Use importlib.metadata instead of pkg_resources."""\n', False),
+])
+def test_pkg_resources_needed_only_where_its_absence_is_an_error(tmp_path, source, needed):
+    from python_buildpack import pkg_resources_use
+    site = tmp_path / "site-packages"
+    (site / "lib").mkdir(parents=True)
+    (site / "lib" / "module.py").write_bytes(source)
+    assert pkg_resources_use.needed(site) is needed
+    # an environment that has pkg_resources needs nothing more
+    (site / "pkg_resources").mkdir()
+    assert pkg_resources_use.needed(site) is False
