@@ -12,8 +12,8 @@ tools:
 	@bash scripts/tools.sh
 
 # Rewrite the committed files generated from versions.toml and the settings table (each
-# generator's `check` runs in the unit tests): builder.toml, builder-go.toml, builder-dotnet.toml, deploy/, the
-# README's settings reference.
+# generator's `check` runs in the unit tests): builder.toml, builder-go.toml,
+# builder-dotnet.toml, builder-python.toml, deploy/, the README's settings reference.
 generate:
 	@$(PYTHON) -m funcpacks_dev.images.builder toml write
 	@$(PYTHON) -m funcpacks_dev.generate.strategy write

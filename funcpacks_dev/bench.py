@@ -100,11 +100,12 @@ class Sample:
 
 SAMPLES = [
     Sample("hello-world-python", "python", {"GOOGLE_FUNCTION_TARGET": "hello_world"}, "hello_world", "main.py",
-           registry=True),
-    Sample("python-no-requirements", "python", {"FUNC_NAME": "hello"}, "hello", "main.py"),
-    Sample("python-uv", "python", {"GOOGLE_FUNCTION_TARGET": "hello"}, "hello", "main.py", contender="python-uv"),
+           builder_key="builder-python", registry=True),
+    Sample("python-no-requirements", "python", {"FUNC_NAME": "hello"}, "hello", "main.py", builder_key="builder-python"),
+    Sample("python-uv", "python", {"GOOGLE_FUNCTION_TARGET": "hello"}, "hello", "main.py", builder_key="builder-python",
+           contender="python-uv"),
     Sample("python-poetry", "python", {"GOOGLE_FUNCTION_TARGET": "hello"}, "hello", "main.py",
-           contender="python-poetry"),
+           builder_key="builder-python", contender="python-poetry"),
     Sample("hello-world-go", "go", {"FUNC_NAME": "HelloWorld"}, "HelloWorld", "hello.go", "/bench",
            "builder-go", "run-static", registry=True),
     Sample("hello-world-dotnet", "dotnet", {"GOOGLE_FUNCTION_TARGET": "helloworld"}, "HelloWorld", "Startup.cs",

@@ -41,11 +41,14 @@ FUNCTIONS: dict[str, dict[str, str]] = {
 }
 
 
-# Samples built with another builder than the general one ([images] key). go-cgo links
-# glibc, so it stays on the general builder; the .NET samples run on run-dotnet's runtime.
+# Samples built with another builder than the general one ([images] key): each language's
+# own. go-cgo links glibc, so it stays on the general builder; the .NET samples run on
+# run-dotnet's runtime.
 BUILDERS = {name: "builder-go" for name in ("hello-world-go", "go-google-function", "go-two-handlers", "go-app",
                                             "go-no-gomod", "go-background-event", "go-vendored")}
 BUILDERS |= {name: "builder-dotnet" for name in ("hello-world-dotnet", "dotnet-minimal", "dotnet-cloudevents")}
+BUILDERS |= {name: "builder-python" for name in ("hello-world-python", "python-no-requirements", "python-cloudevent",
+                                                 "python-procfile-app", "python-uv", "python-pep621", "python-poetry")}
 
 
 def render(sample: str, env: dict[str, str], data: dict, strategy_name: str = strategy.NAME,

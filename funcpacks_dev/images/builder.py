@@ -6,12 +6,12 @@ lib/<module>, the entry point (funcpacks/entrypoint.py) to lib/__main__.py, and 
 and bin/build are the wrapper that runs lib/ (funcpacks/bin-wrapper.sh), and
 lib/descriptor.py holds what the entry point needs of buildpack.toml. A builder's
 buildpacks also carry lib/'s byte-code, compiled by the build image's python3.
-builder.toml, builder-go.toml and builder-dotnet.toml, at the top of the repository, are
+builder.toml, builder-go.toml, builder-dotnet.toml and builder-python.toml, at the top of the repository, are
 generated from versions.toml with funcpacks_dev/templates/builder.toml.j2 and committed
 (builder-dotnet is made when the .NET SDK is bundled, with run-dotnet: run_dotnet.py).
 
     python3 -m funcpacks_dev.images.builder package DIR       # only package the buildpacks into DIR
-    python3 -m funcpacks_dev.images.builder toml write|check  # (re)write / check builder.toml, builder-go.toml, builder-dotnet.toml
+    python3 -m funcpacks_dev.images.builder toml write|check  # (re)write / check builder.toml, builder-go.toml, builder-dotnet.toml, builder-python.toml
     python3 -m funcpacks_dev.images.builder create            # package, then pack builder create from them
 """
 from __future__ import annotations
@@ -74,6 +74,9 @@ FLAVORS = (
     Flavor("builder-dotnet", "run-dotnet", ("dotnet",),
            "funcpacks for .NET: apps on the ASP.NET Core runtime of a Debian {debian} run image",
            (("FUNCPACKS_RUN_IMAGE", "dotnet"),)),
+    # Python only: a build detects one language instead of trying Go and .NET first, and a
+    # node pulls the build image, uv and the buildpacks, not the Go seed and the .NET SDK.
+    Flavor("builder-python", "run", ("python",), "funcpacks for Python: functions and apps on Debian {debian}"),
 )
 # Run images make builder makes itself (not make stacks): run_dotnet.py.
 MADE_RUN_IMAGES = ("run-dotnet",)

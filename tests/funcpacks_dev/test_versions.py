@@ -69,6 +69,13 @@ def test_generated_builder_toml_uses_versions(tmp_path):
     assert [[g["id"] for g in o["group"]] for o in dotnet_doc["order"]] == [["funcpacks/ca-certificates",
                                                                            "funcpacks/dotnet"]]
     assert dotnet_doc["build"]["env"] == [{"name": "FUNCPACKS_RUN_IMAGE", "value": "dotnet", "suffix": "default"}]
+    # the Python builder: Python alone, on the general run image, with no build env of its own
+    python_doc = tomllib.loads(builder.builder_toml(data, packaged, tmp_path, builder.FLAVORS[3]))
+    assert python_doc["run"]["images"] == [{"image": data["images"]["run"]}]
+    assert [[g["id"] for g in o["group"]] for o in python_doc["order"]] == [["funcpacks/ca-certificates",
+                                                                           "funcpacks/python"]]
+    assert [b["id"] for b in python_doc["buildpacks"]] == ["funcpacks/ca-certificates", "funcpacks/python"]
+    assert "env" not in python_doc.get("build", {})
     # the packaged buildpack is self-contained: library and entry points inside it
     for bp in packaged.values():
         assert (bp / "lib" / "funcpacks" / "layers.py").is_file()
@@ -88,7 +95,8 @@ def test_function_manifests_match_versions_and_samples():
 
 def test_top_level_builder_tomls_are_generated_from_versions():
     files = builder.top_level_files()
-    assert sorted(p.name for p in files) == ["builder-dotnet.toml", "builder-go.toml", "builder.toml"]
+    assert sorted(p.name for p in files) == ["builder-dotnet.toml", "builder-go.toml", "builder-python.toml",
+                                                    "builder.toml"]
     for path, text in files.items():
         assert path.read_text() == text, f"{path.name} is stale: run python3 -m funcpacks_dev.images.builder toml write"
         doc = tomllib.loads(text)

@@ -41,6 +41,12 @@ def must_build(path: Path, tag: str, env: dict[str, str], extra: list[str] | Non
     return proc.stdout
 
 
+def answer(image: str) -> tuple[int, str]:
+    """Runs the image and returns the HTTP status and body of GET / once it answers."""
+    with funcbuild.running(image) as (_, port):
+        return funcbuild.wait_http(f"http://127.0.0.1:{port}/")
+
+
 def inspect(image: str) -> dict:
     return docker_engine.inspect_image(image)
 

@@ -8,7 +8,8 @@ import uuid
 import pytest
 
 from funcpacks_dev import docker_engine, funcbuild, versions
-from helpers import SAMPLES, build, copy_sample, inspect, layer_shas, must_build, recording_server, remove_image
+from helpers import (SAMPLES, answer, build, copy_sample, inspect, layer_shas, must_build, recording_server,
+                     remove_image)
 
 BP = "funcpacks/python"
 STACK_PYTHON = versions.load()["debian"]["python"]
@@ -56,6 +57,25 @@ def test_sample_builds_runs_and_answers(sample, env, method, expected, tag):
         assert body == expected
     if method == "POST":
         assert "received com.example.test evt-1" in logs
+
+
+def test_the_python_builder_makes_the_general_builders_image_trying_python_alone(tag):
+    """funcpacks/builder-python: the same buildpacks and run image as the general builder,
+    without Go and .NET, so detect tries one group and the image's layers are the same."""
+    python_builder = versions.get("images.builder-python")
+    meta = json.loads(inspect(python_builder)["Config"]["Labels"]["io.buildpacks.builder.metadata"])
+    assert sorted(bp["id"] for bp in meta["buildpacks"]) == ["funcpacks/ca-certificates", BP]
+    env = {"FUNC_NAME": "hello"}
+    must_build(SAMPLES / "python-no-requirements", tag, env)
+    general = inspect(tag)["RootFS"]["Layers"]
+    out = must_build(SAMPLES / "python-no-requirements", tag + "-own", env, ["-v"], builder=python_builder)
+    try:
+        assert "funcpacks/go" not in out and "funcpacks/dotnet" not in out
+        assert "pass: funcpacks/python@" in out
+        assert inspect(tag + "-own")["RootFS"]["Layers"] == general
+        assert answer(tag + "-own") == (200, "hello, world")
+    finally:
+        remove_image(tag + "-own")
 
 
 def test_launch_env_defaults_and_no_build_settings_in_config(tag):

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from funcpacks_dev import docker_engine, funcbuild, versions
-from helpers import SAMPLES, build, copy_sample, image_file_names, inspect, must_build, recording_server, remove_image
+from funcpacks_dev import docker_engine, versions
+from helpers import (SAMPLES, answer, build, copy_sample, image_file_names, inspect, must_build, recording_server,
+                     remove_image)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "python"
 # A marker that holds only on Windows ("!= 'Windows'" holds here).
@@ -71,11 +72,6 @@ def poetry_main_for_linux(lock_path: Path) -> dict[str, str]:
         if "main" in p.get("groups", []) and not WINDOWS_ONLY.search(marker):
             out[canonical(p["name"])] = p["version"]
     return out
-
-
-def answer(tag: str) -> tuple[int, str]:
-    with funcbuild.running(tag) as (_, port):
-        return funcbuild.wait_http(f"http://127.0.0.1:{port}/")
 
 
 def test_uv_lock_is_installed_exactly_and_reused(tag, tmp_path):
