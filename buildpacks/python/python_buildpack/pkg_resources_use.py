@@ -33,7 +33,7 @@ def needed(site_packages: Path) -> bool:
 
 def imports_unguarded(source: bytes) -> bool:
     """True when the module imports pkg_resources outside a try block that handles the
-    import's failure. Unparsable code (another Python's syntax) counts as needing it:
+    import's failure and outside `if TYPE_CHECKING:` (never run). Unparsable code (another Python's syntax) counts as needing it:
     adding setuptools there is harmless, leaving it out may not be."""
     try:
         with warnings.catch_warnings():
@@ -43,7 +43,8 @@ def imports_unguarded(source: bytes) -> bool:
         return True
     guarded: set[int] = set()
     for node in ast.walk(tree):
-        if isinstance(node, (ast.Try, ast.TryStar)) and any(_handles_import_error(h) for h in node.handlers):
+        if isinstance(node, (ast.Try, ast.TryStar)) and any(_handles_import_error(h) for h in node.handlers) \
+                or isinstance(node, ast.If) and _is_type_checking(node.test):
             guarded.update(id(inner) for stmt in node.body for inner in ast.walk(stmt))
     return any(_imports_pkg_resources(node) and id(node) not in guarded for node in ast.walk(tree))
 
@@ -61,3 +62,8 @@ def _handles_import_error(handler: ast.ExceptHandler) -> bool:
         return True
     kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
     return any(isinstance(kind, ast.Name) and kind.id in _GUARDS for kind in kinds)
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return isinstance(test, ast.Name) and test.id == "TYPE_CHECKING" \
+        or isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"

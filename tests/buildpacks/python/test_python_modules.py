@@ -217,6 +217,9 @@ WERKZEUG_TESTAPP = b"""def iter_sys_path():
     (b"try:\n    import pkg_resources\nexcept KeyError:\n    pass\n", True),
     # the failing import in the handler itself is not guarded by it
     (b"try:\n    import importlib.metadata\nexcept ImportError:\n    import pkg_resources\n", True),
+    # type checkers read it; it never runs
+    (b"import typing\nif typing.TYPE_CHECKING:\n    import pkg_resources\n", False),
+    (b"from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg_resources import Distribution\n", False),
     # Python 2 syntax: cannot tell, so setuptools is added
     (b"import pkg_resources\nprint 'x'\n", True),
     (b'"""Use importlib.metadata instead of pkg_resources."""\n', False),
