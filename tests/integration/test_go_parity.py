@@ -11,8 +11,8 @@ import uuid
 import pytest
 
 from funcpacks_dev import docker_engine, funcbuild, versions
-from helpers import (SAMPLES, build, copy_sample, image_file_names, image_layers, inspect, must_build, recording_server,
-                     remove_image)
+from helpers import (SAMPLES, answer, build, copy_sample, image_file_names, image_layers, inspect, must_build,
+                     recording_server, remove_image)
 from module_proxy import Module, make_ca, serving_modules
 
 DATA = versions.load()
@@ -106,8 +106,7 @@ def test_vendored_module_builds_from_vendor_and_asks_the_proxy_for_no_module(tag
     paths = [path for path, _ in seen]
     # the toolchain is the builder's: nothing at all is fetched through the proxy
     assert paths == [], paths
-    with funcbuild.running(tag) as (container, port):
-        status, body = funcbuild.wait_http(f"http://127.0.0.1:{port}/")
+    status, body = answer(tag)
     assert status == 200 and body.startswith("vendored ")
 
 
@@ -130,8 +129,7 @@ def test_cgo_function_runs_on_the_general_builder_and_is_refused_by_builder_go(t
     log = must_go_build(SAMPLES / "go-cgo", tag, {"GOOGLE_FUNCTION_TARGET": "Query", "CGO_ENABLED": "1"},
                         builder=GENERAL_BUILDER)
     assert "cgo enabled (CGO_ENABLED=1)" in log
-    with funcbuild.running(tag) as (container, port):
-        status, body = funcbuild.wait_http(f"http://127.0.0.1:{port}/")
+    status, body = answer(tag)
     assert status == 200 and body.startswith("sqlite 3.") and body.endswith(" says 42\n"), body
     proc = go_build(SAMPLES / "go-cgo", tag + "-static", {"GOOGLE_FUNCTION_TARGET": "Query", "CGO_ENABLED": "1"})
     remove_image(tag + "-static")

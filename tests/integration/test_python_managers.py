@@ -168,7 +168,8 @@ def test_vendored_wheels_build_with_the_index_unreachable(tag, tmp_path):
     out = must_build(app, tag, env)
     assert "installing only from the vendored directory vendor (FUNC_VENDOR_PIP_DEPENDENCIES)" in out
     # nothing in it needs pkg_resources (werkzeug's guarded import does not count)
-    assert installed(tag)["functions-framework"] == pin and "setuptools" not in installed(tag)
+    distributions = installed(tag)
+    assert distributions["functions-framework"] == pin and "setuptools" not in distributions
     assert answer(tag) == (200, "hello, world")
     # a wheel the directory lacks is named, with the command that adds it
     next((app / "vendor").glob("werkzeug-*.whl")).unlink()
