@@ -23,7 +23,7 @@ _HOST_ONLY = ("PIP_", "GOOGLE_", "FUNC_", "BP_", "SERVICE_BINDING_ROOT", "CNB_")
 
 @pytest.fixture(scope="session")
 def packaged(tmp_path_factory) -> dict[str, Path]:
-    return builder.package_buildpacks(tmp_path_factory.mktemp("buildpacks"))
+    return builder.package_buildpacks(tmp_path_factory.mktemp("buildpacks"), any_user=True)
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +33,8 @@ def packaged_with_bundles(tmp_path_factory) -> dict[str, Path]:
     carried = bundles.ensure()
     if "dotnet" not in carried:
         pytest.fail(f"no .NET SDK to bundle: set {bundles.FEED_VAR} to a reachable feed")
-    return builder.package_buildpacks(tmp_path_factory.mktemp("bundled-buildpacks"), bundled=carried)
+    return builder.package_buildpacks(tmp_path_factory.mktemp("bundled-buildpacks"), bundled=carried,
+                                      any_user=True)
 
 
 def _snapshot(directory: Path) -> dict[str, tuple[int, int, int]]:

@@ -100,18 +100,28 @@ def check_descriptor(name: str, desc: dict, data: dict) -> None:
 
 
 # lib/descriptor.py of a packaged buildpack (see funcpacks/entrypoint.py).
-DESCRIPTOR = '''"""buildpack.toml's id and module, for the entry point (__main__.py): written by
+DESCRIPTOR = '''"""buildpack.toml's id and module, and the build users of the stack ((uids, gid),
+funcpacks/build_user.py), for the entry point (__main__.py): written by
 funcpacks_dev/images/builder.py, so that bin/detect and bin/build need no TOML parser."""
 ID = {id!r}
 MODULE = {module!r}
+BUILD_USERS = {build_users!r}
 '''
 
 
+def build_users(data: dict) -> tuple[tuple[int, ...], int]:
+    """The uids (the build image's user first) and the gid a build may run as."""
+    st = data["stack"]
+    return (st["build-user-id"], *st["other-build-user-ids"]), st["group-id"]
+
+
 def package_buildpacks(dest: Path, data: dict | None = None,
-                       bundled: dict[str, list[Path]] | None = None) -> dict[str, Path]:
+                       bundled: dict[str, list[Path]] | None = None, any_user: bool = False) -> dict[str, Path]:
     """Copies every buildpack into dest/<name> with the library and entry points, and the
     dependencies it carries (`bundled`: buildpack name -> directories from bundles.ensure).
-    Returns name -> packaged directory."""
+    any_user: accept any uid and gid, root included (for running the buildpacks on a
+    host, as the unit tier does); a builder's buildpacks refuse all but the stack's build
+    users. Returns name -> packaged directory."""
     data = data or versions.load()
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     out = {}
@@ -131,7 +141,8 @@ def package_buildpacks(dest: Path, data: dict | None = None,
         shutil.copytree(SRC_LIB, target / "lib" / "funcpacks",
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "entrypoint.py", "bin-wrapper.sh"))
         shutil.copy(SRC_LIB / "entrypoint.py", target / "lib" / "__main__.py")
-        (target / "lib" / "descriptor.py").write_text(DESCRIPTOR.format(id=desc["buildpack"]["id"], module=module))
+        (target / "lib" / "descriptor.py").write_text(DESCRIPTOR.format(
+            id=desc["buildpack"]["id"], module=module, build_users=None if any_user else build_users(data)))
         (target / "bin").mkdir(exist_ok=True)
         for phase in ("detect", "build"):
             shutil.copy(SRC_LIB / "bin-wrapper.sh", target / "bin" / phase)

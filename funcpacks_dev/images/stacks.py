@@ -126,6 +126,11 @@ class Stack:
         """The image's user: the build user in the build image, the run user elsewhere."""
         return data["stack"]["build-user-id" if self.name == "build" else "run-user-id"]
 
+    def other_uids(self, data: dict) -> list[int]:
+        """Further users of the image's group: in the build image, the uids other build
+        strategies run the lifecycle as (the lifecycle needs a passwd entry for its uid)."""
+        return list(data["stack"]["other-build-user-ids"]) if self.name == "build" else []
+
     def definition_files(self) -> list[Path]:
         own = [self.definition_dir / f for f in ("packages", "keep", "env", "remove") if (self.definition_dir / f).exists()]
         parent = [self.root / self.derived_from / f for f in ("packages", "remove")] if self.derived_from else []
@@ -256,6 +261,8 @@ def mmdebstrap_command(stack: Stack, data: dict, out: Path, cas: list[Path]) -> 
     hooks = [
         f'chroot "$1" groupadd --gid {gid} {user}',
         f'chroot "$1" useradd --no-log-init --uid {uid} --gid {gid} --create-home --shell /bin/bash {user}',
+        *(f'chroot "$1" useradd --no-log-init --uid {other} --gid {gid} --create-home --shell /bin/bash {user}{other}'
+          for other in stack.other_uids(data)),
         # mmdebstrap copies these from the host; an image must not carry them.
         'rm -f "$1/etc/resolv.conf" "$1/etc/hostname"',
     ]

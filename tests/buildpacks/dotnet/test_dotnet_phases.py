@@ -225,7 +225,7 @@ def test_an_sdk_the_builder_does_not_carry_is_downloaded_into_a_cache_layer(life
     bundled.describe(other, "dotnet-sdk", "9.0.100", "amd64",
                      {"runtime_version": "9.0.0", "channel": "9.0", "url": "https://example.invalid/sdk.tar.gz",
                       "sha512": "0" * 128})
-    bp = builder.package_buildpacks(tmp_path / "packaged", bundled={"dotnet": [other]})["dotnet"]
+    bp = builder.package_buildpacks(tmp_path / "packaged", bundled={"dotnet": [other]}, any_user=True)["dotnet"]
     shutil.copytree(ROOT / "samples" / "dotnet-minimal", lifecycle.app, dirs_exist_ok=True)
     nuget_binding(lifecycle.platform / "bindings" / "nuget", str(dotnet_deps / "nuget"))
     # builder-dotnet's setting: its run image carries the carried SDK's runtime, which is
