@@ -3,6 +3,12 @@
 The image runs as another user of the same group, so group write access would let the
 function rewrite its own code. Sources arrive as pack or a git checkout left them (pack
 makes /workspace itself 0777; a checkout under umask 002 is group-writable).
+
+The lifecycle exports the app directory with its parents: a strategy that builds a
+subdirectory of its source volume (`-app=/workspace/source/<sourceSubPath>`) ships
+/workspace/source and what lies between, with the modes they have at export. A volume is
+world-writable when the pod starts (an emptyDir) and not every strategy tightens it
+(OpenFunction's own does not), so the parents the build user owns are sealed too.
 """
 from __future__ import annotations
 
@@ -12,10 +18,13 @@ from pathlib import Path
 
 
 def seal(app: Path) -> None:
-    """Removes group and other write access from app and everything in it that the
-    build user owns (symbolic links have no mode of their own)."""
+    """Removes group and other write access from app, everything in it and its parents,
+    where the build user owns them (symbolic links have no mode of their own). Root's
+    parents are left alone: a builder never builds as root (build_user.py), and a host run
+    as root must not change its /tmp."""
     me = os.getuid()
-    for path in (app, *app.rglob("*")):
+    parents = app.absolute().parents if me != 0 else ()
+    for path in (*parents, app, *app.rglob("*")):
         try:
             st = path.lstat()
         except FileNotFoundError:  # gone while walking (a tool's temporary file)

@@ -193,6 +193,30 @@ def test_app_dir_seal_removes_group_and_other_write_access(tmp_path):
     assert (app / "link").is_symlink()
 
 
+def test_app_dir_seal_also_seals_the_parents_the_build_user_owns(tmp_path, monkeypatch):
+    """A strategy's -app=/workspace/source/<subpath>: the lifecycle exports the parents too,
+    as the source volume left them (world-writable); the build user's are sealed, others' not."""
+    from funcpacks import app_dir
+    build_uid = 4242
+    source = tmp_path / "source"
+    app = source / "samples" / "fn"
+    app.mkdir(parents=True)
+    for path in (source, source / "samples", app):
+        os.chmod(path, 0o777)
+    if os.geteuid() == 0:
+        for path in (source, source / "samples", app):
+            os.chown(path, build_uid, 1000)
+    else:
+        build_uid = os.getuid()
+    os.chmod(tmp_path, 0o777)  # not the build user's (root's here, or not the tree's under a user)
+    owner_of_tmp = tmp_path.stat().st_uid
+    monkeypatch.setattr(os, "getuid", lambda: build_uid)
+    app_dir.seal(app)
+    modes = {p: stat.S_IMODE(p.stat().st_mode) for p in (tmp_path, source, source / "samples", app)}
+    assert modes[source] == modes[source / "samples"] == modes[app] == 0o755
+    assert modes[tmp_path] == (0o777 if owner_of_tmp != build_uid else 0o755)
+
+
 def test_a_layer_is_removed_when_filling_it_fails(tmp_path):
     from funcpacks.layers import Layers
     layer = Layers(tmp_path).get("tool").reset()
