@@ -40,6 +40,13 @@ OUT_DIR = versions.ROOT / "deploy" / "shipwright"
 NAME = "funcpacks"
 
 PREPARE = r"""set -euo pipefail
+# A securityContext cannot take a parameter: the create and results steps run as the
+# strategy's fixed user, and the creator's -uid/-gid must name that user.
+if [ "${USER_ID}:${GROUP_ID}" != "${STEP_USER}" ]; then
+  echo "prepare: USER_ID=${USER_ID} GROUP_ID=${GROUP_ID}, but this strategy's create step runs as ${STEP_USER} (uid:gid)." >&2
+  echo "  fix: leave USER_ID and GROUP_ID at their defaults, or apply a copy of the strategy whose create and results steps set runAsUser/runAsGroup to them (the builder also builds as ${OTHER_USERS})" >&2
+  exit 1
+fi
 # The CNB user owns every writable volume.
 chown -R "${USER_ID}:${GROUP_ID}" /cache /tekton/home /layers /workspace/source
 # Volumes start world-writable (emptyDir); the image gets /layers and the source tree as
@@ -143,7 +150,9 @@ def steps(api: str, data: dict) -> list[dict[str, Any]]:
         {"name": "prepare", "image": "$(params.BASH_IMAGE)", "imagePullPolicy": "IfNotPresent",
          "securityContext": {"runAsUser": 0, "runAsGroup": 0},  # root for chown only
          "command": ["/bin/bash"], "args": ["-c", PREPARE],
-         "env": _env("ENV_VARS", "BUILD_ENV", "USER_ID", "GROUP_ID"),
+         "env": _env("ENV_VARS", "BUILD_ENV", "USER_ID", "GROUP_ID")
+                + [{"name": "STEP_USER", "value": f"{uid}:{gid}"},
+                   {"name": "OTHER_USERS", "value": " ".join(f"{u}:{gid}" for u in data["stack"]["other-build-user-ids"])}],
          "volumeMounts": mounts},
         {"name": "create", "image": BUILDER_REF[api], "imagePullPolicy": "IfNotPresent",
          "securityContext": {"runAsUser": uid, "runAsGroup": gid},
