@@ -143,8 +143,9 @@ ensure_lifecycle() {
 ensure_shipwright_harness() {
   local dir="$ROOT/tools/shipwright-harness" stamp="$TOOLS/shipwright-harness.sum" sum name want
   sum=$(cd "$dir" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) | sort | xargs sha256sum | sha256sum)
-  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && [ -x "$TOOLS/bin/shp-openfunction" ] && [ -x "$TOOLS/bin/shp-current" ]; then
-    say "Shipwright harness present (shp-openfunction, shp-current)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && [ -x "$TOOLS/bin/shp-openfunction" ] && [ -x "$TOOLS/bin/shp-current" ] \
+      && [ -x "$TOOLS/bin/tekton-current" ]; then
+    say "Shipwright harness present (shp-openfunction, shp-current, tekton-current)"
     return
   fi
   for name in openfunction current; do
@@ -156,6 +157,12 @@ ensure_shipwright_harness() {
       || die "go build of shp-$name failed (see $TOOLS/harness-build.log: $(tail -n 1 "$TOOLS/harness-build.log"))"
     mv "$TOOLS/bin/shp-$name.tmp" "$TOOLS/bin/shp-$name"
   done
+  # Tekton alone (the catalog's buildpacks tasks), with the Tekton the current Shipwright links.
+  say "building the Tekton harness (tekton-current)"
+  (cd "$dir/shp-current" && CGO_ENABLED=0 go build -trimpath -o "$TOOLS/bin/tekton-current.tmp" ./tekton) \
+      >"$TOOLS/harness-build.log" 2>&1 \
+    || die "go build of tekton-current failed (see $TOOLS/harness-build.log: $(tail -n 1 "$TOOLS/harness-build.log"))"
+  mv "$TOOLS/bin/tekton-current.tmp" "$TOOLS/bin/tekton-current"
   echo "$sum" >"$stamp"
 }
 

@@ -22,11 +22,19 @@ Two halves:
      so the Function's srcRepo.sourceSubPath is resolved inside that directory.
 Each step prints its container name (step-<name>) and exit code; the first failing step
 ends the run with its code.
+
+Other platforms' strategies run the same way: --strategy names another ClusterBuildStrategy
+(OpenFunction's own, Shipwright's samples), --build a Shipwright Build instead of a Function
+(the current release), and --task a Tekton Task, whose TaskRun gets --task-param values and
+--workspace bindings (Tekton alone: the repository is in the source workspace before the
+first step). A step's `script` runs as Tekton places it. --stand-in IMAGE=LOCAL (and
+--stand-in-bash) run a local image where a strategy fixes one no registry here serves.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -40,10 +48,15 @@ import docker.errors
 
 from funcpacks_dev import docker_engine, versions
 from funcpacks_dev.cli_args import key_value
+from funcpacks_dev.testing import stand_ins
 
 HARNESS_DIR = versions.ROOT / ".tools" / "bin"
 # --shipwright NAME -> (harness binary, strategy API version it reads)
 SHIPWRIGHT = {"openfunction": ("shp-openfunction", "v1alpha1"), "current": ("shp-current", "v1beta1")}
+# Tekton alone, for Tasks such as the catalog's buildpacks task (the Tekton of `current`).
+TEKTON = "tekton-current"
+# What Tekton's pod builder puts before a step script without a shebang line.
+SCRIPT_PREAMBLE = "#!/bin/sh\nset -e\n"
 STRATEGY_DIR = versions.ROOT / "deploy" / "shipwright"
 
 
@@ -89,23 +102,40 @@ def strategy_file(shipwright: str) -> Path:
     return STRATEGY_DIR / f"funcpacks-{SHIPWRIGHT[shipwright][1]}.yaml"
 
 
-def resolve(function: Path, shipwright: str, image: str | None = None, params: dict[str, str] | None = None,
-            strategy: Path | None = None, source_sub_path: str | None = None) -> dict[str, Any]:
-    """The harness's report: Build, BuildRun, TaskRun and the resolved TaskSpec."""
-    binary = HARNESS_DIR / SHIPWRIGHT[shipwright][0]
+def _harness(name: str, args: list[str]) -> dict[str, Any]:
+    binary = HARNESS_DIR / name
     if not binary.is_file():
         raise StrategyError(f"{binary} is missing: run 'make tools' to build the Shipwright harness")
-    cmd = [str(binary), "--function", str(function), "--strategy", str(strategy or strategy_file(shipwright))]
+    proc = subprocess.run([str(binary), *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise HarnessRefused(proc.stderr.strip() or f"{binary.name} exited {proc.returncode}")
+    return json.loads(proc.stdout)
+
+
+def resolve(function: Path | None, shipwright: str, image: str | None = None, params: dict[str, str] | None = None,
+            strategy: Path | None = None, source_sub_path: str | None = None, build: Path | None = None) -> dict[str, Any]:
+    """The harness's report: Build, BuildRun, TaskRun and the resolved TaskSpec, for an
+    OpenFunction Function or (the current Shipwright) a Shipwright Build."""
+    cmd = ["--build", str(build)] if build else ["--function", str(function)]
+    cmd += ["--strategy", str(strategy or strategy_file(shipwright))]
     if image:
         cmd += ["--image", image]
     if source_sub_path:
         cmd += ["--source-sub-path", source_sub_path]
     for key, value in (params or {}).items():
         cmd += ["--param", f"{key}={value}"]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise HarnessRefused(proc.stderr.strip() or f"{binary.name} exited {proc.returncode}")
-    return json.loads(proc.stdout)
+    return _harness(SHIPWRIGHT[shipwright][0], cmd)
+
+
+def resolve_task(task: Path, params: dict[str, str | list[str]], workspaces: list[str]) -> dict[str, Any]:
+    """Tekton's report for a TaskRun of `task` with these parameters (a list is an array
+    parameter) and these workspaces bound to emptyDirs."""
+    cmd = ["--task", str(task)]
+    for key, value in params.items():
+        cmd += ["--param-array", f"{key}={json.dumps(value)}"] if isinstance(value, list) else ["--param", f"{key}={value}"]
+    for name in workspaces:
+        cmd += ["--workspace", name]
+    return _harness(TEKTON, cmd)
 
 
 def _security_options(sc: dict[str, Any]) -> dict[str, Any]:
@@ -113,8 +143,9 @@ def _security_options(sc: dict[str, Any]) -> dict[str, Any]:
     opts: dict[str, Any] = {}
     if "runAsUser" in sc:
         opts["user"] = f"{sc['runAsUser']}:{sc.get('runAsGroup', sc['runAsUser'])}"
-    if sc.get("privileged"):
-        opts["privileged"] = True
+    # privileged: the Docker engine here refuses privileged containers (it cannot apply every
+    # capability); a step that asks for it runs as root with the engine's default
+    # capabilities, which is what the strategies' chown and file writes need.
     if sc.get("readOnlyRootFilesystem"):
         opts["read_only"] = True
     if sc.get("allowPrivilegeEscalation") is False:
@@ -126,9 +157,27 @@ def _security_options(sc: dict[str, Any]) -> dict[str, Any]:
     return opts
 
 
-def container_options(step: dict[str, Any], container: str, mounts: dict[str, Path], work: Path) -> dict[str, Any]:
-    """docker_engine.run's arguments for one step: image, command, entrypoint and options."""
-    volumes = [f"{work / 'home'}:/tekton/home", f"{work / 'results'}:/tekton/results"]
+def place_script(step: dict[str, Any], index: int, work: Path) -> list[str]:
+    """A step's `script` as Tekton's pod builder places it: a file in /tekton/scripts run as
+    the step's command (its own shebang line, else /bin/sh with set -e), the step's args
+    its arguments. Returns the command."""
+    script = step["script"]
+    if not script.strip().startswith("#!"):
+        script = SCRIPT_PREAMBLE + script
+    path = work / "scripts" / f"script-{index}"
+    path.write_text(script)
+    path.chmod(0o755)
+    return [f"/tekton/scripts/{path.name}"]
+
+
+def container_options(step: dict[str, Any], container: str, mounts: dict[str, Path], work: Path,
+                      pod_security: dict[str, Any] | None = None, stand_ins: dict[str, str] | None = None,
+                      index: int = 0) -> dict[str, Any]:
+    """docker_engine.run's arguments for one step: image, command, entrypoint and options.
+    pod_security: the pod's securityContext (runAsUser/runAsGroup), which a step's own
+    overrides; stand_ins: image -> local image used in its place."""
+    volumes = [f"{work / 'home'}:/tekton/home", f"{work / 'results'}:/tekton/results",
+               f"{work / 'scripts'}:/tekton/scripts:ro"]
     for m in step.get("volumeMounts", []):
         if m["name"] not in mounts:
             raise StrategyError(f"step {step['name']} mounts volume {m['name']!r}, which the TaskSpec does not declare")
@@ -138,23 +187,37 @@ def container_options(step: dict[str, Any], container: str, mounts: dict[str, Pa
         if "valueFrom" in e:
             raise StrategyError(f"step {step['name']}: env {e['name']} takes its value from a cluster object")
         environment.append(f"{e['name']}={e.get('value', '')}")
-    command = list(step.get("command") or [])
+    command = place_script(step, index, work) if step.get("script") else list(step.get("command") or [])
     # As `docker run --entrypoint command[0] image command[1:] args`: no args and no
     # command keep the image's own Cmd.
     rest = command[1:] + list(step.get("args") or [])
-    opts = {"image": step["image"], "command": rest or None, "entrypoint": command[0] if command else None,
+    security = {k: v for k, v in (pod_security or {}).items() if k in ("runAsUser", "runAsGroup")}
+    security.update(step.get("securityContext") or {})
+    opts = {"image": (stand_ins or {}).get(step["image"], step["image"]), "command": rest or None,
+            "entrypoint": command[0] if command else None,
             "name": container, "network_mode": "host", "volumes": volumes, "environment": environment,
-            **_security_options(step.get("securityContext") or {})}
+            **_security_options(security)}
     if step.get("workingDir"):
         opts["working_dir"] = step["workingDir"]
     return opts
 
 
+def _chown_tree(path: Path, uid: int, gid: int) -> None:
+    for directory, dirs, files in os.walk(path):
+        os.chown(directory, uid, gid)
+        for name in dirs + files:
+            os.chown(os.path.join(directory, name), uid, gid, follow_symlinks=False)
+
+
 def execute(taskrun: dict[str, Any], repository: Path, volume_dirs: dict[str, Path] | None = None,
-            home: Path | None = None, work: Path | None = None, echo: bool = True) -> Run:
+            home: Path | None = None, work: Path | None = None, echo: bool = True,
+            stand_ins: dict[str, str] | None = None) -> Run:
+    """Runs the resolved steps. stand_ins: images no machine here can pull (a strategy's
+    fixed bash image) -> local images with the same tools, each named in the output."""
     spec = taskrun["resolvedTaskSpec"]
+    pod_security = ((taskrun["taskRun"].get("spec") or {}).get("podTemplate") or {}).get("securityContext")
     work = Path(work or tempfile.mkdtemp(prefix="strategy-run-")).resolve()
-    for d in ("results", "home", "volumes"):
+    for d in ("results", "home", "volumes", "scripts"):
         (work / d).mkdir(parents=True, exist_ok=True)
     # As in a pod: emptyDir volumes and the results directory are writable by any step user.
     (work / "results").chmod(0o777)
@@ -168,7 +231,13 @@ def execute(taskrun: dict[str, Any], repository: Path, volume_dirs: dict[str, Pa
         mounts[name].chmod(0o777)
     run_id = uuid.uuid4().hex[:8]
     result = Run(taskrun=taskrun, results_dir=work / "results")
-    for step in spec["steps"]:
+    if not taskrun.get("sourceStep"):
+        # No clone step (a Tekton Task given a source workspace): the repository is there
+        # before the first step, as a pipeline's git task would have left it.
+        source = mounts[taskrun["sourceVolume"]]
+        shutil.copytree(repository, source, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".git"))
+        source.chmod(0o777)
+    for index, step in enumerate(spec["steps"]):
         tekton_name = f"step-{step['name']}"
         container = f"{tekton_name}-{run_id}"
         if step["name"] == taskrun["sourceStep"]:
@@ -176,10 +245,18 @@ def execute(taskrun: dict[str, Any], repository: Path, volume_dirs: dict[str, Pa
             source = mounts[taskrun["sourceVolume"]]
             shutil.copytree(repository, source, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".git"))
             source.chmod(0o777)  # a clone fills the emptyDir; the volume keeps its own mode
+            clone_user = step.get("securityContext") or {}
+            if "runAsUser" in clone_user:  # the files are the clone's user's (a strategy's securityContext)
+                _chown_tree(source, clone_user["runAsUser"], clone_user.get("runAsGroup", clone_user["runAsUser"]))
             code, output = 0, f"copied {repository} in place of {' '.join(step.get('args', [])[:2])}\n"
         else:
             try:
-                ran = docker_engine.run(**container_options(step, container, mounts, work))
+                options = container_options(step, container, mounts, work, pod_security, stand_ins, index)
+                if echo and (step.get("securityContext") or {}).get("privileged"):
+                    print(f"==> {tekton_name}: privileged, run as root with the default capabilities", flush=True)
+                if echo and options["image"] != step["image"]:
+                    print(f"==> {tekton_name}: image {options['image']} stands in for {step['image']}", flush=True)
+                ran = docker_engine.run(**options)
                 code, output = ran.returncode, ran.output
             except docker.errors.APIError as exc:  # the step never ran: `docker run` exits 125 then
                 code, output = 125, f"docker: {exc.explanation or exc}\n"
@@ -194,39 +271,59 @@ def execute(taskrun: dict[str, Any], repository: Path, volume_dirs: dict[str, Pa
     return result
 
 
-def run(function: Path, shipwright: str, repository: Path, image: str, params: dict[str, str] | None = None,
+def run(function: Path | None, shipwright: str, repository: Path, image: str, params: dict[str, str] | None = None,
         volume_dirs: dict[str, Path] | None = None, home: Path | None = None, work: Path | None = None,
-        echo: bool = True) -> Run:
-    return execute(resolve(function, shipwright, image, params), repository, volume_dirs, home, work, echo)
+        echo: bool = True, strategy: Path | None = None, build: Path | None = None,
+        stand_ins: dict[str, str] | None = None) -> Run:
+    return execute(resolve(function, shipwright, image, params, strategy, build=build), repository, volume_dirs,
+                   home, work, echo, stand_ins)
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--function", type=Path, required=True, help="an OpenFunction Function manifest")
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--function", type=Path, help="an OpenFunction Function manifest")
+    what.add_argument("--build", type=Path, help="a Shipwright v1beta1 Build manifest (--shipwright current)")
+    what.add_argument("--task", type=Path, help="a Tekton Task manifest: its TaskRun gets --task-param, --workspace")
     parser.add_argument("--shipwright", choices=sorted(SHIPWRIGHT), default="current")
+    parser.add_argument("--strategy", type=Path, help="the ClusterBuildStrategy manifest (default: deploy/shipwright's)")
     parser.add_argument("--repository", type=Path, default=versions.ROOT,
                         help="the directory that stands in for the Function's srcRepo (default: this repository)")
     parser.add_argument("--image", help="the output image (default: the Function's spec.image)")
     parser.add_argument("--param", action="append", default=[], type=key_value,
-                        help="a value added to the Function's spec.build.shipwright.params")
+                        help="a value added to the Function's spec.build.shipwright.params (the Build's paramValues)")
+    parser.add_argument("--task-param", action="append", default=[], type=key_value,
+                        help="a TaskRun parameter (a value starting with '[' is a JSON array)")
+    parser.add_argument("--workspace", action="append", default=[], help="a Task workspace bound to an emptyDir")
+    parser.add_argument("--stand-in", action="append", default=[], type=key_value,
+                        help="IMAGE=LOCAL: run LOCAL where a step names IMAGE (an image no registry here serves)")
+    parser.add_argument("--stand-in-bash", action="store_true",
+                        help="run the build image as root where a step names Docker Hub's bash image (stand_ins.py)")
     parser.add_argument("--volume-dir", action="append", default=[], type=key_value)
     parser.add_argument("--home", type=Path, help="directory copied into /tekton/home (e.g. with .docker/config.json)")
     parser.add_argument("--work", type=Path, help="work directory (default: a new temporary one)")
     parser.add_argument("--print-taskrun", action="store_true", help="print the harness's report and run nothing")
     opts = parser.parse_args(argv)
     try:
-        report = resolve(opts.function, opts.shipwright, opts.image, dict(opts.param))
+        if opts.task:
+            params = {k: json.loads(v) if v.startswith("[") else v for k, v in opts.task_param}
+            report = resolve_task(opts.task, params, opts.workspace)
+        else:
+            report = resolve(opts.function, opts.shipwright, opts.image, dict(opts.param), opts.strategy,
+                             build=opts.build)
         if opts.print_taskrun:
             json.dump(report, sys.stdout, indent=2)
             print()
             return 0
-        result = execute(report, opts.repository, {k: Path(v) for k, v in opts.volume_dir}, opts.home, opts.work)
+        result = execute(report, opts.repository, {k: Path(v) for k, v in opts.volume_dir}, opts.home, opts.work,
+                         stand_ins={**(stand_ins.stand_ins() if opts.stand_in_bash else {}), **dict(opts.stand_in)})
     except StrategyError as exc:
         print(f"strategy-runner: {exc}", file=sys.stderr)
         return 2
-    digest = result.result("shp-image-digest")
-    if digest is not None:
-        print(f"shp-image-digest: {digest.decode()}")
+    for name in ("shp-image-digest", "APP_IMAGE_DIGEST"):
+        digest = result.result(name)
+        if digest is not None:
+            print(f"{name}: {digest.decode()}")
     return result.code
 
 

@@ -16,19 +16,23 @@ import (
 // Options are the harness's command line.
 type Options struct {
 	Function string
+	// A Shipwright Build manifest instead of a Function (the harnesses that read it say so).
+	Build    string
 	Strategy string
 	Image    string
 	SubPath  string
 	Params   []string
 }
 
-const usage = `usage: %s --function FUNCTION.yaml --strategy STRATEGY.yaml [--image REF] [--source-sub-path DIR] [--param NAME=VALUE ...]
+const usage = `usage: %s --function FUNCTION.yaml|--build BUILD.yaml --strategy STRATEGY.yaml [--image REF] [--source-sub-path DIR] [--param NAME=VALUE ...]
 
 Makes the Shipwright Build and BuildRun that OpenFunction makes for the Function, runs
 Shipwright's own validation and TaskRun generation and Tekton's own admission and
 reconciler checks and substitutions, and prints the resolved TaskRun as JSON.
 --image and --source-sub-path replace the Function's spec.image and srcRepo.sourceSubPath;
---param adds a value to spec.build.shipwright.params.
+--param adds a value to spec.build.shipwright.params. --build (where a harness takes it)
+starts from a Shipwright Build the user wrote instead of a Function; the same options apply
+to its spec.output.image, spec.source.contextDir and spec.paramValues.
 Exit 2 with the rejecting component's own message when Shipwright or Tekton refuses.
 `
 
@@ -43,12 +47,13 @@ func ParseFlags(args []string) *Options {
 	fs := flag.NewFlagSet(args[0], flag.ExitOnError)
 	fs.Usage = func() { fmt.Fprintf(fs.Output(), usage, args[0]) }
 	fs.StringVar(&opts.Function, "function", "", "OpenFunction Function manifest")
+	fs.StringVar(&opts.Build, "build", "", "Shipwright Build manifest (instead of --function)")
 	fs.StringVar(&opts.Strategy, "strategy", "", "ClusterBuildStrategy manifest")
 	fs.StringVar(&opts.Image, "image", "", "output image (replaces spec.image)")
 	fs.StringVar(&opts.SubPath, "source-sub-path", "", "replaces spec.build.srcRepo.sourceSubPath")
 	fs.Var((*paramList)(&opts.Params), "param", "NAME=VALUE added to spec.build.shipwright.params")
 	_ = fs.Parse(args[1:])
-	if opts.Function == "" || opts.Strategy == "" || fs.NArg() > 0 {
+	if (opts.Function == "") == (opts.Build == "") || opts.Strategy == "" || fs.NArg() > 0 {
 		fs.Usage()
 		os.Exit(2)
 	}

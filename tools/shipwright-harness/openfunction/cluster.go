@@ -14,8 +14,10 @@ func Cluster(fn *Function, strategy client.Object, addShipwright func(*runtime.S
 	Must(clientgoscheme.AddToScheme(scheme))
 	Must(addShipwright(scheme))
 	objects := []client.Object{strategy}
-	for _, s := range Secrets(fn) {
-		objects = append(objects, s)
+	if fn != nil {
+		for _, s := range Secrets(fn) {
+			objects = append(objects, s)
+		}
 	}
 	return fake.NewClientBuilder().WithScheme(scheme).WithObjects(objects...).Build(), scheme
 }

@@ -8,6 +8,7 @@ require (
 	github.com/tektoncd/pipeline v1.9.1
 	k8s.io/apiextensions-apiserver v0.34.4
 	k8s.io/apimachinery v0.34.4
+	sigs.k8s.io/yaml v1.6.0
 )
 
 require (
@@ -215,7 +216,6 @@ require (
 	sigs.k8s.io/json v0.0.0-20241014173422-cfa47c3a1cc8 // indirect
 	sigs.k8s.io/randfill v1.0.0 // indirect
 	sigs.k8s.io/structured-merge-diff/v6 v6.3.0 // indirect
-	sigs.k8s.io/yaml v1.6.0 // indirect
 )
 
 replace funcpacks.dev/shipwright-harness/openfunction => ../openfunction

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 
 	buildv1beta1 "github.com/shipwright-io/build/pkg/apis/build/v1beta1"
 	"github.com/shipwright-io/build/pkg/config"
@@ -19,22 +20,18 @@ import (
 	"github.com/shipwright-io/build/pkg/reconciler/buildrun/resources"
 	"github.com/shipwright-io/build/pkg/validate"
 	"github.com/shipwright-io/build/pkg/webhook/conversion"
-	"github.com/tektoncd/pipeline/pkg/apis/pipeline"
-	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
-	"github.com/tektoncd/pipeline/pkg/reconciler/taskrun"
-	trresources "github.com/tektoncd/pipeline/pkg/reconciler/taskrun/resources"
-	"github.com/tektoncd/pipeline/pkg/workspace"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/yaml"
 
 	"funcpacks.dev/shipwright-harness/openfunction"
+	"funcpacks.dev/shipwright-harness/shp-current/tektonrun"
 )
 
 func main() {
 	opts := openfunction.ParseFlags(os.Args)
-	fn := openfunction.LoadFunction(opts)
 	ctx := ctxlog.NewParentContext(ctxlog.NewLoggerTo(io.Discard, "harness"))
 
 	// The API server stores v1beta1: OpenFunction's v1alpha1 objects, and a v1alpha1
@@ -49,11 +46,17 @@ func main() {
 		openfunction.Fail("harness", fmt.Errorf("%s is a %s ClusterBuildStrategy; Shipwright serves v1alpha1 and v1beta1",
 			opts.Strategy, api))
 	}
-	alphaBuild, alphaBuildRun := openfunction.ShipwrightObjects(fn)
+	var fn *openfunction.Function
 	build := &buildv1beta1.Build{}
 	buildRun := &buildv1beta1.BuildRun{}
-	convert(ctx, marshal(alphaBuild), build)
-	convert(ctx, marshal(alphaBuildRun), buildRun)
+	if opts.Build != "" {
+		loadBuild(opts, build, buildRun)
+	} else {
+		fn = openfunction.LoadFunction(opts)
+		alphaBuild, alphaBuildRun := openfunction.ShipwrightObjects(fn)
+		convert(ctx, marshal(alphaBuild), build)
+		convert(ctx, marshal(alphaBuildRun), buildRun)
+	}
 
 	cluster, scheme := openfunction.Cluster(fn, strategy, buildv1beta1.AddToScheme)
 
@@ -100,42 +103,46 @@ func main() {
 	}
 	tr.Name = buildRun.Name + "-h" // the API server's generateName
 
-	// Tekton's admission webhook: defaults, then validation.
-	tr.SetDefaults(ctx)
-	if err := tr.Validate(ctx); err != nil {
-		openfunction.Fail("tekton", fmt.Errorf("TaskRun %s rejected by validation: %w", tr.Name, err))
-	}
+	ts, source := tektonrun.Resolve(ctx, tr, tr.Spec.TaskSpec, tr.Name)
+	openfunction.Finish(build, buildRun, tr, ts, tr.Name, source)
+}
 
-	// Tekton's TaskRun reconciler: resolved-task checks, then the substitutions it makes
-	// before it builds the pod.
-	rtr := &trresources.ResolvedTask{TaskSpec: tr.Spec.TaskSpec, TaskName: tr.Name}
-	if err := taskrun.ValidateResolvedTask(ctx, tr.Spec.Params, &pipelinev1.Matrix{}, rtr); err != nil {
-		openfunction.Fail("tekton", fmt.Errorf("TaskRun %s: %w", tr.Name, err))
-	}
-	ts := tr.Spec.TaskSpec.DeepCopy()
-	ts = trresources.ApplyParameters(ts, tr, ts.Params...)
-	ts = trresources.ApplyContexts(ts, rtr.TaskName, tr)
-	ts = trresources.ApplyResults(ts)
-	ts = trresources.ApplyArtifacts(ts)
-	ts = trresources.ApplyStepExitCodePath(ts)
-	volumes := workspace.CreateVolumes(tr.Spec.Workspaces)
-	ts = trresources.ApplyWorkspaces(ctx, ts, ts.Workspaces, tr.Spec.Workspaces, volumes)
-	if err := pipelinev1.ValidateUsageOfDeclaredParameters(ctx, ts.Steps, ts.Params); err != nil {
-		openfunction.Fail("tekton", fmt.Errorf("TaskRun %s: resolved task spec: %w", tr.Name, err))
-	}
-	if err := ts.Validate(ctx); err != nil {
-		openfunction.Fail("tekton", fmt.Errorf("TaskRun %s: resolved task spec: %w", tr.Name, err))
-	}
-	ts, err = workspace.Apply(ctx, *ts, tr.Spec.Workspaces, volumes)
-	if err != nil {
-		openfunction.Fail("tekton", fmt.Errorf("TaskRun %s: workspaces: %w", tr.Name, err))
-	}
-	ts = trresources.ApplyCredentialsPath(ts, pipeline.CredsDir)
-	// The pod builder's first step: every step gets the step template.
-	ts.Steps, err = pipelinev1.MergeStepsWithStepTemplate(ts.StepTemplate, ts.Steps)
+// loadBuild reads a v1beta1 Build a user wrote, applies the command line's replacements and
+// makes the BuildRun that runs it (as `shp build run` does).
+func loadBuild(opts *openfunction.Options, build *buildv1beta1.Build, buildRun *buildv1beta1.BuildRun) {
+	data, err := os.ReadFile(opts.Build)
 	openfunction.Must(err)
-	ts.StepTemplate = nil
-	openfunction.Finish(build, buildRun, tr, ts, tr.Name, volumes["source"].Name)
+	if err := yaml.UnmarshalStrict(data, build); err != nil {
+		openfunction.Fail("harness", fmt.Errorf("%s: %w", opts.Build, err))
+	}
+	if build.APIVersion != "shipwright.io/v1beta1" || build.Kind != "Build" {
+		openfunction.Fail("harness", fmt.Errorf("%s is a %s %s, not a shipwright.io/v1beta1 Build", opts.Build, build.APIVersion, build.Kind))
+	}
+	if build.Namespace == "" {
+		build.Namespace = "default"
+	}
+	if opts.Image != "" {
+		build.Spec.Output.Image = opts.Image
+	}
+	if opts.SubPath != "" {
+		sub := opts.SubPath
+		build.Spec.Source.ContextDir = &sub
+	}
+	for _, p := range opts.Params {
+		name, value, ok := strings.Cut(p, "=")
+		if !ok || name == "" {
+			openfunction.Fail("harness", fmt.Errorf("--param %q is not NAME=VALUE", p))
+		}
+		v := value
+		build.Spec.ParamValues = append(build.Spec.ParamValues,
+			buildv1beta1.ParamValue{Name: name, SingleValue: &buildv1beta1.SingleValue{Value: &v}})
+	}
+	name := build.Name
+	*buildRun = buildv1beta1.BuildRun{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "shipwright.io/v1beta1", Kind: "BuildRun"},
+		ObjectMeta: metav1.ObjectMeta{Name: build.Name + "-buildrun-h", Namespace: build.Namespace},
+		Spec:       buildv1beta1.BuildRunSpec{Build: buildv1beta1.ReferencedBuild{Name: &name}},
+	}
 }
 
 func marshal(obj runtime.Object) []byte {

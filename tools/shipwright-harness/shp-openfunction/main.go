@@ -22,6 +22,9 @@ import (
 
 func main() {
 	opts := openfunction.ParseFlags(os.Args)
+	if opts.Build != "" {
+		openfunction.Fail("harness", fmt.Errorf("--build: this harness reads OpenFunction Functions; Builds are read by shp-current"))
+	}
 	fn := openfunction.LoadFunction(opts)
 	strategy := &buildv1alpha1.ClusterBuildStrategy{}
 	openfunction.LoadStrategy(opts.Strategy, "shipwright.io/v1alpha1", strategy)
