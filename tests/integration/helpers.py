@@ -47,6 +47,18 @@ def answer(image: str) -> tuple[int, str]:
         return funcbuild.wait_http(f"http://127.0.0.1:{port}/")
 
 
+def assert_answers(image: str, path: str, expected: str) -> None:
+    """Runs the image until GET path answers; the answer must be (200, expected). The
+    container's log is the failure's message."""
+    with funcbuild.running(image) as (name, port):
+        try:
+            answered = funcbuild.wait_http(f"http://127.0.0.1:{port}{path}", timeout=60)
+        except TimeoutError as exc:
+            answered = exc
+        logs = funcbuild.container_logs(name)
+    assert answered == (200, expected), logs[-3000:]
+
+
 def inspect(image: str) -> dict:
     return docker_engine.inspect_image(image)
 
@@ -121,3 +133,12 @@ def recording_server() -> Iterator[tuple[int, list[tuple[str, str]]]]:
 
     with serving(Handler) as port:
         yield port, seen
+
+
+def make(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(["make", "--no-print-directory", *args], cwd=versions.ROOT, capture_output=True, text=True,
+                          env=env, timeout=1200)
+
+
+def publish_to(reg: str, mirror: str) -> subprocess.CompletedProcess:
+    return make("publish", f"REGISTRY={reg}", f"MIRRORS={mirror}", "INSECURE=1")

@@ -7,16 +7,14 @@ import json
 import os
 import subprocess
 import tomllib
-import uuid
 
-import pytest
 import requests
 import yaml
 
 from funcpacks_dev import docker_engine, funcbuild, versions
 from funcpacks_dev.images import builder, publish, registry
 from funcpacks_dev.testing import strategy_runner
-from helpers import SAMPLES, inspect, manifest_digest, remove_image
+from helpers import SAMPLES, inspect, make, manifest_digest, publish_to, remove_image
 
 DATA = versions.load()
 ROOT = versions.ROOT
@@ -24,41 +22,10 @@ TAG = publish.default_tag(DATA)
 KEYS = publish.STACK_KEYS + publish.MADE_KEYS + publish.BUILDER_KEYS  # CI bundles the .NET SDK
 
 
-def make(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(["make", "--no-print-directory", *args], cwd=ROOT, capture_output=True, text=True,
-                          env=env, timeout=1200)
-
-
 def report_lines(output: str) -> dict[str, str]:
     """ref -> pushed | unchanged, from the command's report."""
     lines = [line.split() for line in output.splitlines() if line.startswith("publish: ") and "@sha256:" in line]
     return {words[2].split("@")[0]: words[1] for words in lines}
-
-
-@pytest.fixture(scope="module")
-def registries(tmp_path_factory):
-    """The registry to publish to, and a second one that gets the same images as a mirror."""
-    dirs = [tmp_path_factory.mktemp("publish-registry"), tmp_path_factory.mktemp("mirror-registry")]
-    addresses = [registry.start(d, f"127.0.0.1:{funcbuild.free_port()}") for d in dirs]
-    ns = f"team-{uuid.uuid4().hex[:6]}"
-    yield [f"{a}/{ns}" for a in addresses]
-    for reg in addresses:
-        for ref in publish.registry_refs(f"{reg}/{ns}", TAG, DATA).values():
-            remove_image(ref)
-    for d in dirs:
-        registry.stop(d)
-
-
-def publish_to(reg: str, mirror: str) -> subprocess.CompletedProcess:
-    return make("publish", f"REGISTRY={reg}", f"MIRRORS={mirror}", "INSECURE=1")
-
-
-@pytest.fixture(scope="module")
-def published(registries):
-    reg, mirror = registries
-    proc = publish_to(reg, mirror)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return reg, proc.stdout
 
 
 def every_ref(registries: list[str], action: str, overrides: dict[str, str] | None = None) -> dict[str, str]:

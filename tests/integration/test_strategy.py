@@ -21,7 +21,7 @@ from funcpacks_dev.generate import manifests
 from funcpacks_dev.images import registry
 from funcpacks_dev.testing import mirrors, strategy_runner
 from funcpacks_dev.testing.http_servers import file_server
-from helpers import SAMPLES, image_entries, inspect, layer_shas, manifest_digest, remove_image
+from helpers import SAMPLES, assert_answers, image_entries, inspect, layer_shas, manifest_digest, remove_image
 
 DATA = versions.load()
 SHIPWRIGHTS = ["openfunction", "current"]
@@ -135,13 +135,7 @@ def test_function_cr_to_running_image(shipwright, sample, run_key, path, answer,
         # the volumes were world-writable; nothing the image got of them is
         assert [m.name for m in image_entries(by_digest) if (m.isdir() or m.isfile()) and m.mode & 0o002
                 and m.name.lstrip("./").startswith(("workspace", "layers"))] == []
-        with funcbuild.running(by_digest) as (name, port):
-            try:
-                answered = funcbuild.wait_http(f"http://127.0.0.1:{port}{path}", timeout=60)
-            except TimeoutError as exc:
-                answered = exc
-            logs = funcbuild.container_logs(name)
-        assert answered == (200, answer), logs[-3000:]
+        assert_answers(by_digest, path, answer)
     finally:
         remove_image(f"{address}/{repo}@{digest.decode()}")
 
