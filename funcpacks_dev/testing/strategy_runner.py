@@ -27,14 +27,16 @@ Other platforms' strategies run the same way: --strategy names another ClusterBu
 (OpenFunction's own, Shipwright's samples), --build a Shipwright Build instead of a Function
 (the current release), and --task a Tekton Task, whose TaskRun gets --task-param values and
 --workspace bindings (Tekton alone: the repository is in the source workspace before the
-first step). A step's `script` runs as Tekton places it. --stand-in IMAGE=LOCAL (and
---stand-in-bash) run a local image where a strategy fixes one no registry here serves.
+first step). A step's `script` runs as Tekton places it, step results and `when`
+expressions as Tekton's entrypoint applies them. --stand-in IMAGE=LOCAL (and --stand-ins)
+run a local image where a strategy fixes one no registry here serves.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -176,8 +178,10 @@ def container_options(step: dict[str, Any], container: str, mounts: dict[str, Pa
     """docker_engine.run's arguments for one step: image, command, entrypoint and options.
     pod_security: the pod's securityContext (runAsUser/runAsGroup), which a step's own
     overrides; stand_ins: image -> local image used in its place."""
-    volumes = [f"{work / 'home'}:/tekton/home", f"{work / 'results'}:/tekton/results",
-               f"{work / 'scripts'}:/tekton/scripts:ro"]
+    own = {m["mountPath"] for m in step.get("volumeMounts", [])}
+    volumes = [f"{work / d}:/tekton/{d}{suffix}" for d, suffix in
+               (("home", ""), ("results", ""), ("scripts", ":ro"), ("steps", ""), ("creds", ""))
+               if f"/tekton/{d}" not in own]  # a step may mount a volume of its own there
     for m in step.get("volumeMounts", []):
         if m["name"] not in mounts:
             raise StrategyError(f"step {step['name']} mounts volume {m['name']!r}, which the TaskSpec does not declare")
@@ -202,6 +206,46 @@ def container_options(step: dict[str, Any], container: str, mounts: dict[str, Pa
     return opts
 
 
+STEP_RESULT = re.compile(r"\$\(steps\.([^.)]+)\.results\.([^.)\[]+)\)")
+
+
+def with_step_results(step: dict[str, Any], work: Path) -> dict[str, Any]:
+    """The step with the results of earlier steps in its env, command, args and when
+    expressions, as Tekton's entrypoint puts them there when the step starts
+    (`$(steps.<step>.results.<name>)`: the file the step wrote to its results directory)."""
+    def value(match: re.Match[str]) -> str:
+        path = work / "steps" / f"step-{match[1]}" / "results" / match[2]
+        if not path.is_file():
+            raise StrategyError(f"step {step['name']} uses {match[0]}, which step {match[1]} did not write")
+        return path.read_text()
+
+    def sub(text: str) -> str:
+        return STEP_RESULT.sub(value, text)
+
+    step = json.loads(json.dumps(step))
+    for e in step.get("env", []):
+        if "value" in e:
+            e["value"] = sub(e["value"])
+    for key in ("command", "args"):
+        if step.get(key):
+            step[key] = [sub(a) for a in step[key]]
+    for w in step.get("when", []):
+        w["input"] = sub(w.get("input", ""))
+        w["values"] = [sub(v) for v in w.get("values", [])]
+    return step
+
+
+def skipped_by_when(step: dict[str, Any]) -> str | None:
+    """Why the step's when expressions skip it (None: it runs). in/notin, as Tekton has."""
+    for w in step.get("when", []):
+        if "cel" in w:
+            raise StrategyError(f"step {step['name']}: CEL when expressions are not run here")
+        matched = w["input"] in w["values"]
+        if matched != (w["operator"] == "in"):
+            return f"when {w['input']!r} {w['operator']} {w['values']}"
+    return None
+
+
 def _chown_tree(path: Path, uid: int, gid: int) -> None:
     for directory, dirs, files in os.walk(path):
         os.chown(directory, uid, gid)
@@ -217,10 +261,14 @@ def execute(taskrun: dict[str, Any], repository: Path, volume_dirs: dict[str, Pa
     spec = taskrun["resolvedTaskSpec"]
     pod_security = ((taskrun["taskRun"].get("spec") or {}).get("podTemplate") or {}).get("securityContext")
     work = Path(work or tempfile.mkdtemp(prefix="strategy-run-")).resolve()
-    for d in ("results", "home", "volumes", "scripts"):
+    for d in ("results", "home", "volumes", "scripts", "steps", "creds"):
         (work / d).mkdir(parents=True, exist_ok=True)
-    # As in a pod: emptyDir volumes and the results directory are writable by any step user.
+    # As in a pod: emptyDir volumes and the results directories are writable by any step user.
     (work / "results").chmod(0o777)
+    for step in spec["steps"]:
+        (work / "steps" / f"step-{step['name']}" / "results").mkdir(parents=True, exist_ok=True)
+        for d in ("steps", f"steps/step-{step['name']}", f"steps/step-{step['name']}/results"):
+            (work / d).chmod(0o777)
     if home is not None:
         shutil.copytree(home, work / "home", dirs_exist_ok=True)
     mounts = {}
@@ -251,6 +299,13 @@ def execute(taskrun: dict[str, Any], repository: Path, volume_dirs: dict[str, Pa
             code, output = 0, f"copied {repository} in place of {' '.join(step.get('args', [])[:2])}\n"
         else:
             try:
+                step = with_step_results(step, work)
+                skip = skipped_by_when(step)
+                if skip:
+                    if echo:
+                        print(f"==> {tekton_name} skipped: {skip}", flush=True)
+                    result.steps.append(StepResult(step["name"], tekton_name, 0, f"skipped: {skip}\n"))
+                    continue
                 options = container_options(step, container, mounts, work, pod_security, stand_ins, index)
                 if echo and (step.get("securityContext") or {}).get("privileged"):
                     print(f"==> {tekton_name}: privileged, run as root with the default capabilities", flush=True)
@@ -297,8 +352,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workspace", action="append", default=[], help="a Task workspace bound to an emptyDir")
     parser.add_argument("--stand-in", action="append", default=[], type=key_value,
                         help="IMAGE=LOCAL: run LOCAL where a step names IMAGE (an image no registry here serves)")
-    parser.add_argument("--stand-in-bash", action="store_true",
-                        help="run the build image as root where a step names Docker Hub's bash image (stand_ins.py)")
+    parser.add_argument("--stand-ins", action="store_true",
+                        help="run stand_ins.py's local images where a step names an image no registry here serves")
+    parser.add_argument("--insecure-registry", action="append", default=None,
+                        help="with --stand-ins: a plain-HTTP registry the skopeo stand-in may read")
     parser.add_argument("--volume-dir", action="append", default=[], type=key_value)
     parser.add_argument("--home", type=Path, help="directory copied into /tekton/home (e.g. with .docker/config.json)")
     parser.add_argument("--work", type=Path, help="work directory (default: a new temporary one)")
@@ -316,7 +373,8 @@ def main(argv: list[str]) -> int:
             print()
             return 0
         result = execute(report, opts.repository, {k: Path(v) for k, v in opts.volume_dir}, opts.home, opts.work,
-                         stand_ins={**(stand_ins.stand_ins() if opts.stand_in_bash else {}), **dict(opts.stand_in)})
+                         stand_ins={**(stand_ins.stand_ins(insecure_registries=opts.insecure_registry) if opts.stand_ins else {}),
+                                    **dict(opts.stand_in)})
     except StrategyError as exc:
         print(f"strategy-runner: {exc}", file=sys.stderr)
         return 2

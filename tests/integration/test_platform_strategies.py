@@ -67,6 +67,8 @@ class Platform:
     lifecycle_step: str  # the step whose image is the builder
     digest_result: str
     languages: list[str] = field(default_factory=lambda: ["python", "go", "dotnet"])
+    # False: the step sets no user, the builder image's USER (its CNB_USER_ID) builds
+    fixed_user: bool = True
 
 
 PLATFORMS = [
@@ -74,6 +76,8 @@ PLATFORMS = [
     Platform("buildpacks-v3", 1001, 1000, "build-and-push", "shp-image-digest"),
     Platform("buildpacks-v3-heroku", 1000, 1000, "build-and-push", "shp-image-digest"),
     Platform("tekton-buildpacks", 1000, 1000, "create", "APP_IMAGE_DIGEST"),
+    Platform("tekton-buildpacks-phases", ST["build-user-id"], ST["group-id"], "build", "APP_IMAGE_DIGEST",
+             fixed_user=False),
 ]
 CASES = [(p, lang) for p in PLATFORMS for lang in p.languages]
 
@@ -143,9 +147,17 @@ def run_on(platform: Platform, fn: Fn, builder_ref: str, image: str, repository:
         return strategy_runner.run(None, "current", repository, image, params, work=work, echo=False,
                                    strategy=STRATEGIES / f"{platform.name}-v1beta1.yaml",
                                    build=shipwright_build(fn, platform.name, builder_ref, image, tmp))
-    report = strategy_runner.resolve_task(STRATEGIES / "tekton-buildpacks-0.6.yaml", {
-        "APP_IMAGE": image, "BUILDER_IMAGE": builder_ref, "SOURCE_SUBPATH": fn.subpath,
-        "ENV_VARS": [f"{k}={v}" for k, v in fn.env.items()], **(params or {})}, ["source"])
+    env = [f"{k}={v}" for k, v in fn.env.items()]
+    if platform.name == "tekton-buildpacks":
+        task = STRATEGIES / "tekton-buildpacks-0.6.yaml"
+        values = {"APP_IMAGE": image, "BUILDER_IMAGE": builder_ref, "SOURCE_SUBPATH": fn.subpath, "ENV_VARS": env}
+    else:
+        task = STRATEGIES / "tekton-buildpacks-phases-0.3.yaml"
+        values = {"APP_IMAGE": image, "CNB_BUILDER_IMAGE": builder_ref, "SOURCE_SUBPATH": fn.subpath,
+                  "CNB_ENV_VARS": env}
+        # its skopeo reads the builder from the registry: the stand-in trusts this one
+        stand_in = {**stand_in, **stand_ins.stand_ins(DATA, [image.split("/")[0]])}
+    report = strategy_runner.resolve_task(task, {**values, **(params or {})}, ["source"])
     return strategy_runner.execute(report, repository, work=work, echo=False, stand_ins=stand_in)
 
 
@@ -184,7 +196,11 @@ def test_platform_strategy_builds_and_the_image_answers(platform, language, publ
     step = run.resolved_step(platform.lifecycle_step)
     assert step["image"] == builder_ref
     security = step.get("securityContext") or {}
-    assert (security.get("runAsUser"), security.get("runAsGroup")) == (platform.uid, platform.gid)
+    if platform.fixed_user:
+        assert (security.get("runAsUser"), security.get("runAsGroup")) == (platform.uid, platform.gid)
+    else:  # the task read the builder's CNB_USER_ID/CNB_GROUP_ID and passed them as -uid/-gid
+        assert "runAsUser" not in security
+        assert run.step("get-labels-and-env").output.split()[-2:] == [str(platform.uid), str(platform.gid)]
     digest = run.result(platform.digest_result)
     assert digest == manifest_digest(address, repo, "latest").encode()
     by_digest = f"{address}/{repo}@{digest.decode()}"

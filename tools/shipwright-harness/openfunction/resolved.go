@@ -12,6 +12,9 @@ import (
 // literal text (an image name like "$(params.X)" fails the pod with InvalidImageName).
 var variable = regexp.MustCompile(`\$\((params|inputs\.params|build|context|results|workspaces|steps)\.[^)]*\)`)
 
+// A step result of an earlier step: Tekton's entrypoint substitutes it when the step starts.
+var stepResult = regexp.MustCompile(`^\$\(steps\.[^.)]+\.results\.[^)]+\)$`)
+
 // Where a variable's value comes from, for the message.
 var hints = map[string]string{
 	"BUILDER_IMAGE": "Shipwright sets it from the Build's builder: set spec.build.builder in the Function",
@@ -71,7 +74,10 @@ func checkResolved(steps []step) error {
 			fields["env "+e.Name] = e.Value
 		}
 		for field, text := range fields {
-			if ref := variable.FindString(text); ref != "" {
+			for _, ref := range variable.FindAllString(text, -1) {
+				if field != "image" && stepResult.MatchString(ref) {
+					continue
+				}
 				msg := fmt.Sprintf("step %s: %s still holds %s after Tekton's substitutions: nothing set it", step.Name, field, ref)
 				for name, hint := range hints {
 					if strings.Contains(ref, "."+name+")") {
