@@ -66,13 +66,13 @@ class Platform:
     gid: int
     lifecycle_step: str  # the step whose image is the builder
     digest_result: str
-    languages: list[str] = field(default_factory=lambda: ["python", "go", "dotnet"])
+    languages: list[str] = field(default_factory=lambda: ["python", "go", "go-general", "dotnet"])
     # False: the step sets no user, the builder image's USER (its CNB_USER_ID) builds
     fixed_user: bool = True
 
 
 PLATFORMS = [
-    Platform("openfunction", 1000, 1000, "create", "shp-image-digest", ["python", "go", "go-general", "dotnet"]),
+    Platform("openfunction", 1000, 1000, "create", "shp-image-digest"),
     Platform("buildpacks-v3", 1001, 1000, "build-and-push", "shp-image-digest"),
     Platform("buildpacks-v3-heroku", 1000, 1000, "build-and-push", "shp-image-digest"),
     Platform("tekton-buildpacks", 1000, 1000, "create", "APP_IMAGE_DIGEST"),
@@ -191,7 +191,10 @@ def test_platform_strategy_builds_and_the_image_answers(platform, language, publ
     image = f"{address}/{repo}:latest"
     run = run_on(platform, fn, builder_ref, image, repository, tmp_path, bash_stand_in)
     assert run.code == 0, "\n".join(f"{s.container} exited {s.code}" for s in run.steps) + run.steps[-1].output[-4000:]
-    # the platform's own code accepted it and resolved every step; the builder is the user's
+    # the platform's own code accepted it (the harness exits 0 only then) and resolved every
+    # step; the builder is the user's
+    shipwright = "openfunction" if platform.name == "openfunction" else "current"
+    assert run.taskrun["shipwright"] == f"v{DATA['shipwright'][shipwright]}" and run.taskrun["tekton"] != "unknown"
     assert run.taskrun["resolvedTaskSpec"]["steps"]
     step = run.resolved_step(platform.lifecycle_step)
     assert step["image"] == builder_ref
