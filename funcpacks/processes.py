@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from . import settings
+from . import settings, user_files
 from .errors import UserError
 from .launch import Process
 from .log import Logger
@@ -41,9 +41,9 @@ def read_procfile(app_dir: Path) -> Procfile:
     (and reported), a repeated type keeps its first command."""
     path = app_dir / PROCFILE
     found = Procfile()
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return found
-    for number, line in enumerate(path.read_text().splitlines(), 1):
+    for number, line in enumerate(user_files.read_source_file(app_dir, PROCFILE).splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         m = _LINE.match(line.strip())
