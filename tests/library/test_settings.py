@@ -133,8 +133,10 @@ def test_programs_of_a_layer_kept_from_the_previous_image_are_checked_against_it
     with pytest.raises(UserError) as err:
         runner.command(f"{deps}/bin/gunicron -b :$PORT main:app", "Procfile (web)")
     assert "runs /layers/funcpacks_python/dependencies/bin/gunicron, which is not in the image" in err.value.what
-    with pytest.raises(UserError):  # elsewhere under /layers the files themselves are checked
+    with pytest.raises(UserError) as err:  # elsewhere under /layers the files themselves are checked
         runner.command("/layers/funcpacks_python/other/bin/gunicorn", "Procfile (web)")
+    assert err.value.what == "Procfile (web) runs /layers/funcpacks_python/other/bin/gunicorn, which is not in the image"
+    assert err.value.where == "Procfile (web)" and "name a file that the build produces" in err.value.fix
 
 
 @pytest.mark.parametrize("line, program", [

@@ -89,8 +89,10 @@ def test_function_plan(tmp_path, capsys):
     p = functions.plan(functions.scan(tmp_path), functions.OPENFUNCTION, "Exported", Logger("t"))
     assert not p.declarative and "fwk.Register(ctx, userfunction.Exported)" in functions.main_source(p, "example.com/h")
     (tmp_path / "h.go").write_text("package main\n")
-    with pytest.raises(UserError):
+    with pytest.raises(UserError) as err:
         functions.plan(functions.scan(tmp_path), functions.OPENFUNCTION, "X", Logger("t"))
+    assert err.value.what == "the function's package is 'package main'" and err.value.where == "the source root"
+    assert "unset FUNC_NAME / GOOGLE_FUNCTION_TARGET" in err.value.fix
 
 
 EVENT_SOURCE = """package ev
