@@ -39,7 +39,8 @@ def find(env: Mapping[str, str], binding_type: str, platform_dir: Path | None = 
     for d in sorted(root.iterdir()):
         type_file = d / "type"
         if d.is_dir() and type_file.is_file():
-            t = type_file.read_text().strip()
+            # the platform writes it; a type that is not text matches no type this asks for
+            t = type_file.read_bytes().decode("utf-8", errors="replace").strip()
             if t.lower() == binding_type.lower():
                 found.append(Binding(d.name, t, d))
     return found

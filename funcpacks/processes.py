@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from . import settings
+from . import settings, user_files
 from .errors import UserError
 from .launch import Process
 from .log import Logger
@@ -41,9 +41,9 @@ def read_procfile(app_dir: Path) -> Procfile:
     (and reported), a repeated type keeps its first command."""
     path = app_dir / PROCFILE
     found = Procfile()
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return found
-    for number, line in enumerate(path.read_text().splitlines(), 1):
+    for number, line in enumerate(user_files.read_source_file(app_dir, PROCFILE).splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         m = _LINE.match(line.strip())
@@ -110,6 +110,8 @@ class Runner:
                     not self._in_image(path):
                 raise UserError(f"{origin} runs {program}, which is not in the image", where=origin,
                                 fix=f"name a file that the build produces (relative paths start at {self.working_dir})")
+            if path.is_file():
+                self._check_runnable(path, program, origin)
             return path
         if self.shell:
             return program
@@ -119,6 +121,29 @@ class Runner:
                             where=origin, fix=f"run one of: {', '.join(available) or 'none'} (there is no shell "
                                               "and the run image has no other programs), or a path such as ./bin/x")
         return program
+
+    def _check_runnable(self, path: Path, program: str, origin: str) -> None:
+        """A file the process starts must be executable, and a script's interpreter must be
+        in the image: a run image without a shell has no interpreter but what the build
+        made, and either mistake passes the build and fails every start of the image."""
+        if not path.stat().st_mode & 0o111:
+            raise UserError(f"{origin} runs {program}, which is not executable: the image could not start",
+                            where=origin, fix=f"make it executable (chmod +x {program}; in git: git update-index "
+                                              f"--chmod=+x {program}), or run it through its interpreter")
+        if self.shell:
+            return  # the run image has bash and the usual interpreters; the shell reports the rest
+        with path.open("rb") as f:
+            head = f.read(512)
+        if not head.startswith(b"#!"):
+            return
+        words = head[2:].split(b"\n", 1)[0].decode("utf-8", errors="replace").split()
+        interpreter = words[0] if words else ""
+        if interpreter.startswith(("/layers/", "/workspace/")) and self._in_image(Path(interpreter)):
+            return
+        raise UserError(f"{origin} runs {program}, a script for {interpreter or 'no interpreter'}, and this run "
+                        "image has no shell or interpreter: the image could not start",
+                        where=origin, fix="run a program the build produces (for Go, the built binary), or build "
+                                          "with the general builder, whose run image has bash and python3")
 
     def _in_image(self, path: Path) -> bool:
         for layer, recorded in self.reused.items():

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import tomllib
 
@@ -80,7 +81,7 @@ def test_layer_remove_leaves_nothing(tmp_path):
 
 @pytest.mark.parametrize("name", ["build", "launch", "store", "", "a/b"])
 def test_reserved_and_invalid_layer_names_rejected(tmp_path, name):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=rf"^invalid layer name {re.escape(repr(name))}$"):
         Layer(tmp_path, name)
 
 
@@ -89,7 +90,7 @@ def test_launch_toml_processes(tmp_path):
     data = tomllib.loads((tmp_path / "launch.toml").read_text())
     assert data["processes"][0] == {"type": "web", "command": ["/bin/ff"], "default": True}
     assert data["processes"][1]["working-dir"] == "/w"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^at most one process may be the default$"):
         Launch([Process("a", ["x"], default=True), Process("b", ["y"], default=True)]).write(tmp_path)
 
 
@@ -172,7 +173,7 @@ def test_recorded_facts_are_kept_with_a_reuse_and_never_compared(tmp_path, capsy
     # an input change resets the layer and what was recorded about it
     assert again.reuse_or_reset({"v": "2"}, Logger("t"), contents_needed=False) is False
     assert again.recorded == {} and "changed: v 1 -> 2" in capsys.readouterr().out
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="'recorded' is the recorded table, not an input"):
         again.compare({"v": "2", "recorded": {}})
 
 

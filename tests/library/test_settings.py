@@ -1,6 +1,8 @@
 """The settings table, image labels and processes of the library."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from funcpacks import labels, processes, settings
@@ -101,6 +103,7 @@ def test_procfile_processes(tmp_path, capsys):
     app = tmp_path / "app"
     (app / "bin").mkdir(parents=True)
     (app / "bin" / "tool").write_text("")
+    (app / "bin" / "tool").chmod(0o755)
     (app / "Procfile").write_text("# processes\nweb: server --port 8080\n\nworker: ./bin/tool --queue 'a b'\n")
     bins = tmp_path / "layer-bin"
     bins.mkdir()
@@ -122,6 +125,32 @@ def test_procfile_processes(tmp_path, capsys):
     # run directly, a relative program became absolute above (the launcher looks it up from the app dir)
 
 
+@pytest.mark.parametrize("shell, content, mode, what", [
+    (False, b"#!/bin/sh\nexec ./server\n", 0o755,
+     "Procfile (web) runs ./start.sh, a script for /bin/sh, and this run image has no shell or interpreter"),
+    (False, b"#!/usr/bin/env python3\n", 0o755, "a script for /usr/bin/env, and this run image has no shell"),
+    (False, b"\x7fELF...", 0o644, "Procfile (web) runs ./start.sh, which is not executable: the image could not start"),
+    (True, b"#!/bin/sh\n", 0o600, "Procfile (web) runs ./start.sh, which is not executable"),
+    (False, b"#!/layers/funcpacks_python/dependencies/bin/python\n", 0o755, ""),  # an interpreter the build made
+    (True, b"#!/bin/sh\n", 0o755, ""),  # the general run image has the shell
+])
+def test_a_program_that_could_not_start_fails_the_build(tmp_path, shell, content, mode, what):
+    """A script without its interpreter in the run image, or a file without the execute bit,
+    passes the build and fails every start of the image: refused at build time."""
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "start.sh").write_bytes(content)
+    (app / "start.sh").chmod(mode)
+    deps = Path("/layers/funcpacks_python/dependencies")
+    runner = processes.Runner(shell=shell, working_dir=app, reused={deps: frozenset({"bin/python"})})
+    if not what:
+        runner.command("./start.sh", "Procfile (web)")
+        return
+    with pytest.raises(UserError) as err:
+        runner.command("./start.sh", "Procfile (web)")
+    assert what in err.value.what and err.value.where == "Procfile (web)" and err.value.fix
+
+
 def test_programs_of_a_layer_kept_from_the_previous_image_are_checked_against_its_record(tmp_path):
     """Its contents are not here: what was recorded of its bin/ decides; its other files
     were not recorded and are not checked."""
@@ -133,8 +162,10 @@ def test_programs_of_a_layer_kept_from_the_previous_image_are_checked_against_it
     with pytest.raises(UserError) as err:
         runner.command(f"{deps}/bin/gunicron -b :$PORT main:app", "Procfile (web)")
     assert "runs /layers/funcpacks_python/dependencies/bin/gunicron, which is not in the image" in err.value.what
-    with pytest.raises(UserError):  # elsewhere under /layers the files themselves are checked
+    with pytest.raises(UserError) as err:  # elsewhere under /layers the files themselves are checked
         runner.command("/layers/funcpacks_python/other/bin/gunicorn", "Procfile (web)")
+    assert err.value.what == "Procfile (web) runs /layers/funcpacks_python/other/bin/gunicorn, which is not in the image"
+    assert err.value.where == "Procfile (web)" and "name a file that the build produces" in err.value.fix
 
 
 @pytest.mark.parametrize("line, program", [

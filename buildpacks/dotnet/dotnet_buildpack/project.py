@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from funcpacks import user_files
 from funcpacks.errors import UserError
 
 PROJECT_SUFFIXES = (".csproj", ".fsproj", ".vbproj")
@@ -34,9 +35,10 @@ def find_project(app: Path, buildable: str, origin: str = "") -> Path:
     (`origin`: a project file or a directory holding one), else the single project file at
     the top of the source."""
     if buildable:
-        target = (app / buildable).resolve()
-        if not str(target).startswith(str(app.resolve())) or not target.exists():
+        target = user_files.inside(app, buildable, origin or "the buildable", what="project file or directory")
+        if not target.exists():
             raise UserError(f"{origin or 'the buildable'} {buildable!r} does not exist in the source",
+                            where=origin or "the buildable",
                             fix="give a project file or a directory holding one, relative to the source root")
         if target.is_file():
             if target.suffix.lower() not in PROJECT_SUFFIXES:
@@ -102,10 +104,12 @@ def _local(tag: str) -> str:
 
 def parse_project(path: Path) -> Project:
     import xml.etree.ElementTree as ET  # here: detect reads this module, never a project's XML
+    data = user_files.read_bytes(path, path.name)
     try:
-        root = ET.parse(path).getroot()
-    except ET.ParseError as exc:
-        raise UserError(f"cannot read {path.name}: {exc}", where=str(path), fix="fix the project file's XML") from None
+        root = ET.fromstring(data)
+    except (ET.ParseError, RecursionError) as exc:
+        raise UserError(f"cannot read {path.name}: {exc or 'nested too deeply'}", where=str(path),
+                        fix="fix the project file's XML") from None
     props: dict[str, str] = {}
     refs: list[str] = []
     for el in root.iter():
@@ -148,13 +152,15 @@ class GlobalJson:
 def read_global_json(app: Path) -> GlobalJson | None:
     import json  # here, as ET above
     path = app / "global.json"
-    if not path.is_file():
+    if not path.exists():
         return None
+    # global.json allows comments; the common // form is stripped.
+    text = re.sub(r"^\s*//.*$", "", user_files.read_source_file(app, "global.json"), flags=re.M)
     try:
-        # global.json allows comments; the common // form is stripped.
-        text = re.sub(r"^\s*//.*$", "", path.read_text(), flags=re.M)
         sdk = json.loads(text).get("sdk") or {}
-    except (ValueError, AttributeError) as exc:
+        if not isinstance(sdk, dict):
+            raise ValueError(f"its sdk is a {type(sdk).__name__}, not an object")
+    except (ValueError, AttributeError, RecursionError) as exc:
         raise UserError(f"cannot read global.json: {exc}", where=str(path), fix="make it valid JSON") from None
     version = str(sdk.get("version", "")).strip()
     if not version:

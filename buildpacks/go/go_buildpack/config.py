@@ -6,6 +6,7 @@ The library reads the settings it owns itself, through the same table: the image
 the clear-source settings (source.py) and the entrypoint and run image (processes.py)."""
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -28,6 +29,7 @@ class Config:
     goldflags: str = ""
     gcflags: str = ""
     main_package: str = "."  # app mode: the package to build
+    main_package_origin: str = "default (.)"  # the setting that named it
     image_labels: dict[str, str] = field(default_factory=dict)
 
 
@@ -54,15 +56,16 @@ def resolve(env: Mapping[str, str], default_proxy: str, default_sumdb: str, log:
         framework_version=settings.lookup(env, "framework_version"),
         build_flags=tuple(flags), goldflags=settings.value(env, "goldflags", log),
         gcflags=settings.value(env, "gogcflags", log),
-        main_package="." if target else main_package(env, log), image_labels=image_labels)
+        **({} if target else dict(zip(("main_package", "main_package_origin"), main_package(env, log)))),
+        image_labels=image_labels)
 
 
-def main_package(env: Mapping[str, str], log: Logger | None = None) -> str:
+def main_package(env: Mapping[str, str], log: Logger | None = None) -> tuple[str, str]:
     """The app's main package: GOOGLE_BUILDABLE / FUNC_BUILDABLE, or Paketo's BP_GO_TARGETS
     (one target: this buildpack makes one binary)."""
     s = settings.first_of(env, ("buildable", "go_targets"), log)
     if s is None:
-        return "."
+        return ".", "default (.)"
     targets = [t for t in s.value.split(":") if t.strip()] if s.source == "BP_GO_TARGETS" else [s.value]
     if len(targets) != 1:
         raise UserError(f"{s.source}={s.value!r} names {len(targets)} targets; funcpacks builds one main package",
@@ -71,4 +74,7 @@ def main_package(env: Mapping[str, str], log: Logger | None = None) -> str:
     if target.startswith("/"):
         raise UserError(f"{s.source}={target!r} is an absolute path", where=s.source,
                         fix="name the package relative to the source root, e.g. ./cmd/server")
-    return target if target.startswith(("./", ".")) else f"./{target}"
+    if posixpath.normpath(target).split("/")[0] == "..":
+        raise UserError(f"{s.source}={target!r} leads outside the source (with '..'); a build reads only the source",
+                        where=s.source, fix="name a package inside the source, relative to its root, e.g. ./cmd/server")
+    return (target if target.startswith(("./", ".")) else f"./{target}"), s.source

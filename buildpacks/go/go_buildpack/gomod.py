@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from funcpacks import user_files
 from funcpacks.errors import UserError
 
 _DIRECTIVE = re.compile(r"^\s*(module|go|toolchain)\s+(\S+)")
@@ -22,7 +23,7 @@ class GoMod:
 def parse(path: Path) -> GoMod:
     mod = GoMod()
     in_require = False
-    for raw in path.read_text().splitlines():
+    for raw in user_files.read_text(path, path.name).splitlines():
         line = raw.split("//", 1)[0].rstrip()
         if not line.strip():
             continue
@@ -52,7 +53,7 @@ def parse(path: Path) -> GoMod:
             if m:
                 mod.requires[m.group(1)] = m.group(2)
     if not mod.module:
-        raise UserError("go.mod has no module line", where=str(path), fix="add 'module example.com/yourmodule'")
+        raise UserError("go.mod has no module line", where=path.name, fix="add 'module example.com/yourmodule'")
     return mod
 
 

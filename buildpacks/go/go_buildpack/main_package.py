@@ -7,6 +7,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from funcpacks import user_files
 from funcpacks.errors import UserError
 from funcpacks.log import Logger
 
@@ -26,8 +27,24 @@ class Main:
 
 def for_app(src: Source, go: Path, env: dict[str, str], cfg: Config, log: Logger) -> Main:
     generated_module.tidy(src, go, env, log)
+    check_is_main(src.work_dir, cfg.main_package, cfg.main_package_origin)
     log.info(f"app: the main package {cfg.main_package}")
     return Main(cfg.main_package, "app")
+
+
+def check_is_main(work_dir: Path, package: str, origin: str) -> None:
+    """go build of a package that is not `main` succeeds and writes a library archive, which
+    the image would then fail to run (`permission denied`): refused here, with what the
+    directory holds instead (knative func's template, for one, is a `package function`)."""
+    directory = user_files.inside(work_dir, package, origin, what="package directory")
+    name = module_source.package_name(directory)
+    if name and name != "main":
+        raise UserError(
+            f"the package to build, {package} (package {name}), is not a main package: go build makes a library "
+            "archive of it, not a program, and the image could not start",
+            where=f"{origin}: {package}",
+            fix="to serve a function of it, set GOOGLE_FUNCTION_TARGET (or FUNC_NAME) to the function's name; "
+                "to build an app, point GOOGLE_BUILDABLE at its package main (e.g. ./cmd/server)")
 
 
 def for_function(src: Source, go: Path, env: dict[str, str], cfg: Config, pins: dict, log: Logger) -> Main:

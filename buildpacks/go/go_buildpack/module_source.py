@@ -16,6 +16,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from funcpacks import user_files
+
 from . import gomod
 
 MODULE, VENDORED, GENERATED, GOPATH = "module", "vendored", "generated", "gopath"
@@ -88,11 +90,16 @@ def inspect(app_dir: Path, user_goflags: str) -> Source:
     return src
 
 
+# The package clause: the first `package` line outside comments (a //go:build line or a
+# license header may come first; block comments are rare above it and not handled).
+_PACKAGE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
+
+
 def package_name(app_dir: Path) -> str:
     """The package clause of the first non-test .go file at the top ('' when none)."""
     for f in sorted(app_dir.glob("*.go")):
         if not f.name.endswith("_test.go"):
-            m = re.search(r"^package\s+(\w+)", f.read_text(errors="replace"), re.MULTILINE)
+            m = _PACKAGE.search(f.read_text(errors="replace"))
             if m:
                 return m.group(1)
     return ""
@@ -107,7 +114,7 @@ def copy(src: Source) -> None:
 
 def vendored_packages(work_dir: Path) -> set[str]:
     """The packages vendor/modules.txt lists (lines that are not '#' comments)."""
-    text = (work_dir / "vendor" / "modules.txt").read_text()
+    text = user_files.read_text(work_dir / "vendor" / "modules.txt", "vendor/modules.txt")
     return {line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")}
 
 

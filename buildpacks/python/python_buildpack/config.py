@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
-from funcpacks import labels, processes, settings
+from funcpacks import labels, processes, settings, user_files
 from funcpacks.errors import UserError
 from funcpacks.log import Logger
 
@@ -70,8 +70,9 @@ def runtime_request(app_dir: Path, env: Mapping[str, str], log: Logger | None) -
         return s.value, s.source
     for name in (".python-version", "runtime.txt"):
         path = app_dir / name
-        if path.is_file():
-            lines = [ln.strip() for ln in path.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+        if path.exists():
+            lines = [ln.strip() for ln in user_files.read_source_file(app_dir, name).splitlines()
+                     if ln.strip() and not ln.startswith("#")]
             if lines:
                 return lines[0], name
     hint = settings.runtime_version_hint(env)

@@ -10,6 +10,7 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from funcpacks import user_files
 from funcpacks.errors import UserError
 
 
@@ -41,7 +42,7 @@ def _collect(body: list[ast.stmt], names: ModuleNames) -> None:
 
 
 def module_names(path: Path, display: str) -> ModuleNames:
-    source = path.read_bytes()
+    source = user_files.read_bytes(path, display)
     try:
         tree = ast.parse(source, filename=display)
     except SyntaxError as exc:
@@ -59,8 +60,8 @@ def module_names(path: Path, display: str) -> ModuleNames:
 
 
 def check(app_dir: Path, source: str, source_origin: str, target: str) -> ModuleNames:
-    path = app_dir / source
-    if not path.is_file():
+    path = user_files.inside(app_dir, source, source_origin, what="file")
+    if not path.exists():
         present = sorted(p.name for p in app_dir.glob("*.py"))
         raise UserError(f"function source file {source} does not exist", where=source_origin,
                         fix=f"set it to the file that defines the function (Python files here: {', '.join(present) or 'none'})")

@@ -33,15 +33,15 @@ def choose(app_dir: Path, forced: settings.Setting | None) -> Choice:
             raise UserError(f"unknown Python package manager {forced.value!r}", where=forced.source,
                             fix=f"use one of: {', '.join(MANAGERS)} (or unset it to choose from the project's files)")
         return Choice(name, f"{forced.source}={forced.value}")
-    if (app_dir / UV_LOCK).is_file():
+    if (app_dir / UV_LOCK).exists():
         return Choice("uv", f"{UV_LOCK} is present")
-    if (app_dir / POETRY_LOCK).is_file():
+    if (app_dir / POETRY_LOCK).exists():
         return Choice("poetry", f"{POETRY_LOCK} is present")
-    if "poetry" in requirements.read_pyproject(app_dir)[1].get("tool", {}):
+    if "poetry" in requirements.table(requirements.read_pyproject(app_dir)[1], "tool"):
         return Choice("poetry", "pyproject.toml has a [tool.poetry] table")
-    if (app_dir / "requirements.txt").is_file():
+    if (app_dir / "requirements.txt").exists():
         return Choice("pip", "requirements.txt is present")
-    if (app_dir / "pyproject.toml").is_file():
+    if (app_dir / "pyproject.toml").exists():
         return Choice("pip", "pyproject.toml names no lock file")
     return Choice("pip", "the project declares no dependencies")
 
@@ -50,11 +50,11 @@ def lock_file(app_dir: Path, choice: Choice) -> str:
     """The lock the chosen manager installs from: uv's when there is one (uv without a
     lock installs what the project declares, as pip would); Poetry always needs its own."""
     if choice.name == "uv":
-        return UV_LOCK if (app_dir / UV_LOCK).is_file() else ""
+        return UV_LOCK if (app_dir / UV_LOCK).exists() else ""
     if choice.name == "poetry":
         return POETRY_LOCK
     return ""
 
 
 def unused_locks(app_dir: Path, used: str) -> list[str]:
-    return [name for name in (UV_LOCK, POETRY_LOCK) if name != used and (app_dir / name).is_file()]
+    return [name for name in (UV_LOCK, POETRY_LOCK) if name != used and (app_dir / name).exists()]

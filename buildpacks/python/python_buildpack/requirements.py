@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from funcpacks import user_files
 from funcpacks.errors import UserError
 
 FRAMEWORK = "functions-framework"
@@ -59,36 +61,49 @@ class Declaration:
 
 
 def _read_requirements(app_dir: Path, rel: str, decl: Declaration, stack: tuple[str, ...]) -> None:
-    path = (app_dir / rel)
+    # an include names its file relative to the including one: it must stay in the source
+    path = user_files.inside(app_dir, rel, f"{stack[-1]} (-r/-c {rel})" if stack else rel, what="file")
     if rel in stack:
         raise UserError("requirements files include each other in a loop", where=" -> ".join(stack + (rel,)),
                         fix="remove the circular -r line")
-    if not path.is_file():
+    if not path.exists():
         where = stack[-1] if stack else rel
         raise UserError(f"requirements file {rel} does not exist", where=where,
                         fix="fix the -r/-c path (relative to the including file's directory)")
-    text = path.read_text()
+    text = user_files.read_text(path, rel)
     decl.files[rel] = text
     for line in text.splitlines():
         inc = _INCLUDE.match(line)
         if inc:
-            child = str(Path(rel).parent / inc.group(2)) if not Path(inc.group(2)).is_absolute() else inc.group(2)
-            _read_requirements(app_dir, child.removeprefix("./"), decl, stack + (rel,))
+            child = inc.group(2) if Path(inc.group(2)).is_absolute() else os.path.normpath(Path(rel).parent / inc.group(2))
+            _read_requirements(app_dir, child, decl, stack + (rel,))
             continue
         name = requirement_name(line)
         if name:
             decl.names.add(name)
 
 
+def table(data: dict, *keys: str) -> dict:
+    """pyproject.toml's table at keys ({} when absent); a key holding something else than a
+    table is the user's mistake, named, not a traceback."""
+    for depth, key in enumerate(keys, 1):
+        data = data.get(key, {})
+        if not isinstance(data, dict):
+            name = ".".join(keys[:depth])
+            raise UserError(f"pyproject.toml: {name} is a {type(data).__name__}, where a table is expected",
+                            where="pyproject.toml", fix=f"make [{name}] a table (see the packaging spec or Poetry's docs)")
+    return data
+
+
 def read_pyproject(app_dir: Path) -> tuple[str, dict]:
     """pyproject.toml's text and its parsed content (('', {}) when there is none)."""
     path = app_dir / "pyproject.toml"
-    if not path.is_file():
+    if not path.exists():
         return "", {}
-    text = path.read_text()
+    text = user_files.read_source_file(app_dir, "pyproject.toml")
     try:
         return text, tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
         raise UserError(f"pyproject.toml is not valid TOML: {exc}", where=str(path),
                         fix="fix the syntax error (`python3 -c 'import tomllib; tomllib.load(open(\"pyproject.toml\", "
                             "\"rb\"))'` shows it)") from None
@@ -98,28 +113,28 @@ def read(app_dir: Path, lock: str = "") -> Declaration:
     """What the project declares. With a lock (the file a package manager installs
     from, one of LOCKS) the declaration is pyproject.toml and the lock together; else
     requirements.txt, else pyproject.toml's [project] dependencies."""
-    if not lock and (app_dir / "requirements.txt").is_file():
+    if not lock and (app_dir / "requirements.txt").exists():
         decl = Declaration("requirements.txt")
         _read_requirements(app_dir, "requirements.txt", decl, ())
         return decl
     pyproject = app_dir / "pyproject.toml"
-    if lock and not pyproject.is_file():
+    if lock and not pyproject.exists():
         raise UserError(f"{lock} has no pyproject.toml next to it", where=str(app_dir),
                         fix="commit the pyproject.toml the lock was made from")
-    if not pyproject.is_file():
+    if not pyproject.exists():
         return Declaration("none")
     text, data = read_pyproject(app_dir)
-    project = data.get("project", {})
+    project = table(data, "project")
     deps = project.get("dependencies", [])
     if not isinstance(deps, list) or not all(isinstance(d, str) for d in deps):
         raise UserError("[project] dependencies must be a list of strings", where="pyproject.toml",
                         fix='write e.g. dependencies = ["flask>=3"]')
-    poetry_deps = data.get("tool", {}).get("poetry", {}).get("dependencies", {})
+    poetry_deps = table(data, "tool", "poetry", "dependencies")
     if lock:
-        if not (app_dir / lock).is_file():
+        if not (app_dir / lock).exists():
             raise UserError(f"the project has no {lock}, and the build does not resolve dependencies itself",
                             where=str(app_dir), fix=f"run `{lock.split('.')[0]} lock` and commit {lock}")
-        decl = Declaration(lock, files={"pyproject.toml": text, lock: (app_dir / lock).read_text()},
+        decl = Declaration(lock, files={"pyproject.toml": text, lock: user_files.read_source_file(app_dir, lock)},
                            pyproject_dependencies=list(deps))
     else:
         decl = Declaration("pyproject.toml", pyproject_dependencies=list(deps))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from funcpacks import settings
+from funcpacks import settings, user_files
 from funcpacks.errors import UserError
 from funcpacks.log import Logger
 
@@ -57,10 +57,7 @@ def resolve(app_dir: Path, env: Mapping[str, str], log: Logger | None = None) ->
     s = settings.lookup(env, "vendor_pip_dependencies", log)
     if s is None:
         return None
-    path = (app_dir / s.value).resolve()
-    if not path.is_relative_to(app_dir.resolve()):
-        raise UserError(f"the vendored directory {s.value!r} is outside the source", where=s.source,
-                        fix="name a directory inside the source, e.g. vendor/")
+    path = user_files.inside(app_dir, s.value, s.source, what="directory")
     if not path.is_dir():
         raise UserError(f"the vendored directory {s.value!r} does not exist in the source", where=s.source,
                         fix=f"commit the wheels there (pip download --dest {s.value} -r requirements.txt), "

@@ -90,8 +90,9 @@ def test_sdk_from_target_framework(tfm, version, eol):
 @pytest.mark.parametrize("tfm", ["net11.0", "net48", "netstandard2.0"])
 def test_sdk_for_an_unknown_framework_fails(tfm):
     from dotnet_buildpack import sdk_choice
-    with pytest.raises(UserError):
+    with pytest.raises(UserError) as err:
         sdk_choice.from_target_framework(tfm, fixture_feed(), "amd64")
+    assert tfm in err.value.what and err.value.fix
 
 
 @pytest.mark.parametrize("request_, version", [("10.0", "10.0.401"), ("9", "9.0.308"), ("10.0.300", "10.0.300"),

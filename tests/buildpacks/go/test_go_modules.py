@@ -89,8 +89,10 @@ def test_function_plan(tmp_path, capsys):
     p = functions.plan(functions.scan(tmp_path), functions.OPENFUNCTION, "Exported", Logger("t"))
     assert not p.declarative and "fwk.Register(ctx, userfunction.Exported)" in functions.main_source(p, "example.com/h")
     (tmp_path / "h.go").write_text("package main\n")
-    with pytest.raises(UserError):
+    with pytest.raises(UserError) as err:
         functions.plan(functions.scan(tmp_path), functions.OPENFUNCTION, "X", Logger("t"))
+    assert err.value.what == "the function's package is 'package main'" and err.value.where == "the source root"
+    assert "unset FUNC_NAME / GOOGLE_FUNCTION_TARGET" in err.value.fix
 
 
 EVENT_SOURCE = """package ev
@@ -295,15 +297,18 @@ def test_runtime_suffix_is_a_minimum_like_go_mod():
     ({}, "."), ({"GOOGLE_BUILDABLE": "cmd/server"}, "./cmd/server"), ({"BP_GO_TARGETS": "./cmd/web"}, "./cmd/web"),
     ({"BP_GO_TARGETS": "./cmd/a:./cmd/b"}, "names 2 targets; funcpacks builds one main package"),
     ({"BP_GO_TARGETS": "/abs/cmd"}, "is an absolute path"),
+    ({"GOOGLE_BUILDABLE": "../lib/cmd"}, "GOOGLE_BUILDABLE='../lib/cmd' leads outside the source (with '..')"),
+    ({"FUNC_BUILDABLE": "./cmd/../../x"}, "FUNC_BUILDABLE='./cmd/../../x' leads outside the source"),
 ])
 def test_go_main_package_from_buildable_or_paketo_targets(env, want):
     from go_buildpack import config
     if want.startswith("."):
-        assert config.main_package(env, Logger("t")) == want
+        assert config.main_package(env, Logger("t"))[0] == want
     else:
         with pytest.raises(UserError) as err:
             config.main_package(env, Logger("t"))
         assert want in err.value.what
+        assert err.value.where == next(iter(env)) and err.value.fix
 
 
 def test_ldflags_among_extra_go_flags_join_the_stripping_ones():

@@ -278,7 +278,7 @@ def test_vendored_wheels_build_with_no_index_and_a_missing_one_is_named(lifecycl
 @pytest.mark.parametrize("setup, value, needle", [
     (None, "wheels", "the vendored directory 'wheels' does not exist in the source"),
     ("empty", "empty", "the vendored directory 'empty' holds no wheel or sdist"),
-    (None, "../outside", "is outside the source"),
+    (None, "../outside", "leads outside the source (with '..')"),
 ])
 def test_vendored_directory_bad_inputs(lifecycle, bp, setup, value, needle):
     write(lifecycle.app, {"main.py": HELLO})
