@@ -44,6 +44,7 @@ from funcpacks_dev import docker_engine, funcbuild, versions
 from funcpacks_dev.images import builder, registry
 from funcpacks_dev.testing import mirrors
 from funcpacks_dev.testing.http_servers import file_server
+from funcpacks_dev.testing.strategy_runner import chown_tree
 
 ROOT = versions.ROOT
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -307,14 +308,6 @@ def creator_args(app: str, image: str, cache_image: str, run_image: str, insecur
             f"-uid={uid}", f"-gid={gid}", "-process-type=web", "-skip-restore=false", f"-previous-image={image}",
             "-log-level=info", f"-cache-image={cache_image}", f"-run-image={run_image}",
             f"-insecure-registry={insecure_registry}", image]
-
-
-def chown_tree(path: Path, uid: int, gid: int) -> None:
-    """`chown -R uid:gid path` (the strategy's prepare step does it as root in the pod)."""
-    os.chown(path, uid, gid)
-    for parent, dirs, files in os.walk(path):
-        for name in dirs + files:
-            os.chown(Path(parent) / name, uid, gid, follow_symlinks=False)
 
 
 class RegistryPath(Contender):

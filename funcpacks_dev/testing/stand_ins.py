@@ -71,8 +71,8 @@ def stand_ins(data: dict | None = None, insecure_registries: list[str] | None = 
     """Image reference -> the local image the runner runs in its place (the skopeo one only
     when registries are given: it is built for them)."""
     data = data or versions.load()
-    images = {ref: bash_image(data) for ref in BASH_REFS}
-    images.update({ref: data["images"]["build"] for ref in PYTHON_REFS})
+    bash = bash_image(data)
+    images = {**dict.fromkeys(BASH_REFS, bash), **dict.fromkeys(PYTHON_REFS, data["images"]["build"])}
     if insecure_registries is not None:
-        images.update({ref: skopeo_jq_image(insecure_registries, data) for ref in SKOPEO_JQ_REFS})
+        images.update(dict.fromkeys(SKOPEO_JQ_REFS, skopeo_jq_image(insecure_registries, data)))
     return images

@@ -246,11 +246,13 @@ def skipped_by_when(step: dict[str, Any]) -> str | None:
     return None
 
 
-def _chown_tree(path: Path, uid: int, gid: int) -> None:
-    for directory, dirs, files in os.walk(path):
-        os.chown(directory, uid, gid)
+def chown_tree(path: Path, uid: int, gid: int) -> None:
+    """`chown -R uid:gid path`, as a strategy's prepare step (or a clone as its user) leaves
+    a volume."""
+    os.chown(path, uid, gid)
+    for parent, dirs, files in os.walk(path):
         for name in dirs + files:
-            os.chown(os.path.join(directory, name), uid, gid, follow_symlinks=False)
+            os.chown(Path(parent) / name, uid, gid, follow_symlinks=False)
 
 
 def execute(taskrun: dict[str, Any], repository: Path, volume_dirs: dict[str, Path] | None = None,
@@ -295,7 +297,7 @@ def execute(taskrun: dict[str, Any], repository: Path, volume_dirs: dict[str, Pa
             source.chmod(0o777)  # a clone fills the emptyDir; the volume keeps its own mode
             clone_user = step.get("securityContext") or {}
             if "runAsUser" in clone_user:  # the files are the clone's user's (a strategy's securityContext)
-                _chown_tree(source, clone_user["runAsUser"], clone_user.get("runAsGroup", clone_user["runAsUser"]))
+                chown_tree(source, clone_user["runAsUser"], clone_user.get("runAsGroup", clone_user["runAsUser"]))
             code, output = 0, f"copied {repository} in place of {' '.join(step.get('args', [])[:2])}\n"
         else:
             try:

@@ -17,6 +17,10 @@ from funcpacks.log import Logger
 from .proxy import GoEnv
 
 
+# What names the main package when no setting does.
+DEFAULT_MAIN_ORIGIN = "default (.)"
+
+
 @dataclass(frozen=True)
 class Config:
     target: settings.Setting | None  # function mode when set
@@ -29,7 +33,7 @@ class Config:
     goldflags: str = ""
     gcflags: str = ""
     main_package: str = "."  # app mode: the package to build
-    main_package_origin: str = "default (.)"  # the setting that named it
+    main_package_origin: str = DEFAULT_MAIN_ORIGIN  # the setting that named it
     image_labels: dict[str, str] = field(default_factory=dict)
 
 
@@ -48,6 +52,7 @@ def resolve(env: Mapping[str, str], default_proxy: str, default_sumdb: str, log:
     image_labels = labels.from_env(env, log)
     goenv = GoEnv.from_env(env, default_proxy, default_sumdb, log)
     flags = [w for key in ("build_args", "go_build_flags") for w in settings.words(env, key, log)]
+    package, package_origin = (".", DEFAULT_MAIN_ORIGIN) if target else main_package(env, log)
     return Config(
         target=target, goenv=goenv,
         version=settings.version_request(env, "go_version", log), version_hint=settings.runtime_version_hint(env),
@@ -56,8 +61,7 @@ def resolve(env: Mapping[str, str], default_proxy: str, default_sumdb: str, log:
         framework_version=settings.lookup(env, "framework_version"),
         build_flags=tuple(flags), goldflags=settings.value(env, "goldflags", log),
         gcflags=settings.value(env, "gogcflags", log),
-        **({} if target else dict(zip(("main_package", "main_package_origin"), main_package(env, log)))),
-        image_labels=image_labels)
+        main_package=package, main_package_origin=package_origin, image_labels=image_labels)
 
 
 def main_package(env: Mapping[str, str], log: Logger | None = None) -> tuple[str, str]:
@@ -65,7 +69,7 @@ def main_package(env: Mapping[str, str], log: Logger | None = None) -> tuple[str
     (one target: this buildpack makes one binary)."""
     s = settings.first_of(env, ("buildable", "go_targets"), log)
     if s is None:
-        return ".", "default (.)"
+        return ".", DEFAULT_MAIN_ORIGIN
     targets = [t for t in s.value.split(":") if t.strip()] if s.source == "BP_GO_TARGETS" else [s.value]
     if len(targets) != 1:
         raise UserError(f"{s.source}={s.value!r} names {len(targets)} targets; funcpacks builds one main package",
