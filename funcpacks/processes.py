@@ -9,9 +9,10 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
-from . import settings, user_files
+from . import program_file, settings, user_files
+from .context import Target
 from .errors import UserError
 from .launch import Process
 from .log import Logger
@@ -72,6 +73,12 @@ class Runner:
     # of the recorded directories is checked against them; the layer's other files were
     # not recorded, so paths to them are not checked (as the run image's own files).
     reused: dict[Path, frozenset[str]] = field(default_factory=dict)
+    # The image's architecture (an ELF program for another does not start) and whether the
+    # run image has glibc (a static run image has none: only static programs start there).
+    arch: str = field(default_factory=lambda: Target.from_env({}).arch)
+    has_libc: bool = True
+    # Checks that `python -m <module>` finds the module (module, origin); raises UserError.
+    module_check: Callable[[str, str], None] | None = None
 
     @property
     def launch_dir(self) -> str | None:
@@ -80,9 +87,12 @@ class Runner:
     def command(self, line: str, origin: str) -> list[str]:
         """The process command; UserError when its program is not in the image."""
         if self.shell:
-            program = _shell_program(line)
-            if program is not None:
-                self._find(program, origin)
+            words = _shell_words(line)
+            if words and "/" in words[0] and _plain(words[0]):
+                self._find(words[0], origin)
+            module = _python_module(words)
+            if module and self.module_check is not None:
+                self.module_check(module, origin)
             return ["bash", "-c", line]
         if _SHELL_SYNTAX.search(line) or _ASSIGNMENT.match(line):
             raise UserError(f"{origin} uses shell syntax ({line!r}), and this run image has no shell: the command "
@@ -122,28 +132,38 @@ class Runner:
                                               "and the run image has no other programs), or a path such as ./bin/x")
         return program
 
+    def check_built(self, built: Process) -> None:
+        """The process the build made: its program must start in the image too."""
+        program = built.command[0] if built.command else ""
+        if program.startswith("/") and Path(program).is_file():
+            self._check_runnable(Path(program), program, f"the {built.type} process")
+
     def _check_runnable(self, path: Path, program: str, origin: str) -> None:
-        """A file the process starts must be executable, and a script's interpreter must be
-        in the image: a run image without a shell has no interpreter but what the build
-        made, and either mistake passes the build and fails every start of the image."""
+        """A file the process starts must be executable and something the image can start:
+        an ELF program for its architecture and C library, or a script whose interpreter
+        the image has. Each mistake passes the build and fails every start of the image."""
         if not path.stat().st_mode & 0o111:
             raise UserError(f"{origin} runs {program}, which is not executable: the image could not start",
                             where=origin, fix=f"make it executable (chmod +x {program}; in git: git update-index "
                                               f"--chmod=+x {program}), or run it through its interpreter")
-        if self.shell:
-            return  # the run image has bash and the usual interpreters; the shell reports the rest
-        with path.open("rb") as f:
-            head = f.read(512)
-        if not head.startswith(b"#!"):
-            return
-        words = head[2:].split(b"\n", 1)[0].decode("utf-8", errors="replace").split()
-        interpreter = words[0] if words else ""
-        if interpreter.startswith(("/layers/", "/workspace/")) and self._in_image(Path(interpreter)):
-            return
-        raise UserError(f"{origin} runs {program}, a script for {interpreter or 'no interpreter'}, and this run "
-                        "image has no shell or interpreter: the image could not start",
-                        where=origin, fix="run a program the build produces (for Go, the built binary), or build "
-                                          "with the general builder, whose run image has bash and python3")
+        found = program_file.read(path)
+        problem = program_file.why_not_runnable(found, self.arch, self.has_libc)
+        fix = (f"build it for linux/{self.arch}" + ("" if self.has_libc else " and statically linked (for Go: "
+               "CGO_ENABLED=0), or build with the general builder, whose run image has glibc") +
+               ", or let the build make the program from source")
+        if problem is None and found.kind in ("archive", "binary"):
+            problem = f"it is {found.describe()}"
+            fix = "run a program (for Go, the package main's binary the build makes)"
+        elif problem is None and not self.shell and found.kind != "elf":
+            interpreter = found.interpreter
+            if found.kind == "script" and interpreter.startswith(("/layers/", "/workspace/")) and \
+                    self._in_image(Path(interpreter)):
+                return
+            problem = f"it is {found.describe()}, and this run image has no shell or interpreter"
+            fix = ("run a program the build produces (for Go, the built binary), or build with the general "
+                   "builder, whose run image has bash and python3")
+        if problem is not None:
+            raise UserError(f"{origin} runs {program}: {problem}; the image could not start", where=origin, fix=fix)
 
     def _in_image(self, path: Path) -> bool:
         for layer, recorded in self.reused.items():
@@ -153,18 +173,31 @@ class Runner:
         return path.exists()
 
 
-def _shell_program(line: str) -> str | None:
-    """The program a shell command line runs, when it is a plain path the build can check
-    (no variables, quotes or home directories); None otherwise."""
+def _shell_words(line: str) -> list[str]:
+    """The words of the first command of a shell line, less leading assignments; [] when
+    it cannot be split."""
     try:
         words = shlex.split(re.split(r"[;&|]", line, maxsplit=1)[0])
     except ValueError:
-        return None
+        return []
     while words and _ASSIGNMENT.match(words[0]):
         words = words[1:]
-    if not words or "/" not in words[0] or any(c in words[0] for c in "$~`'\""):
-        return None
-    return words[0]
+    return words
+
+
+def _plain(word: str) -> bool:
+    """A word the build can check as written: no variables, quotes or home directories."""
+    return not any(c in word for c in "$~`'\"")
+
+
+_PYTHON = re.compile(r"^python(3(\.\d+)?)?$")
+
+
+def _python_module(words: list[str]) -> str | None:
+    """The module of `python -m <module> ...` (python, python3 or python3.N, by name or path)."""
+    if len(words) >= 3 and _PYTHON.match(posixpath.basename(words[0])) and words[1] == "-m" and _plain(words[2]):
+        return words[2]
+    return None
 
 
 def check(app_dir: Path, env: Mapping[str, str], function_mode: bool, log: Logger | None = None,
@@ -193,6 +226,8 @@ def for_image(app_dir: Path, env: Mapping[str, str], log: Logger, runner: Runner
     `procfile_read` is the Procfile as read before the source was cleared."""
     read = procfile_read if procfile_read is not None else read_procfile(app_dir)
     check(app_dir, env, function_mode, procfile=read)
+    if built is not None:
+        runner.check_built(built)
     procfile = read.processes
     entry = settings.lookup(env, "entrypoint", log)
     web: Process | None = built

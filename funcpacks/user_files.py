@@ -47,6 +47,26 @@ def inside(app_dir: Path, value: str, setting: str, *, what: str = "path") -> Pa
     return target
 
 
+def refuse_links_out(app_dir: Path, skip: frozenset[str] = frozenset({".git"})) -> None:
+    """Every symbolic link in the source must lead inside it. The build reads the source
+    through its links (a compiler, an installer packing a project, a copy of the source),
+    so a link to /platform/bindings/<name>/password or the build image's files would carry
+    them into the image or its log; in the image itself such a link leads nowhere useful.
+    The error names the link and what it says, never what is at its target."""
+    root = app_dir.resolve()
+    for directory, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in skip]
+        for name in dirs + files:
+            path = Path(directory) / name
+            if not path.is_symlink() or Path(os.path.realpath(path)).is_relative_to(root):
+                continue
+            rel = path.relative_to(root).as_posix()
+            raise UserError(f"{rel} is a symbolic link to {os.readlink(path)!r}, outside the source; a build reads "
+                            "only the source", where=rel,
+                            fix="replace the link with the file or directory itself, or point it at a path inside "
+                                "the source (relative, e.g. ../shared/config)")
+
+
 def read_source_file(app_dir: Path, rel: str, *, max_bytes: int = MAX_BYTES) -> str:
     """The text of the file `rel` of the source (a project or dependency file at a fixed
     place): refused when it is a link out of the source, else as read_text."""

@@ -48,17 +48,35 @@ def test_a_function_source_outside_the_source_is_not_read(setting, lifecycle, pa
     assert "root:x:" not in res.output
 
 
-def test_symbolic_links_out_of_the_source_are_refused(lifecycle, packaged, outside):
-    write(lifecycle.app, {"main.py": HELLO})
-    (lifecycle.app / "fn.py").symlink_to(outside)
-    res = lifecycle.build(packaged["python"], {"GOOGLE_FUNCTION_TARGET": "hello_world", "GOOGLE_FUNCTION_SOURCE": "fn.py"})
-    assert_refused(res, "GOOGLE_FUNCTION_SOURCE='fn.py' leads outside the source (through a symbolic link)")
-    # a requirements file that is a link out, and an include that climbs out
-    (lifecycle.app / "requirements.txt").symlink_to(outside)
-    res = lifecycle.build(packaged["python"], {"GOOGLE_FUNCTION_TARGET": "hello_world"})
-    assert_refused(res, "requirements.txt='requirements.txt' leads outside the source (through a symbolic link)")
-    (lifecycle.app / "requirements.txt").unlink()
-    write(lifecycle.app, {"requirements.txt": f"-r {os.path.relpath(outside, lifecycle.app)}\nflask\n"})
+GO_MAIN = "package main\n\nfunc main() {}\n"
+CSPROJ = "<Project Sdk='Microsoft.NET.Sdk'/>"
+LANGUAGES = {"python": ({"main.py": HELLO}, {"GOOGLE_FUNCTION_TARGET": "hello_world"}),
+             "go": ({"go.mod": "module example.com/x\n\ngo 1.22\n", "main.go": GO_MAIN}, {"GOPROXY": "off"}),
+             "dotnet": ({"App.csproj": CSPROJ}, {"FUNC_DOTNET_FEED": "http://127.0.0.1:9/unreachable"})}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("link", ["fn.py", "static/secret", "conf"])
+def test_symbolic_links_out_of_the_source_are_refused(language, link, lifecycle, packaged, outside):
+    """Compilers, installers and copies read the source through its links: a link out
+    (to a mounted credential, say) is refused before anything reads it, in every language."""
+    files, env = LANGUAGES[language]
+    write(lifecycle.app, files)
+    path = lifecycle.app / link
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if link == "conf":  # a directory, by a relative link that climbs out
+        path.symlink_to(os.path.relpath(outside.parent, path.parent))
+    else:
+        path.symlink_to(outside)
+    res = lifecycle.build(packaged[language], env)
+    assert_refused(res, f"{link} is a symbolic link to ", "outside the source", f"where: {link}")
+    layers = lifecycle.layers(packaged[language])
+    assert not [p for p in layers.iterdir() if p.is_dir()], "nothing is built"
+
+
+def test_links_in_python_files_and_settings_are_refused_without_reading_them(lifecycle, packaged, outside):
+    # a requirements include that climbs out
+    write(lifecycle.app, {"main.py": HELLO, "requirements.txt": f"-r {os.path.relpath(outside, lifecycle.app)}\nflask\n"})
     res = lifecycle.build(packaged["python"], {"GOOGLE_FUNCTION_TARGET": "hello_world"})
     assert_refused(res, "leads outside the source (with '..')", "where: requirements.txt (-r/-c ")
     # a Procfile that is a link out: not read; detect says why Python does not apply
@@ -67,6 +85,28 @@ def test_symbolic_links_out_of_the_source_are_refused(lifecycle, packaged, outsi
     res, _ = lifecycle.detect(packaged["python"])
     assert res.code == 100 and SECRET not in res.output, res.output
     assert "Procfile='Procfile' leads outside the source (through a symbolic link)" in res.err
+
+
+def test_a_go_replace_directory_outside_the_source_is_refused_unless_vendored(lifecycle, packaged):
+    write(lifecycle.app, {"go.mod": "module example.com/app\n\ngo 1.22\n\nrequire example.com/lib v0.0.0\n\n"
+                                    "replace (\n\texample.com/lib => ../lib\n)\n", "main.go": GO_MAIN})
+    res = lifecycle.build(packaged["go"], {"GOPROXY": "off"})
+    assert_refused(res, "go.mod's replace example.com/lib => ../lib='../lib' leads outside the source",
+                   "where: go.mod", "go mod vendor")
+
+
+def test_python_m_of_a_module_that_is_nowhere_fails_the_build(lifecycle, packaged):
+    write(lifecycle.app, {"app.py": "print('x')\n", "pkg/__init__.py": "", "pkg/serve.py": "",
+                          "Procfile": "web: python3 -m ap --port $PORT\n"})
+    env = {"PIP_NO_INDEX": "1"}
+    res = lifecycle.build(packaged["python"], env)
+    assert_refused(res, "Procfile (web) runs python -m ap, and no module 'ap' is in the source or the dependencies")
+    write(lifecycle.app, {"Procfile": "web: python3 -m pkg.nothere\n"})
+    assert_refused(lifecycle.build(packaged["python"], env), "no module 'pkg.nothere'")
+    for found in ("app", "pkg.serve", "http.server"):  # the source's modules and the standard library's
+        write(lifecycle.app, {"Procfile": f"web: python3 -m {found}\n"})
+        res = lifecycle.build(packaged["python"], env)
+        assert res.code == 0, res.output
 
 
 @pytest.mark.parametrize("files, needles", [

@@ -163,3 +163,34 @@ def test_procfiles_never_fail_but_with_a_user_error(data):
         assert exc.where.startswith("Procfile")
         return
     assert all(command.strip() for command in found.processes.values())
+
+
+# A source tree's links, as (path in the app, link text, leaves the source).
+LINKS = [("inner", "in", False), ("in/up", "..", False), ("in/same", "../in/x.py", False),
+         ("dangling", "missing/file", False), ("abs-in", "{app}/in/x.py", False),
+         ("out", "../out/secret", True), ("abs-out", "{root}/out/secret", True), ("etc", "/etc", True),
+         ("in/deep", "../../out", True), ("loop", "loop", False)]
+
+
+@PROPERTIES
+@given(chosen=st.lists(st.sampled_from(LINKS), unique=True, max_size=4), in_git=st.booleans())
+def test_a_link_out_of_the_source_is_found_wherever_it_is(chosen, in_git):
+    root = Path(tempfile.mkdtemp(prefix="links-"))
+    app = root / "app"
+    (app / "in").mkdir(parents=True)
+    (app / "in" / "x.py").write_text("x = 1\n")
+    (root / "out").mkdir()
+    (root / "out" / "secret").write_text(CONTENT)
+    base = app / ".git" if in_git else app
+    base.mkdir(exist_ok=True)
+    (base / "in").mkdir(exist_ok=True)
+    for rel, text, _ in chosen:
+        (base / rel).symlink_to(text.format(app=app, root=root))
+    out = [rel for rel, _, leaves in chosen if leaves]
+    try:
+        user_files.refuse_links_out(app)
+    except UserError as exc:
+        assert not in_git and exc.where in out and f"{exc.where} is a symbolic link to " in exc.what, exc.what
+        assert CONTENT not in exc.what + exc.fix
+        return
+    assert in_git or not out  # links under .git are not the source's

@@ -9,6 +9,7 @@ from funcpacks import labels, processes, settings
 from funcpacks.errors import UserError
 from funcpacks.launch import Process
 from funcpacks.log import Logger
+from funcpacks_dev.testing.elf import LOADERS, elf
 
 
 def test_every_name_belongs_to_one_setting_and_precedence_is_google_func_bp():
@@ -102,13 +103,14 @@ def test_bad_labels_are_refused_with_the_rule(env, needle):
 def test_procfile_processes(tmp_path, capsys):
     app = tmp_path / "app"
     (app / "bin").mkdir(parents=True)
-    (app / "bin" / "tool").write_text("")
+    (app / "bin" / "tool").write_bytes(elf("amd64"))
     (app / "bin" / "tool").chmod(0o755)
     (app / "Procfile").write_text("# processes\nweb: server --port 8080\n\nworker: ./bin/tool --queue 'a b'\n")
     bins = tmp_path / "layer-bin"
     bins.mkdir()
-    (bins / "server").write_text("")
-    runner = processes.Runner(shell=False, working_dir=app, search_path=[bins])
+    (bins / "server").write_bytes(elf("amd64"))
+    (bins / "server").chmod(0o755)
+    runner = processes.Runner(shell=False, working_dir=app, search_path=[bins], arch="amd64", has_libc=False)
     built = Process("web", [str(bins / "server")], default=True)
     got = processes.for_image(app, {}, Logger("t"), runner, built, function_mode=False)
     assert [(p.type, p.command, p.default) for p in got] == [
@@ -127,8 +129,12 @@ def test_procfile_processes(tmp_path, capsys):
 
 @pytest.mark.parametrize("shell, content, mode, what", [
     (False, b"#!/bin/sh\nexec ./server\n", 0o755,
-     "Procfile (web) runs ./start.sh, a script for /bin/sh, and this run image has no shell or interpreter"),
+     "Procfile (web) runs ./start.sh: it is a script for /bin/sh, and this run image has no shell or interpreter"),
     (False, b"#!/usr/bin/env python3\n", 0o755, "a script for /usr/bin/env, and this run image has no shell"),
+    (False, b"echo hi\n", 0o755, "it is a text file without a #! line, and this run image has no shell"),
+    (True, b"!<arch>\n__.PKGDEF", 0o755, "it is an ar archive (a compiled package or library, not a program)"),
+    (True, b"MZ\x90\x00\x03", 0o755, "it is a binary file that is not an ELF program"),
+    (True, b"echo hi\n", 0o755, ""),  # bash runs a text file without #! as a script
     (False, b"\x7fELF...", 0o644, "Procfile (web) runs ./start.sh, which is not executable: the image could not start"),
     (True, b"#!/bin/sh\n", 0o600, "Procfile (web) runs ./start.sh, which is not executable"),
     (False, b"#!/layers/funcpacks_python/dependencies/bin/python\n", 0o755, ""),  # an interpreter the build made
@@ -149,6 +155,46 @@ def test_a_program_that_could_not_start_fails_the_build(tmp_path, shell, content
     with pytest.raises(UserError) as err:
         runner.command("./start.sh", "Procfile (web)")
     assert what in err.value.what and err.value.where == "Procfile (web)" and err.value.fix
+
+
+@pytest.mark.parametrize("content, arch, has_libc, what", [
+    (elf("amd64", interpreter=LOADERS["amd64"]), "amd64", True, ""),
+    (elf("arm64", interpreter=LOADERS["arm64"]), "arm64", True, ""),
+    (elf("amd64"), "amd64", False, ""),  # statically linked: starts anywhere
+    (elf("amd64", elf_type=3), "amd64", False, ""),  # static-pie
+    (elf("arm64"), "amd64", True, "it is built for arm64, and the image is amd64"),
+    (elf("riscv64"), "arm64", True, "it is built for riscv64, and the image is arm64"),
+    (elf("amd64", interpreter=LOADERS["amd64"]), "amd64", False,
+     "it is dynamically linked (/lib64/ld-linux-x86-64.so.2), and this run image has no C library"),
+    (elf("amd64", interpreter="/lib/ld-musl-x86_64.so.1"), "amd64", True,
+     "it needs the loader /lib/ld-musl-x86_64.so.1 (another C library, such as musl)"),
+    (elf("amd64", elf_type=1), "amd64", True, "it is an ELF object file, not a program"),
+], ids=["glibc-amd64", "glibc-arm64", "static", "static-pie", "other-arch", "unknown-arch", "dynamic-on-static",
+        "musl", "object-file"])
+@pytest.mark.parametrize("shell", [True, False])
+def test_a_program_must_start_on_the_image_architecture_and_c_library(tmp_path, content, arch, has_libc, what,
+                                                                         shell):
+    (tmp_path / "server").write_bytes(content)
+    (tmp_path / "server").chmod(0o755)
+    runner = processes.Runner(shell=shell, working_dir=tmp_path, arch=arch, has_libc=has_libc)
+    built = Process("web", [str(tmp_path / "server")], default=True)
+    for check in (lambda: runner.command("./server --port 8080", "Procfile (web)"), lambda: runner.check_built(built)):
+        if not what:
+            check()
+            continue
+        with pytest.raises(UserError) as err:
+            check()
+        assert what in err.value.what and "the image could not start" in err.value.what
+        assert f"linux/{arch}" in err.value.fix
+
+
+def test_python_m_names_its_module_to_the_check(tmp_path):
+    seen = []
+    runner = processes.Runner(shell=True, working_dir=tmp_path, module_check=lambda m, o: seen.append((m, o)))
+    for line in ("python -m app.main --port $PORT", "PORT=1 python3.13 -m gunicorn app:app",
+                 "/usr/bin/python3 -m waitress", "python -c 'print(1)'", "python -m $MOD", "pythonista -m x"):
+        runner.command(line, "Procfile (web)")
+    assert seen == [("app.main", "Procfile (web)"), ("gunicorn", "Procfile (web)"), ("waitress", "Procfile (web)")]
 
 
 def test_programs_of_a_layer_kept_from_the_previous_image_are_checked_against_its_record(tmp_path):
@@ -174,7 +220,8 @@ def test_programs_of_a_layer_kept_from_the_previous_image_are_checked_against_it
     ("~/bin/x", None), ("/usr/bin/python3 -m app", "/usr/bin/python3"), ("gunicorn app:app", None),
 ])
 def test_the_program_of_a_shell_command(line, program):
-    assert processes._shell_program(line) == program
+    words = processes._shell_words(line)
+    assert (words[0] if words and "/" in words[0] and processes._plain(words[0]) else None) == program
 
 
 def test_procfile_lines_that_are_not_processes_are_skipped(tmp_path, capsys):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from funcpacks import processes, settings, source
+from funcpacks import processes, settings, source, user_files
 from funcpacks.context import BuildContext
 from funcpacks.launch import Launch
 from funcpacks.errors import UserError
@@ -26,6 +26,7 @@ def build(ctx: BuildContext) -> None:
     layers = Layers(ctx.layers_dir)
     log.header("Configuration")
     settings.warn_unknown(ctx.env, log)
+    user_files.refuse_links_out(ctx.app_dir)
     cfg = config.resolve(ctx.env, ctx.platform_dir, log)
     rid = RIDS.get(ctx.target.arch, f"linux-{ctx.target.arch}")
     proj_path, proj = _project(ctx.app_dir, cfg, rid, log)
@@ -110,7 +111,9 @@ def _launch(ctx: BuildContext, cfg: Config, app_dir: Path, served: Served, funct
     source.clear_if_asked(ctx.app_dir, ctx.env, log)
     # Procfile commands run through bash on the general run image (as gcp-builder runs
     # them); a trimmed app is for run-cc, which has no shell, so they run directly there.
-    runner = processes.Runner(shell=not (cfg.trimmed or processes.static_run_image(ctx.env)), working_dir=app_dir,
-                              search_path=served.search_path, set_working_dir=True)
+    static = processes.static_run_image(ctx.env)
+    runner = processes.Runner(shell=not (cfg.trimmed or static), working_dir=app_dir,
+                              search_path=served.search_path, set_working_dir=True, arch=ctx.target.arch,
+                              has_libc=not static)
     Launch(processes.for_image(ctx.app_dir, ctx.env, log, runner, served.process, function_mode, procfile),
            labels=cfg.image_labels).write(ctx.layers_dir)

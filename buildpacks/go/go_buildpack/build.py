@@ -6,7 +6,7 @@ import shutil
 import tomllib
 from pathlib import Path
 
-from funcpacks import processes, settings, source
+from funcpacks import processes, settings, source, user_files
 from funcpacks.context import BuildContext
 from funcpacks.launch import Launch, Process
 from funcpacks.layers import Layer, Layers
@@ -33,6 +33,7 @@ def build(ctx: BuildContext) -> None:
     layers = Layers(ctx.layers_dir)
     log.header("Configuration")
     settings.warn_unknown(ctx.env, log)
+    user_files.refuse_links_out(ctx.app_dir)
     cfg = config.resolve(ctx.env, defaults["goproxy"], defaults["gosumdb"], log)
     processes.check(ctx.app_dir, ctx.env, cfg.target is not None, log)
     src = module_source.inspect(ctx.app_dir, cfg.goenv.extra.get("GOFLAGS", ""))
@@ -87,8 +88,9 @@ def _launch(ctx: BuildContext, cfg: Config, binary: Path, log: Logger) -> None:
     source.clear_if_asked(ctx.app_dir, ctx.env, log)
     # Procfile commands run through bash where the run image has it (as gcp-builder runs
     # them); builder-go's static run image has no shell, so there they run directly.
-    runner = processes.Runner(shell=not processes.static_run_image(ctx.env), working_dir=ctx.app_dir,
-                              search_path=[binary.parent])
+    static = processes.static_run_image(ctx.env)
+    runner = processes.Runner(shell=not static, working_dir=ctx.app_dir, search_path=[binary.parent],
+                              arch=ctx.target.arch, has_libc=not static)
     built = Process("web", [str(binary)], default=True)
     Launch(processes.for_image(ctx.app_dir, ctx.env, log, runner, built, cfg.target is not None, procfile),
            labels=cfg.image_labels).write(ctx.layers_dir)

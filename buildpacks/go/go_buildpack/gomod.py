@@ -10,6 +10,9 @@ from funcpacks.errors import UserError
 
 _DIRECTIVE = re.compile(r"^\s*(module|go|toolchain)\s+(\S+)")
 _REQUIRE_LINE = re.compile(r"^\s*(?:require\s+)?([^\s()]+)\s+(v\S+)")
+# `old [version] => new [version]`, in a replace line or block; a new path that starts with
+# ./ ../ or / is a directory (the go command's rule), anything else a module.
+_REPLACE_LINE = re.compile(r"^\s*(?:replace\s+)?(\S+)(?:\s+\S+)?\s*=>\s*(\S+)")
 
 
 @dataclass
@@ -18,25 +21,36 @@ class GoMod:
     go: str = ""  # the go line: a minimum version since Go 1.21
     toolchain: str = ""  # "go1.22.3" style, without the prefix here
     requires: dict[str, str] = field(default_factory=dict)
+    # replace directives whose replacement is a directory: module -> the path as written
+    local_replaces: dict[str, str] = field(default_factory=dict)
+
+    def _replace(self, line: str) -> None:
+        m = _REPLACE_LINE.match(line)
+        new = m.group(2).strip('"') if m else ""
+        if new in (".", "..") or new.startswith(("./", "../", "/")):
+            self.local_replaces[m.group(1).strip('"')] = new
 
 
 def parse(path: Path) -> GoMod:
     mod = GoMod()
-    in_require = False
+    block = ""  # "require" or "replace" inside a ( ) block
     for raw in user_files.read_text(path, path.name).splitlines():
         line = raw.split("//", 1)[0].rstrip()
         if not line.strip():
             continue
-        if in_require:
+        if block:
             if line.strip() == ")":
-                in_require = False
-                continue
-            m = _REQUIRE_LINE.match(line)
-            if m:
+                block = ""
+            elif block == "replace":
+                mod._replace(line)
+            elif m := _REQUIRE_LINE.match(line):
                 mod.requires[m.group(1)] = m.group(2)
             continue
-        if re.match(r"^\s*require\s*\($", line):
-            in_require = True
+        if b := re.match(r"^\s*(require|replace)\s*\($", line):
+            block = b.group(1)
+            continue
+        if line.lstrip().startswith("replace "):
+            mod._replace(line)
             continue
         d = _DIRECTIVE.match(line)
         if d:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from funcpacks import user_files
+from funcpacks.errors import UserError
 
 from . import gomod
 
@@ -72,6 +73,8 @@ def inspect(app_dir: Path, user_goflags: str) -> Source:
         mode = GOPATH
     else:
         mode = GENERATED
+    if mode == MODULE:
+        _check_replacements(app_dir, mod)
     src = Source(mode, app_dir, mod)
     gopath = ROOT / "gopath"
     flags = user_goflags.strip()
@@ -90,6 +93,20 @@ def inspect(app_dir: Path, user_goflags: str) -> Source:
     return src
 
 
+def _check_replacements(app_dir: Path, mod: gomod.GoMod | None) -> None:
+    """A replace directive's directory must be in the source: the build has nothing else.
+    From vendor/ it is not read (go mod vendor copied its packages), so there it may be
+    anywhere, as in a monorepo whose modules replace each other."""
+    for module, path in (mod.local_replaces.items() if mod else ()):
+        try:
+            user_files.inside(app_dir, path, f"go.mod's replace {module} => {path}", what="directory")
+        except UserError as exc:
+            raise UserError(exc.what, where="go.mod",
+                            fix="run 'go mod vendor' and commit vendor/ (it holds the replacement's packages, and a "
+                                "build from vendor/ does not read the directory), or move the module into the "
+                                "source") from None
+
+
 # The package clause: the first `package` line outside comments (a //go:build line or a
 # license header may come first; block comments are rare above it and not handled).
 _PACKAGE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
@@ -106,10 +123,12 @@ def package_name(app_dir: Path) -> str:
 
 
 def copy(src: Source) -> None:
+    """The source, as the go command will build it. Symbolic links are copied as links:
+    links out of the source were refused before (user_files.refuse_links_out)."""
     if ROOT.exists():
         shutil.rmtree(ROOT)
     src.work_dir.parent.mkdir(parents=True)
-    shutil.copytree(src.app_dir, src.work_dir, ignore=shutil.ignore_patterns(".git"))
+    shutil.copytree(src.app_dir, src.work_dir, ignore=shutil.ignore_patterns(".git"), symlinks=True)
 
 
 def vendored_packages(work_dir: Path) -> set[str]:

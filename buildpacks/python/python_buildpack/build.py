@@ -2,13 +2,13 @@
 layer, the function layer and the processes, in that order."""
 from __future__ import annotations
 
-from funcpacks import processes, settings
+from funcpacks import processes, settings, user_files
 from funcpacks.context import BuildContext
 from funcpacks.launch import Launch
 from funcpacks.layers import Layers
 from funcpacks.log import Logger
 
-from . import config, dependencies_layer, function_check, function_layer, runtime
+from . import config, dependencies_layer, function_check, function_layer, module_check, runtime
 
 BUILDPACK = "funcpacks/python"
 # The default functions-framework pin; funcpacks_dev/images/builder.py writes it from versions.toml.
@@ -19,6 +19,7 @@ def build(ctx: BuildContext) -> None:
     log = Logger(BUILDPACK)
     log.header("Configuration")
     settings.warn_unknown(ctx.env, log)
+    user_files.refuse_links_out(ctx.app_dir)
     cfg = config.for_build(ctx.app_dir, ctx.env, log)
     processes.check(ctx.app_dir, ctx.env, cfg.mode == "function", log)
     _check_what_runs(ctx, cfg, log)
@@ -32,7 +33,8 @@ def build(ctx: BuildContext) -> None:
         if cfg.mode == "function" else None
     # Commands run with bash: the Python run image has it, and Procfiles are written for a shell.
     runner = processes.Runner(shell=True, working_dir=ctx.app_dir,
-                              reused=dependencies_layer.kept_programs(dependencies))
+                              reused=dependencies_layer.kept_programs(dependencies), arch=ctx.target.arch,
+                              module_check=module_check.checker(dependencies.path, ctx.app_dir))
     Launch(processes.for_image(ctx.app_dir, ctx.env, log, runner, served, cfg.mode == "function"),
            labels=cfg.image_labels).write(ctx.layers_dir)
 

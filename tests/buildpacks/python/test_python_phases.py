@@ -165,7 +165,7 @@ def test_rebuild_keeps_the_previous_images_dependencies_and_requirement_change_r
     assert tomllib.loads((layers / "dependencies.toml").read_text()) == first
     assert (layers / "dependencies.sbom.cdx.json").read_text() == sbom
     lifecycle.restore_as_cache(bp, previous_image=True)
-    write(lifecycle.app, {"requirements.txt": "tiny-dep==1.2.3\n"})
+    write(lifecycle.app, {"requirements.txt": "tiny-dep==1.2.3\n", "Procfile": "web: python3 -m tiny_dep\n"})
     res = lifecycle.build(bp, offline_pip(wheelhouse))
     assert res.code == 0, res.output
     assert "Building layer 'dependencies': changed: requirements" in res.out
