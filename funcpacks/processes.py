@@ -9,26 +9,19 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable
 
-from . import program_file, settings, user_files
+from . import program_file, user_files
 from .context import Target
+from .settings import Setting
 from .errors import UserError
 from .launch import Process
 from .log import Logger
 
 PROCFILE = "Procfile"
-# Set by a builder whose run image is static ([[build.env]] of builder-go): no shell, no
-# C library.
-RUN_IMAGE_VARIABLE = "FUNCPACKS_RUN_IMAGE"
-STATIC = "static"
 _LINE = re.compile(r"^([A-Za-z0-9_-]+)\s*:\s*(.*)$")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_]\w*=")
 _SHELL_SYNTAX = re.compile(r"[|&;<>`]|\$\(|\$\{|\$\w")
-
-
-def static_run_image(env: Mapping[str, str]) -> bool:
-    return env.get(RUN_IMAGE_VARIABLE, "").strip() == STATIC
 
 
 @dataclass
@@ -200,15 +193,13 @@ def _python_module(words: list[str]) -> str | None:
     return None
 
 
-def check(app_dir: Path, env: Mapping[str, str], function_mode: bool, log: Logger | None = None,
-          procfile: Procfile | None = None) -> None:
+def check(entrypoint: Setting | None, procfile: Procfile, function_mode: bool, log: Logger | None = None) -> None:
     """What can be refused before anything is built: a Procfile with no web process for
     an app that names no entrypoint (as gcp-builder refuses it). Skipped lines are logged."""
-    procfile = procfile if procfile is not None else read_procfile(app_dir)
     if log is not None:
         for problem in procfile.problems:
             log.warn(problem)
-    if function_mode or not procfile.processes or "web" in procfile.processes or settings.lookup(env, "entrypoint"):
+    if function_mode or not procfile.processes or "web" in procfile.processes or entrypoint:
         return
     raise UserError(f"the Procfile has no web process (it has: {', '.join(procfile.processes)}), and no "
                     "entrypoint is set", where=PROCFILE,
@@ -216,42 +207,41 @@ def check(app_dir: Path, env: Mapping[str, str], function_mode: bool, log: Logge
                         "or set GOOGLE_ENTRYPOINT (or FUNC_ENTRYPOINT)")
 
 
-def for_image(app_dir: Path, env: Mapping[str, str], log: Logger, runner: Runner,
-              built: Process | None, function_mode: bool, procfile_read: Procfile | None = None) -> list[Process]:
+def for_image(entrypoint: Setting | None, procfile: Procfile, log: Logger, runner: Runner, built: Process | None,
+              function_mode: bool) -> list[Process]:
     """`built` is what the build made to serve (the function, or the app); it is `web`
     unless, for an app, an entrypoint or a Procfile `web:` says otherwise. An entrypoint
     whose program is not in the image fails the build; a Procfile's web that does not
     exist falls back to the built app (Heroku-style Procfiles name binaries the build
     puts elsewhere), other Procfile processes that cannot run are left out, with a warning.
-    `procfile_read` is the Procfile as read before the source was cleared."""
-    read = procfile_read if procfile_read is not None else read_procfile(app_dir)
-    check(app_dir, env, function_mode, procfile=read)
+    `procfile` is the Procfile as read before the source could be cleared; check() has
+    reported its problems."""
     if built is not None:
         runner.check_built(built)
-    procfile = read.processes
-    entry = settings.lookup(env, "entrypoint", log)
+    processes = procfile.processes
+    entry = entrypoint
     web: Process | None = built
     if function_mode:
-        for what in ([entry.source] if entry else []) + (["the Procfile's web"] if "web" in procfile else []):
+        for what in ([entry.source] if entry else []) + (["the Procfile's web"] if "web" in processes else []):
             log.warn(f"{what} is not used: the function is the web process")
     elif entry:
         web = Process("web", runner.command(entry.value, entry.source), default=True, working_dir=runner.launch_dir)
         log.info(f"web: {entry.value} (from {entry.source})")
-    elif "web" in procfile:
+    elif "web" in processes:
         try:
-            web = Process("web", runner.command(procfile["web"], "Procfile (web)"), default=True,
+            web = Process("web", runner.command(processes["web"], "Procfile (web)"), default=True,
                           working_dir=runner.launch_dir)
-            log.info(f"web: {procfile['web']} (from the Procfile)")
+            log.info(f"web: {processes['web']} (from the Procfile)")
         except UserError as exc:
             if built is None:
                 raise
             log.warn(f"{exc.what}; the web process is the built app instead")
     if web is None:
-        raise UserError("nothing to run: no web process", where=PROCFILE if procfile else str(app_dir),
+        raise UserError("nothing to run: no web process", where=PROCFILE if processes else "the build's settings",
                         fix="add a 'web: <command>' line to the Procfile, or set GOOGLE_ENTRYPOINT (or FUNC_ENTRYPOINT)")
     web.default = True
     others = []
-    for t, c in procfile.items():
+    for t, c in processes.items():
         if t == "web":
             continue
         try:

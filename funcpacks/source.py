@@ -5,10 +5,12 @@ import fnmatch
 import os
 import posixpath
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING
 
-from . import settings
 from .log import Logger
+
+if TYPE_CHECKING:
+    from .launch_settings import LaunchSettings
 
 
 def _kept(relative: str, patterns: list[str]) -> bool:
@@ -19,15 +21,14 @@ def _kept(relative: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatchcase(c, p) for p in patterns for c in candidates)
 
 
-def clear_if_asked(app_dir: Path, env: Mapping[str, str], log: Logger) -> bool:
+def clear_if_asked(app_dir: Path, launch: LaunchSettings, log: Logger) -> bool:
     """Empties app_dir when the clear-source setting is true: for compiled languages
     whose launch layers hold everything the process needs, so the source does not ship in
     the image. Files matching BP_KEEP_FILES (`:`-separated globs, relative to the source
     root, as Paketo reads them) stay."""
-    clear = settings.lookup(env, "clear_source", log)
-    if clear is None or not settings.truthy(clear.value):
+    clear, keep = launch.clear_source, launch.keep_files
+    if clear is None:
         return False
-    keep = settings.lookup(env, "keep_files", log)
     # Paketo cleans each pattern (./static/ is static)
     patterns = [posixpath.normpath(p.strip()).lstrip("/") for p in keep.value.split(":") if p.strip()] if keep else []
     kept = 0

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from funcpacks import labels, processes, settings
+from funcpacks import labels, launch_settings, processes, settings
 from funcpacks.errors import UserError
 from funcpacks.launch import Process
 from funcpacks.log import Logger
@@ -100,6 +100,13 @@ def test_bad_labels_are_refused_with_the_rule(env, needle):
     assert needle in err.value.what
 
 
+def for_image(app, env, log, runner, built, function_mode):
+    """As a build runs them: the shared settings resolved once, the check, the processes."""
+    launch = launch_settings.resolve(app, env, log)
+    processes.check(launch.entrypoint, launch.procfile, function_mode, log)
+    return processes.for_image(launch.entrypoint, launch.procfile, log, runner, built, function_mode)
+
+
 def test_procfile_processes(tmp_path, capsys):
     app = tmp_path / "app"
     (app / "bin").mkdir(parents=True)
@@ -112,17 +119,17 @@ def test_procfile_processes(tmp_path, capsys):
     (bins / "server").chmod(0o755)
     runner = processes.Runner(shell=False, working_dir=app, search_path=[bins], arch="amd64", has_libc=False)
     built = Process("web", [str(bins / "server")], default=True)
-    got = processes.for_image(app, {}, Logger("t"), runner, built, function_mode=False)
+    got = for_image(app, {}, Logger("t"), runner, built, function_mode=False)
     assert [(p.type, p.command, p.default) for p in got] == [
         ("web", ["server", "--port", "8080"], True), ("worker", [str(app / "bin" / "tool"), "--queue", "a b"], False)]
     # an entrypoint wins over the Procfile's web; in function mode the function is web
-    got = processes.for_image(app, {"FUNC_ENTRYPOINT": "server --other"}, Logger("t"), runner, built, False)
+    got = for_image(app, {"FUNC_ENTRYPOINT": "server --other"}, Logger("t"), runner, built, False)
     assert got[0].command == ["server", "--other"]
-    got = processes.for_image(app, {}, Logger("t"), runner, built, function_mode=True)
+    got = for_image(app, {}, Logger("t"), runner, built, function_mode=True)
     assert got[0] is built and [p.type for p in got] == ["web", "worker"]
     assert "the Procfile's web is not used: the function is the web process" in capsys.readouterr().out
     shell = processes.Runner(shell=True, working_dir=app)
-    assert processes.for_image(app, {}, Logger("t"), shell, None, False)[1].command == \
+    assert for_image(app, {}, Logger("t"), shell, None, False)[1].command == \
         ["bash", "-c", "./bin/tool --queue 'a b'"]
     # run directly, a relative program became absolute above (the launcher looks it up from the app dir)
 
@@ -229,7 +236,7 @@ def test_procfile_lines_that_are_not_processes_are_skipped(tmp_path, capsys):
     read = processes.read_procfile(tmp_path)
     assert read.processes == {"web": "a"}
     assert [p.split(" ", 1)[0] for p in read.problems] == ["Procfile:1", "Procfile:2", "Procfile:4"]
-    processes.check(tmp_path, {}, False, Logger("t"))
+    processes.check(None, read, False, Logger("t"))
     assert "Procfile:4 names 'web' again; the first one is used" in capsys.readouterr().out
 
 
@@ -239,7 +246,7 @@ def test_procfile_web_that_cannot_run_falls_back_to_the_built_app(tmp_path, caps
     (app / "Procfile").write_text("web: bin/myapp\nrelease: ./bin/migrate\n")  # Heroku's layout
     runner = processes.Runner(shell=False, working_dir=app, search_path=[tmp_path])
     built = Process("web", ["/layers/x/bin/app"], default=True)
-    got = processes.for_image(app, {}, Logger("t"), runner, built, function_mode=False)
+    got = for_image(app, {}, Logger("t"), runner, built, function_mode=False)
     assert got == [built]
     out = capsys.readouterr().out
     assert "runs bin/myapp, which is not in the image; the web process is the built app instead" in out
@@ -261,8 +268,7 @@ def test_bad_processes_are_refused(tmp_path, procfile, env, built, needle):
         (app / "Procfile").write_text(procfile)
     runner = processes.Runner(shell=False, working_dir=app, search_path=[tmp_path])
     with pytest.raises(UserError) as err:
-        processes.for_image(app, env, Logger("t"), runner, Process("web", ["x"]) if built else None,
-                            function_mode=False)
+        for_image(app, env, Logger("t"), runner, Process("web", ["x"]) if built else None, function_mode=False)
     assert needle in err.value.what
 
 
@@ -273,9 +279,9 @@ def test_clear_source_keeps_what_bp_keep_files_names(tmp_path, capsys):
         (app / name).parent.mkdir(parents=True, exist_ok=True)
         (app / name).write_text("x")
     env = {"BP_CLEAR_SOURCE": "true", "BP_KEEP_FILES": "./static/:templates/*.tmpl"}
-    assert source.clear_if_asked(app, env, Logger("t"))
+    assert source.clear_if_asked(app, launch_settings.resolve(app, env, Logger("t")), Logger("t"))
     kept = sorted(str(p.relative_to(app)) for p in app.rglob("*") if p.is_file())
     assert kept == ["static/img/logo.png", "static/site.css", "templates/a.tmpl"]
     assert not (app / "docs").exists() and app.is_dir()
     assert "3 file(s) kept (BP_KEEP_FILES=" in capsys.readouterr().out
-    assert not source.clear_if_asked(app, {"BP_KEEP_FILES": "x"}, Logger("t"))  # keeping alone clears nothing
+    assert not source.clear_if_asked(app, launch_settings.resolve(app, {"BP_KEEP_FILES": "x"}, Logger("t")), Logger("t"))  # keeping alone clears nothing

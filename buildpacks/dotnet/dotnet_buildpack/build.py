@@ -27,7 +27,7 @@ def build(ctx: BuildContext) -> None:
     log.header("Configuration")
     settings.warn_unknown(ctx.env, log)
     user_files.refuse_links_out(ctx.app_dir)
-    cfg = config.resolve(ctx.env, ctx.platform_dir, log)
+    cfg = config.resolve(ctx.app_dir, ctx.env, ctx.platform_dir, log)
     rid = RIDS.get(ctx.target.arch, f"linux-{ctx.target.arch}")
     proj_path, proj = _project(ctx.app_dir, cfg, rid, log)
     function_mode = _check_function(ctx, cfg, proj, proj_path, log)
@@ -54,7 +54,7 @@ def build(ctx: BuildContext) -> None:
     if cfg.trimmed:
         served = app_layer.trimmed(app, proj, log)
     else:
-        served = runtime_layer.provide(layers, sdk, choice, app, proj, proj_path, ctx.env,
+        served = runtime_layer.provide(layers, sdk, choice, app, proj, proj_path, cfg.run_image_carries_runtime,
                                        sdk_layer.carried_root(ctx.buildpack_dir, ctx.target.arch), log)
     app_layer.finish(app, ctx.buildpack_dir, cfg, proj, proj_path, served, components, log)
     work_copy.remove()
@@ -98,7 +98,7 @@ def _check_function(ctx: BuildContext, cfg: Config, proj: project.Project, proj_
     """Whether the function is the web process: a function hosted by
     Google.Cloud.Functions.Hosting is, as in Go and Python; its target is checked now."""
     function_mode = cfg.target is not None and proj.references(project.GOOGLE_HOSTING)
-    processes.check(ctx.app_dir, ctx.env, function_mode, log)
+    processes.check(cfg.launch.entrypoint, cfg.launch.procfile, function_mode, log)
     if cfg.target and function_mode:
         found = function_check.check(cfg.target.value, cfg.target.source, proj_path, proj_path.parent)
         log.info(f"function {cfg.target.value!r} ({cfg.target.source}): {found}; FUNCTION_TARGET for "
@@ -107,13 +107,12 @@ def _check_function(ctx: BuildContext, cfg: Config, proj: project.Project, proj_
 
 
 def _launch(ctx: BuildContext, cfg: Config, app_dir: Path, served: Served, function_mode: bool, log: Logger) -> None:
-    procfile = processes.read_procfile(ctx.app_dir)
-    source.clear_if_asked(ctx.app_dir, ctx.env, log)
+    source.clear_if_asked(ctx.app_dir, cfg.launch, log)
     # Procfile commands run through bash on the general run image (as gcp-builder runs
     # them); a trimmed app is for run-cc, which has no shell, so they run directly there.
-    static = processes.static_run_image(ctx.env)
+    static = cfg.launch.static_run_image
     runner = processes.Runner(shell=not (cfg.trimmed or static), working_dir=app_dir,
                               search_path=served.search_path, set_working_dir=True, arch=ctx.target.arch,
                               has_libc=not static)
-    Launch(processes.for_image(ctx.app_dir, ctx.env, log, runner, served.process, function_mode, procfile),
-           labels=cfg.image_labels).write(ctx.layers_dir)
+    Launch(processes.for_image(cfg.launch.entrypoint, cfg.launch.procfile, log, runner, served.process, function_mode),
+           labels=cfg.launch.image_labels).write(ctx.layers_dir)

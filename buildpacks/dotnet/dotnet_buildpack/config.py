@@ -1,15 +1,14 @@
 """Everything the user can set for a .NET build, resolved once from the platform env:
-the rest of the buildpack reads its settings only from here.
-
-The library reads the settings it owns itself, through the same table: the image labels,
-the clear-source settings (source.py) and the entrypoint and run image (processes.py)."""
+the rest of the buildpack reads its settings only from here. The settings every buildpack
+shares (entrypoint, Procfile, clear source, labels, run image) are the library's
+LaunchSettings, resolved here with the rest."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
-from funcpacks import labels, settings
+from funcpacks import launch_settings, settings
 from funcpacks.log import Logger
 
 if TYPE_CHECKING:  # detect reads this module; the feed's downloader is build only
@@ -26,7 +25,12 @@ class Config:
     sdk_request: settings.Setting | None = None  # an SDK or runtime version setting
     version_hint: settings.Setting | None = None  # GOOGLE_RUNTIME's version, below global.json
     publish_args: tuple[str, ...] = ()  # extra `dotnet publish` words
-    image_labels: dict[str, str] = field(default_factory=dict)
+    launch: launch_settings.LaunchSettings = field(default_factory=launch_settings.LaunchSettings)
+
+    @property
+    def run_image_carries_runtime(self) -> bool:
+        """builder-dotnet's run image holds the ASP.NET Core runtime (run_image.py)."""
+        return self.launch.run_image == launch_settings.DOTNET
 
 
 def forbidden(env: Mapping[str, str]) -> str:
@@ -39,9 +43,9 @@ def project_setting(env: Mapping[str, str], log: Logger | None = None) -> settin
     return settings.first_of(env, ("buildable", "dotnet_project_path"), log)
 
 
-def resolve(env: Mapping[str, str], platform_dir: Path, log: Logger) -> Config:
+def resolve(app_dir: Path, env: Mapping[str, str], platform_dir: Path, log: Logger) -> Config:
     from .feed import Feed
-    image_labels = labels.from_env(env, log)
+    launch = launch_settings.resolve(app_dir, env, log)
     project = project_setting(env, log)
     trimmed = settings.lookup(env, "dotnet_trimmed", log)
     return Config(
@@ -51,4 +55,4 @@ def resolve(env: Mapping[str, str], platform_dir: Path, log: Logger) -> Config:
         sdk_request=settings.version_request(env, "dotnet_sdk_version", log, after=("dotnet_framework_version",)),
         version_hint=settings.runtime_version_hint(env),
         publish_args=tuple(w for key in ("build_args", "dotnet_publish_flags") for w in settings.words(env, key, log)),
-        image_labels=image_labels)
+        launch=launch)

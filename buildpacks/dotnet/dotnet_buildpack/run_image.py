@@ -12,25 +12,15 @@ image.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 
 from funcpacks.errors import UserError
-from funcpacks.processes import RUN_IMAGE_VARIABLE
 
 from . import frameworks, runtime_files
 from .frameworks import Framework
 
 # Where run-dotnet keeps the runtime (DOTNET_ROOT there), as Microsoft's images do.
 ROOT = Path("/usr/share/dotnet")
-# FUNCPACKS_RUN_IMAGE's value in builder-dotnet ([[build.env]]).
-DOTNET = "dotnet"
-
-
-def carries_runtime(env: Mapping[str, str]) -> bool:
-    return env.get(RUN_IMAGE_VARIABLE, "").strip() == DOTNET
-
-
 def serves(runtime_sdk: Path, runtimeconfig: dict) -> list[Framework] | None:
     """The frameworks the app resolves to in the run image (runtime_sdk: the carried SDK,
     whose runtime the run image holds), or None when it lacks one."""

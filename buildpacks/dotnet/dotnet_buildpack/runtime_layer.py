@@ -6,10 +6,9 @@ or exported again. On a run image that carries the runtime the app needs (run_im
 there is no runtime layer at all."""
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
-from funcpacks import sbom
+from funcpacks import launch_settings, sbom
 from funcpacks.errors import UserError
 from funcpacks.launch import Process
 from funcpacks.layers import Layer, Layers
@@ -27,9 +26,10 @@ BUILDPACK = "funcpacks/dotnet"
 
 
 def provide(layers: Layers, sdk: Sdk, choice: Choice, app: Layer, proj: Project, proj_path: Path,
-            env: Mapping[str, str], carried_sdk: Path | None, log: Logger) -> Served:
+            run_image_carries_runtime: bool, carried_sdk: Path | None, log: Logger) -> Served:
     """The runtime a framework-dependent app needs, and the process that runs the app on
-    it. carried_sdk: the SDK the builder carries, whose runtime a run-dotnet image holds."""
+    it. carried_sdk: the SDK the builder carries, whose runtime a run-dotnet image holds
+    (run_image_carries_runtime: the builder names such a run image)."""
     entry = app.path / f"{proj.assembly_name}.dll"
     config = app.path / f"{proj.assembly_name}.runtimeconfig.json"
     if not entry.is_file() or not config.is_file():
@@ -42,7 +42,7 @@ def provide(layers: Layers, sdk: Sdk, choice: Choice, app: Layer, proj: Project,
         asked = ", ".join(f"{f.name} {f.requested}" for f in needed if f.major_roll)
         log.info(f"the app asks for {asked}: it runs on a newer major version (DOTNET_ROLL_FORWARD=Major)")
         app.env_default("DOTNET_ROLL_FORWARD", "Major", scope="launch")
-    if run_image.carries_runtime(env) and _run_image_serves(runtimeconfig, needed, carried_sdk, log):
+    if run_image_carries_runtime and _run_image_serves(runtimeconfig, needed, carried_sdk, log):
         layers.get(NAME).remove()  # a runtime layer of an earlier build must not stay in the image
         log.info(f"runtime: the run image's, in {run_image.ROOT} ({_names(needed)}, with ICU); no runtime layer")
         process = Process("web", [str(run_image.ROOT / "dotnet"), str(entry)], default=True, working_dir=str(app.path))
@@ -58,7 +58,7 @@ def _run_image_serves(runtimeconfig: dict, needed: list[Framework], carried_sdk:
     """Whether the run image's runtime runs the app exactly as a runtime layer would: the
     same frameworks (the layer's come from the SDK that built the app). Says why not."""
     if carried_sdk is None:
-        log.warn(f"{run_image.RUN_IMAGE_VARIABLE}={run_image.DOTNET} says the run image carries the builder's .NET "
+        log.warn(f"{launch_settings.RUN_IMAGE_VARIABLE}={launch_settings.DOTNET} says the run image carries the builder's .NET "
                  "runtime, but this builder carries no SDK to say which: the app gets a runtime layer")
         return False
     if run_image.serves(carried_sdk, runtimeconfig) == needed:

@@ -34,11 +34,11 @@ def build(ctx: BuildContext) -> None:
     log.header("Configuration")
     settings.warn_unknown(ctx.env, log)
     user_files.refuse_links_out(ctx.app_dir)
-    cfg = config.resolve(ctx.env, defaults["goproxy"], defaults["gosumdb"], log)
-    processes.check(ctx.app_dir, ctx.env, cfg.target is not None, log)
+    cfg = config.resolve(ctx.app_dir, ctx.env, defaults["goproxy"], defaults["gosumdb"], log)
+    processes.check(cfg.launch.entrypoint, cfg.launch.procfile, cfg.target is not None, log)
     src = module_source.inspect(ctx.app_dir, cfg.goenv.extra.get("GOFLAGS", ""))
     log.info(f"{src.describe()}; module proxy: {cfg.goenv.describe()}")
-    cgo_enabled = cgo.enabled(ctx.env, log)
+    cgo.report(cfg.cgo, log)
     with credentials.from_bindings(ctx.env, ctx.platform_dir, log) as creds:
         log.header("Go toolchain")
         go = toolchain_layer.provide(layers, ctx.buildpack_dir, cfg, src, defaults["toolchain"], ctx.target.arch,
@@ -46,7 +46,7 @@ def build(ctx: BuildContext) -> None:
         own_seed = seed.find(ctx.buildpack_dir, ctx.target.arch)
         modcache = module_cache_layer.provide(layers, own_seed, log)
         buildcache = build_cache_layer.provide(layers, go.version, ctx.target.arch, own_seed, log)
-        env = _go_env(ctx.env, cfg, src, creds, modcache, buildcache, cgo_enabled)
+        env = _go_env(ctx.env, cfg, src, creds, modcache, buildcache)
         log.header("Build")
         module_source.copy(src)
         generated_module.init(src, go.executable, env)
@@ -62,7 +62,7 @@ def build(ctx: BuildContext) -> None:
 
 
 def _go_env(build_env: dict[str, str], cfg: Config, src: Source, creds: Credentials, modcache: Layer,
-            buildcache: build_cache_layer.BuildCache, cgo_enabled: bool) -> dict[str, str]:
+            buildcache: build_cache_layer.BuildCache) -> dict[str, str]:
     """The go command's environment: the build's, less its GO* variables, which come from
     the settings, the source's mode, the credentials and the cache layers (GOCACHEPROG
     among them: the build cache over the builder's seed)."""
@@ -77,20 +77,19 @@ def _go_env(build_env: dict[str, str], cfg: Config, src: Source, creds: Credenti
     # exported, which cost more than the index saves (the build's go commands take as long
     # without it).
     env.update({"GOMODCACHE": str(modcache.path), "GOTOOLCHAIN": "local",
-                "CGO_ENABLED": "1" if cgo_enabled else "0", "GODEBUG": "goindex=0", "HOME": env.get("HOME", "/tmp")})
+                "CGO_ENABLED": "1" if cfg.cgo else "0", "GODEBUG": "goindex=0", "HOME": env.get("HOME", "/tmp")})
     return env
 
 
 def _launch(ctx: BuildContext, cfg: Config, binary: Path, log: Logger) -> None:
     # The source is cleared before the processes are checked, so they are checked against
-    # what the image will hold (the Procfile is read first: it may be cleared too).
-    procfile = processes.read_procfile(ctx.app_dir)
-    source.clear_if_asked(ctx.app_dir, ctx.env, log)
+    # what the image will hold (the Procfile was read with the settings: it may be cleared too).
+    source.clear_if_asked(ctx.app_dir, cfg.launch, log)
     # Procfile commands run through bash where the run image has it (as gcp-builder runs
     # them); builder-go's static run image has no shell, so there they run directly.
-    static = processes.static_run_image(ctx.env)
+    static = cfg.launch.static_run_image
     runner = processes.Runner(shell=not static, working_dir=ctx.app_dir, search_path=[binary.parent],
                               arch=ctx.target.arch, has_libc=not static)
     built = Process("web", [str(binary)], default=True)
-    Launch(processes.for_image(ctx.app_dir, ctx.env, log, runner, built, cfg.target is not None, procfile),
-           labels=cfg.image_labels).write(ctx.layers_dir)
+    Launch(processes.for_image(cfg.launch.entrypoint, cfg.launch.procfile, log, runner, built, cfg.target is not None),
+           labels=cfg.launch.image_labels).write(ctx.layers_dir)

@@ -1,19 +1,20 @@
 """Everything the user can set for a Go build, resolved once from the platform env:
-the rest of the buildpack reads its settings only from here. CGO_ENABLED is the go
-command's own variable, read (and checked against the run image) by cgo.py.
-
-The library reads the settings it owns itself, through the same table: the image labels,
-the clear-source settings (source.py) and the entrypoint and run image (processes.py)."""
+the rest of the buildpack reads its settings only from here. CGO_ENABLED, the go
+command's own variable, too (checked against the run image by cgo.py). The settings every
+buildpack shares (entrypoint, Procfile, clear source, labels, run image) are the
+library's LaunchSettings, resolved here with the rest."""
 from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Mapping
 
-from funcpacks import labels, settings
+from funcpacks import launch_settings, settings
 from funcpacks.errors import UserError
 from funcpacks.log import Logger
 
+from . import cgo
 from .proxy import GoEnv
 
 
@@ -34,7 +35,8 @@ class Config:
     gcflags: str = ""
     main_package: str = "."  # app mode: the package to build
     main_package_origin: str = DEFAULT_MAIN_ORIGIN  # the setting that named it
-    image_labels: dict[str, str] = field(default_factory=dict)
+    cgo: bool = False
+    launch: launch_settings.LaunchSettings = field(default_factory=launch_settings.LaunchSettings)
 
 
 def forbidden(env: Mapping[str, str]) -> str:
@@ -47,9 +49,9 @@ def mode(env: Mapping[str, str]) -> str:
     return "function" if settings.lookup(env, "function_target") else "app"
 
 
-def resolve(env: Mapping[str, str], default_proxy: str, default_sumdb: str, log: Logger) -> Config:
+def resolve(app_dir: Path, env: Mapping[str, str], default_proxy: str, default_sumdb: str, log: Logger) -> Config:
     target = settings.lookup(env, "function_target", log)
-    image_labels = labels.from_env(env, log)
+    launch = launch_settings.resolve(app_dir, env, log)
     goenv = GoEnv.from_env(env, default_proxy, default_sumdb, log)
     flags = [w for key in ("build_args", "go_build_flags") for w in settings.words(env, key, log)]
     package, package_origin = (".", DEFAULT_MAIN_ORIGIN) if target else main_package(env, log)
@@ -61,7 +63,8 @@ def resolve(env: Mapping[str, str], default_proxy: str, default_sumdb: str, log:
         framework_version=settings.lookup(env, "framework_version"),
         build_flags=tuple(flags), goldflags=settings.value(env, "goldflags", log),
         gcflags=settings.value(env, "gogcflags", log),
-        main_package=package, main_package_origin=package_origin, image_labels=image_labels)
+        main_package=package, main_package_origin=package_origin,
+        cgo=cgo.enabled(env.get("CGO_ENABLED", ""), launch.static_run_image), launch=launch)
 
 
 def main_package(env: Mapping[str, str], log: Logger | None = None) -> tuple[str, str]:

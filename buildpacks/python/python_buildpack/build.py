@@ -21,7 +21,7 @@ def build(ctx: BuildContext) -> None:
     settings.warn_unknown(ctx.env, log)
     user_files.refuse_links_out(ctx.app_dir)
     cfg = config.for_build(ctx.app_dir, ctx.env, log)
-    processes.check(ctx.app_dir, ctx.env, cfg.mode == "function", log)
+    processes.check(cfg.launch.entrypoint, cfg.launch.procfile, cfg.mode == "function", log)
     _check_what_runs(ctx, cfg, log)
     log.header("Python")
     interp = runtime.choose(cfg.runtime_request, cfg.runtime_request_origin, log)
@@ -35,8 +35,9 @@ def build(ctx: BuildContext) -> None:
     runner = processes.Runner(shell=True, working_dir=ctx.app_dir,
                               reused=dependencies_layer.kept_programs(dependencies), arch=ctx.target.arch,
                               module_check=module_check.checker(dependencies.path, ctx.app_dir))
-    Launch(processes.for_image(ctx.app_dir, ctx.env, log, runner, served, cfg.mode == "function"),
-           labels=cfg.image_labels).write(ctx.layers_dir)
+    Launch(processes.for_image(cfg.launch.entrypoint, cfg.launch.procfile, log, runner, served,
+                               cfg.mode == "function"),
+           labels=cfg.launch.image_labels).write(ctx.layers_dir)
 
 
 def _check_what_runs(ctx: BuildContext, cfg: config.Config, log: Logger) -> None:

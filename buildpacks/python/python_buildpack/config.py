@@ -1,15 +1,14 @@
 """Everything the user can set for a Python build, resolved once from the platform env
 and the application directory: the rest of the buildpack reads its settings only from here.
-
-The library reads the settings it owns itself, through the same table: the image labels,
-the clear-source settings (source.py) and the entrypoint and run image (processes.py)."""
+The settings every buildpack shares (entrypoint, Procfile, labels, run image) are the
+library's LaunchSettings, resolved here with the rest."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from funcpacks import labels, processes, settings, user_files
+from funcpacks import launch_settings, settings, user_files
 from funcpacks.errors import UserError
 from funcpacks.log import Logger
 
@@ -41,17 +40,13 @@ class Config:
     vendor: Vendor | None = None  # install from a directory of the source, no index
     package_manager: settings.Setting | None = None  # forces pip, uv or poetry
     source_origin: str = f"default ({DEFAULT_SOURCE})"  # what named the function's source file
-    image_labels: dict[str, str] = field(default_factory=dict)  # for_build() only: detect does not check them
+    # Labels are checked (and kept) by for_build() only: detect does not check them.
+    launch: launch_settings.LaunchSettings = field(default_factory=launch_settings.LaunchSettings)
 
 
 def forbidden(env: Mapping[str, str]) -> str:
     """Why a forced runtime rules Python out ('' when it does not)."""
     return settings.runtime_forbids(env, settings.PYTHON)
-
-
-def procfile_web(app_dir: Path) -> str:
-    """The `web` command of a Procfile ('' when there is none)."""
-    return processes.read_procfile(app_dir).processes.get("web", "")
 
 
 def is_python_project(app_dir: Path, env: Mapping[str, str]) -> bool:
@@ -80,8 +75,11 @@ def runtime_request(app_dir: Path, env: Mapping[str, str], log: Logger | None) -
 
 
 def resolve(app_dir: Path, env: Mapping[str, str], log: Logger | None = None) -> Config:
+    """With a log (the build) every disagreement between spellings is reported, once;
+    detect passes none."""
+    launch = launch_settings.resolve(app_dir, env, log, clears_source=False)
     target = settings.lookup(env, "function_target", log)
-    entry = settings.lookup(env, "entrypoint", log)
+    entry = launch.entrypoint
     pip_env = {k: v for k, v in env.items() if k.startswith(PIP_PREFIX) and v}
     req, req_origin = runtime_request(app_dir, env, log)
     skip = settings.lookup(env, "skip_framework_injection", log)
@@ -91,7 +89,8 @@ def resolve(app_dir: Path, env: Mapping[str, str], log: Logger | None = None) ->
     common = dict(runtime_request=req, runtime_request_origin=req_origin,
                   framework_version=settings.value(env, "framework_version", log), pip_env=pip_env,
                   skip_framework_injection=f"{skip.source}={skip.value}" if skip and settings.truthy(skip.value) else "",
-                  vendor=vendored, package_manager=settings.lookup(env, "python_package_manager", log))
+                  vendor=vendored, package_manager=settings.lookup(env, "python_package_manager", log),
+                  launch=launch)
     if target:
         sig = settings.value(env, "signature_type", log, "http").lower()
         if sig not in SIGNATURE_TYPES:
@@ -104,7 +103,7 @@ def resolve(app_dir: Path, env: Mapping[str, str], log: Logger | None = None) ->
                       source_origin=source.source if source else f"default ({DEFAULT_SOURCE})", **common)
     if entry:
         return Config(mode="app", entrypoint=entry.value, entrypoint_origin=entry.source, **common)
-    web = procfile_web(app_dir)
+    web = launch.procfile.processes.get("web", "")
     if web:
         return Config(mode="app", entrypoint=web, entrypoint_origin="Procfile (web)", **common)
     raise UserError(
@@ -115,6 +114,6 @@ def resolve(app_dir: Path, env: Mapping[str, str], log: Logger | None = None) ->
 
 
 def for_build(app_dir: Path, env: Mapping[str, str], log: Logger) -> Config:
-    """resolve() plus what only the build reads: the image labels (an invalid one fails
-    the build, with the rule it breaks, rather than silently failing detection)."""
-    return replace(resolve(app_dir, env, log), image_labels=labels.from_env(env, log))
+    """resolve() as the build sees it: with the image labels (an invalid one fails the
+    build, with the rule it breaks, rather than silently failing detection)."""
+    return resolve(app_dir, env, log)

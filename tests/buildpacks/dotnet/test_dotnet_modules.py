@@ -236,16 +236,16 @@ def test_config_resolves_each_setting_once_in_precedence_order(tmp_path, capsys)
            "FUNC_NAME": "Fn", "GOOGLE_FUNCTION_SIGNATURE_TYPE": "http", "FUNC_RUNTIME_VERSION": "10.0",
            "BP_DOTNET_FRAMEWORK_VERSION": "8.0", "GOOGLE_BUILD_ARGS": "-p:A=1", "BP_DOTNET_PUBLISH_FLAGS": "-v:m",
            "FUNC_DOTNET_FEED": "https://mirror.example/dotnet/", "BP_IMAGE_LABELS": "team=x"}
-    cfg = config.resolve(env, tmp_path, Logger("t"))
+    cfg = config.resolve(tmp_path, env, tmp_path, Logger("t"))
     assert (cfg.project.value, cfg.project.source) == ("src/Api", "GOOGLE_BUILDABLE")
     assert "GOOGLE_BUILDABLE='src/Api' wins over BP_DOTNET_PROJECT_PATH='src/Other'" in capsys.readouterr().out
     assert cfg.trimmed.source == "FUNC_DOTNET_TRIMMED"
     assert (cfg.target.value, cfg.signature.value) == ("Fn", "http")
     assert (cfg.sdk_request.value, cfg.sdk_request.source) == ("10.0", "FUNC_RUNTIME_VERSION")
     assert cfg.publish_args == ("-p:A=1", "-v:m")
-    assert cfg.feed.base == "https://mirror.example/dotnet" and cfg.image_labels == {"team": "x"}
-    plain = config.resolve({"FUNC_DOTNET_TRIMMED": "no", "GOOGLE_RUNTIME": "dotnet10",
-                            "BP_DOTNET_FRAMEWORK_VERSION": "8.0"}, tmp_path, Logger("t"))
+    assert cfg.feed.base == "https://mirror.example/dotnet" and cfg.launch.image_labels == {"team": "x"}
+    plain = config.resolve(tmp_path, {"FUNC_DOTNET_TRIMMED": "no", "GOOGLE_RUNTIME": "dotnet10",
+                                      "BP_DOTNET_FRAMEWORK_VERSION": "8.0"}, tmp_path, Logger("t"))
     assert plain.trimmed is None and plain.feed.base == OFFICIAL_BASE and plain.project is None
     assert (plain.sdk_request.source, plain.version_hint.value) == ("BP_DOTNET_FRAMEWORK_VERSION", "10")
 
@@ -303,10 +303,14 @@ def test_run_image_serves_what_its_runtime_resolves_and_nothing_else(tmp_path):
         "Microsoft.AspNetCore.App 10.0.12", "Microsoft.NETCore.App 10.0.12"]
 
 
-def test_only_builder_dotnet_says_its_run_image_carries_the_runtime():
-    from dotnet_buildpack import run_image
-    assert run_image.carries_runtime({"FUNCPACKS_RUN_IMAGE": "dotnet"})
-    assert not run_image.carries_runtime({"FUNCPACKS_RUN_IMAGE": "static"}) and not run_image.carries_runtime({})
+def test_only_builder_dotnet_says_its_run_image_carries_the_runtime(tmp_path):
+    from dotnet_buildpack import config
+    from funcpacks.log import Logger
+
+    def carries(env):
+        return config.resolve(tmp_path, env, tmp_path, Logger("t")).run_image_carries_runtime
+    assert carries({"FUNCPACKS_RUN_IMAGE": "dotnet"})
+    assert not carries({"FUNCPACKS_RUN_IMAGE": "static"}) and not carries({})
 
 
 # -- restore_outputs: the package graph a rebuild publishes with --no-restore ------------

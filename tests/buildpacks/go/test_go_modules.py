@@ -332,13 +332,13 @@ def test_minor_version_means_the_newest_release_the_proxy_lists(tmp_path):
     assert "no Go 1.23.x release is listed" in err.value.what
 
 
-def test_config_resolves_each_setting_once_in_precedence_order(capsys):
+def test_config_resolves_each_setting_once_in_precedence_order(tmp_path, capsys):
     from go_buildpack import config
     env = {"FUNC_NAME": "Fn", "FUNC_TYPE": "event", "GOOGLE_GO_VERSION": "1.26.1", "FUNC_RUNTIME_VERSION": "1.25",
            "GOOGLE_RUNTIME": "go124", "GOOGLE_BUILD_ARGS": "-tags 'a b'", "BP_GO_BUILD_FLAGS": "-v",
            "GOOGLE_GOLDFLAGS": "-X a=1", "BP_GO_BUILD_LDFLAGS": "-X a=2", "FUNC_GOGCFLAGS": "all=-N",
            "FUNC_GOPROXY": "https://u:tok3n@corp/proxy", "GOPROXY": "https://other", "GOOGLE_BUILDABLE": "a:b"}
-    cfg = config.resolve(env, "https://proxy.golang.org", "sum.golang.org", Logger("t"))
+    cfg = config.resolve(tmp_path, env, "https://proxy.golang.org", "sum.golang.org", Logger("t"))
     out = capsys.readouterr().out
     assert (cfg.target.value, cfg.signature.value) == ("Fn", "event")
     assert (cfg.version.value, cfg.version.source) == ("1.26.1", "GOOGLE_GO_VERSION")
@@ -349,7 +349,7 @@ def test_config_resolves_each_setting_once_in_precedence_order(capsys):
     assert "FUNC_GOPROXY and GOPROXY are both set; using FUNC_GOPROXY" in out and "tok3n" not in out
     assert "GOOGLE_GO_VERSION='1.26.1' wins over FUNC_RUNTIME_VERSION='1.25'" in out
     assert cfg.main_package == "."  # a function: the buildable is not read
-    app = config.resolve({"BP_GO_TARGETS": "cmd/web", "FUNC_TYPE": "event"},
+    app = config.resolve(tmp_path, {"BP_GO_TARGETS": "cmd/web", "FUNC_TYPE": "event"},
                          "https://proxy.golang.org", "sum.golang.org", Logger("t"))
     assert (app.target, app.signature, app.main_package) == (None, None, "./cmd/web")
     assert app.goenv.goproxy == "https://proxy.golang.org" and app.build_flags == ()
