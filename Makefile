@@ -6,10 +6,14 @@ PYTEST ?= $(PYTHON) -m pytest
 # Optional: a directory of extra .crt/.pem CA certificates to bake into the stack images.
 EXTRA_CA_DIR ?=
 
-.PHONY: tools generate stacks builder demo test test-fast test-integration bench registry-start registry-stop publish deploy-manifests clean
+.PHONY: tools harness generate stacks builder demo test test-fast test-integration bench registry-start registry-stop publish deploy-manifests clean
 
 tools:
 	@bash scripts/tools.sh
+
+# The Shipwright and Tekton harness the strategy tests run (tools/shipwright-harness).
+harness: tools
+	@bash scripts/tools.sh harness
 
 # Rewrite the committed files generated from versions.toml and the settings table (each
 # generator's `check` runs in the unit tests): builder.toml, builder-go.toml,
@@ -29,8 +33,9 @@ DOTNET_FEED ?=
 builder: stacks
 	@$(if $(DOTNET_FEED),FUNCPACKS_DOTNET_FEED="$(DOTNET_FEED)") $(PYTHON) -m funcpacks_dev.images.builder create
 
-demo: builder
-	@$(PYTHON) -m funcpacks_dev.funcbuild demo
+# Only what one Python function needs, each stage timed (funcpacks_dev/demo.py).
+demo:
+	@$(PYTHON) -m funcpacks_dev.demo
 
 # Unit tier only: the library and each buildpack's detect/build run as the lifecycle runs them.
 test-fast:
@@ -38,10 +43,10 @@ test-fast:
 	$(PYTEST) -m "not slow" tests
 
 # Everything: unit tier plus integration through pack, the lifecycle, Docker and a registry.
-test: builder
+test: builder harness
 	$(PYTEST) tests
 
-test-integration: builder
+test-integration: builder harness
 	$(PYTEST) -m slow tests
 
 # Benchmarks against a hand-written Dockerfile: QUICK=1 for one repetition of one sample.

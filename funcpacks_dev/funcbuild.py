@@ -1,8 +1,7 @@
-"""Build and run a function with the funcpacks builder, the way `make demo` does.
+"""Build and run a function with a funcpacks builder, the way `make demo` does (demo.py).
 
     python3 -m funcpacks_dev.funcbuild build --path DIR --tag IMAGE [--env K=V ...] [-- extra pack args]
     python3 -m funcpacks_dev.funcbuild run IMAGE [--env K=V ...]        # runs, waits for HTTP 200, prints it
-    python3 -m funcpacks_dev.funcbuild demo
 
 `build` runs `pack build` with the builder from versions.toml, --network host, and the
 host's extra CA certificates (/usr/local/share/ca-certificates) passed as a service
@@ -133,23 +132,6 @@ def container_logs(name: str) -> str:
     return docker_engine.logs(name)
 
 
-def demo() -> int:
-    sample = ROOT / "samples" / "hello-world-python"
-    tag = "funcpacks-demo/hello-world-python"
-    print(f"demo: pack build {tag} from {sample.relative_to(ROOT)}", flush=True)
-    if pack_build(sample, tag, {"GOOGLE_FUNCTION_TARGET": "hello_world"}).returncode != 0:
-        print("demo: pack build failed (see above)", file=sys.stderr)
-        return 1
-    with running(tag) as (name, port):
-        try:
-            status, body = wait_http(f"http://127.0.0.1:{port}/")
-        except TimeoutError as exc:
-            print(f"demo: {exc}\n{container_logs(name)}", file=sys.stderr)
-            return 1
-    print(f"demo: GET http://127.0.0.1:{port}/ -> {status}: {body}")
-    return 0 if status == 200 else 1
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -164,7 +146,6 @@ def main(argv: list[str]) -> int:
     r = sub.add_parser("run")
     r.add_argument("image")
     r.add_argument("--env", action="append", default=[], type=key_value)
-    sub.add_parser("demo")
     opts = parser.parse_args(argv)
     try:
         if opts.cmd == "build":
@@ -175,7 +156,7 @@ def main(argv: list[str]) -> int:
                 status, body = wait_http(f"http://127.0.0.1:{port}/")
                 print(f"GET http://127.0.0.1:{port}/ -> {status}: {body}")
             return 0
-        return demo()
+        raise AssertionError(opts.cmd)
     except builder.BuilderError as exc:
         print(f"funcbuild: {exc}", file=sys.stderr)
         return 1

@@ -4,7 +4,8 @@
 #   - the Python distributions of funcpacks_dev, the tests and the bench (versions.toml [host-python])
 #   - a Docker daemon (started here if none answers)
 #   - pack and the lifecycle, built from the Go module proxy at the pinned versions
-#   - the Shipwright harness (tools/shipwright-harness), built against the pinned Shipwright releases
+#   - with `harness` (make harness): the Shipwright harness (tools/shipwright-harness), built
+#     against the pinned Shipwright releases; only the strategy tests and recipes use it
 # A second run with everything present rebuilds nothing.
 set -euo pipefail
 
@@ -170,10 +171,13 @@ if [ "${1:-}" = python-modules ]; then  # make test-fast: only what the unit tie
   ensure_python_modules
   exit 0
 fi
+if [ "${1:-}" = harness ]; then
+  ensure_shipwright_harness
+  exit 0
+fi
 ensure_apt_packages
 ensure_python_modules
 "$ROOT/scripts/dockerd.sh"
 ensure_pack
 ensure_lifecycle
-ensure_shipwright_harness
 say "ready: $("$TOOLS/bin/pack" version | sed 's/^/pack /'), lifecycle $(pin lifecycle.version), docker $(docker version -f '{{.Server.Version}}' 2>/dev/null)"

@@ -13,6 +13,7 @@ generated from versions.toml with funcpacks_dev/templates/builder.toml.j2 and co
     python3 -m funcpacks_dev.images.builder package DIR       # only package the buildpacks into DIR
     python3 -m funcpacks_dev.images.builder toml write|check  # (re)write / check builder.toml, builder-go.toml, builder-dotnet.toml, builder-python.toml
     python3 -m funcpacks_dev.images.builder create            # package, then pack builder create from them
+    python3 -m funcpacks_dev.images.builder create builder-python  # only the builders named (make demo)
 """
 from __future__ import annotations
 
@@ -252,10 +253,17 @@ def pack_bin() -> str:
     return str(pack)
 
 
+def flavor_buildpacks(flavor: Flavor) -> list[str]:
+    """The buildpacks a builder holds: the optional ones and its languages."""
+    return OPTIONAL_FIRST + [name for name in LANGUAGE_BUILDPACKS if name in flavor.languages]
+
+
 def inputs_digest(toml_path: Path, packaged: dict[str, Path], data: dict, flavor: Flavor = FLAVORS[0]) -> str:
-    """Everything the builder image is made of; unchanged inputs -> reuse the image."""
+    """Everything the builder image is made of: its buildpacks, the lifecycle, the build
+    image and its run image; unchanged inputs -> reuse the image."""
     h = hashlib.sha256(toml_path.read_bytes())
-    for path in packaged.values():
+    for name in flavor_buildpacks(flavor):
+        path = packaged[name]
         for f in sorted(p for p in path.rglob("*") if p.is_file()):
             relative = f.relative_to(path)
             # A bundled dependency is named by its description (version and checksum);
@@ -264,8 +272,7 @@ def inputs_digest(toml_path: Path, packaged: dict[str, Path], data: dict, flavor
                 continue
             h.update(str(relative).encode() + b"\0" + f.read_bytes())
     h.update((TOOLS / "lifecycle" / versions.lifecycle_archive_name(data)).read_bytes())
-    own_run = [flavor.run_image_key] if flavor.run_image_key in MADE_RUN_IMAGES else []
-    for image in (data["images"][k] for k in ("build", "run", "run-static", "run-cc", *own_run)):
+    for image in (data["images"][k] for k in ("build", flavor.run_image_key)):
         out = subprocess.run(["docker", "image", "inspect", "--format", "{{.Id}}", image],
                              capture_output=True, text=True)
         if out.returncode != 0:
@@ -274,18 +281,24 @@ def inputs_digest(toml_path: Path, packaged: dict[str, Path], data: dict, flavor
     return h.hexdigest()
 
 
-def create(data: dict) -> None:
+def create(data: dict, only: list[str] | None = None) -> None:
+    """Packages the buildpacks and creates the builders (`only`: these image keys, with
+    only the bundles their buildpacks carry)."""
+    unknown = sorted(set(only or ()) - {f.image_key for f in FLAVORS})
+    if unknown:
+        raise BuilderError(f"no builder {', '.join(unknown)}: the builders are {', '.join(f.image_key for f in FLAVORS)}")
+    wanted = [f for f in FLAVORS if not only or f.image_key in only]
     pack = pack_bin()
     if not (TOOLS / "lifecycle" / versions.lifecycle_archive_name(data)).exists():
         raise BuilderError("the lifecycle tarball is missing: run 'make tools'")
     try:
-        carried = bundles.ensure(data)
+        carried = bundles.ensure(data, {name for f in wanted for name in flavor_buildpacks(f)})
     except bundles.BundleError as exc:
         raise BuilderError(str(exc)) from None
     packaged = package_buildpacks(BUILD_DIR / "buildpacks", data, carried)
     compile_bytecode(packaged, data["images"]["build"])
     files = top_level_files(data)
-    for flavor in available_flavors(data, carried):
+    for flavor in available_flavors(data, carried, wanted):
         toml_path = TOP_LEVEL[flavor.image_key]
         if not toml_path.exists() or toml_path.read_text() != files[toml_path]:
             raise BuilderError(f"{toml_path.name} does not match versions.toml: run 'python3 -m funcpacks_dev.images.builder toml write'")
@@ -305,20 +318,23 @@ def create(data: dict) -> None:
         stamp.write_text(digest)
 
 
-def available_flavors(data: dict, carried: dict[str, list[Path]]) -> list[Flavor]:
-    """The builders this machine can make, after making the run images they need that
-    make stacks does not: builder-dotnet only when the .NET SDK is bundled (carried:
-    bundles.ensure's answer)."""
+def available_flavors(data: dict, carried: dict[str, list[Path]],
+                      wanted: tuple[Flavor, ...] | list[Flavor] = FLAVORS) -> list[Flavor]:
+    """The builders of `wanted` this machine can make, after making the run images they
+    need that make stacks does not: builder-dotnet only when the .NET SDK is bundled
+    (carried: bundles.ensure's answer)."""
+    if not any(f.run_image_key in MADE_RUN_IMAGES for f in wanted):
+        return list(wanted)
     sdk = run_dotnet.carried_sdk(data, carried)
     if sdk is None:
         print(f"builder: WARNING: no .NET SDK is bundled, so {data['images']['builder-dotnet']} and its run image "
               f"{data['images']['run-dotnet']} are not made", file=sys.stderr)
-        return [f for f in FLAVORS if f.run_image_key not in MADE_RUN_IMAGES]
+        return [f for f in wanted if f.run_image_key not in MADE_RUN_IMAGES]
     try:
         run_dotnet.ensure(data, sdk)
     except run_dotnet.RunDotnetError as exc:
         raise BuilderError(str(exc)) from None
-    return list(FLAVORS)
+    return list(wanted)
 
 
 def pack_env() -> dict[str, str]:
@@ -347,8 +363,8 @@ def main(argv: list[str]) -> int:
             return generated_files.main(argv[1:], top_level_files(data), "funcpacks_dev.images.builder",
                                         "python3 -m funcpacks_dev.images.builder toml write|check",
                                         "python3 -m funcpacks_dev.images.builder toml write")
-        elif argv == ["create"]:
-            create(data)
+        elif argv[:1] == ["create"]:
+            create(data, argv[1:] or None)
         else:
             print(__doc__, file=sys.stderr)
             return 2

@@ -138,10 +138,13 @@ def _cached(bundle: Bundle, dest_dir: Path) -> bool:
         and source.is_file() and source.read_text() == _source(bundle)
 
 
-def ensure(data: dict | None = None) -> dict[str, list[Path]]:
-    """buildpack name -> the bundled dependencies it carries (directories under .tools/bundles)."""
+def ensure(data: dict | None = None, buildpacks: set[str] | None = None) -> dict[str, list[Path]]:
+    """buildpack name -> the bundled dependencies it carries (directories under .tools/bundles);
+    `buildpacks`: only theirs (make demo needs Python's alone)."""
     found: dict[str, list[Path]] = {}
     for bundle in wanted(data):
+        if buildpacks is not None and bundle.buildpack not in buildpacks:
+            continue
         dest_dir = BUNDLES / bundle.buildpack
         for partial in dest_dir.glob(".fetching-*"):  # left by an interrupted fetch
             _remove(partial)

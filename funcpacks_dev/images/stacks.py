@@ -438,12 +438,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--force", action="store_true", help="rebuild even when the inputs are unchanged")
     parser.add_argument("--stacks-dir", type=Path, default=STACKS_DIR, metavar="DIR",
                         help="read the stack definitions (<name>/packages, remove, keep, env) from DIR")
-    parser.add_argument("--only", choices=["build", "run", "run-static", "run-cc"], help="only this stack")
+    parser.add_argument("--only", choices=["build", "run", "run-static", "run-cc"], action="append",
+                        help="only this stack (repeatable)")
     opts = parser.parse_args(argv)
     data = versions.load()
     try:
         cas = ca_files(opts.extra_ca_dir)
-        all_stacks = [s for s in stacks(data, opts.stacks_dir.resolve()) if opts.only in (None, s.name)]
+        all_stacks = [s for s in stacks(data, opts.stacks_dir.resolve()) if not opts.only or s.name in opts.only]
         if opts.rootfs_only:
             build_rootfs(all_stacks, data, opts.rootfs_only, cas)
             return 0
