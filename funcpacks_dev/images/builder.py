@@ -29,6 +29,7 @@ from pathlib import Path
 
 import tomli_w
 
+from funcpacks import defaults
 from funcpacks_dev import docker_engine, templating, versions
 from funcpacks_dev.generate import generated_files
 from funcpacks_dev.images import bundles, run_dotnet
@@ -81,6 +82,14 @@ FLAVORS = (
 )
 # Run images make builder makes itself (not make stacks): run_dotnet.py.
 MADE_RUN_IMAGES = ("run-dotnet",)
+
+
+# What each buildpack's defaults.toml holds (funcpacks/defaults.py reads it): from versions.toml.
+LANGUAGE_DEFAULTS = {
+    "python": lambda data: {"functions-framework": data["python"]["functions-framework"],
+                            "uv-requirement": versions.uv_requirement(data).strip()},
+    "go": lambda data: data["go"],
+}
 
 
 class BuilderError(Exception):
@@ -148,11 +157,8 @@ def package_buildpacks(dest: Path, data: dict | None = None,
         for phase in ("detect", "build"):
             shutil.copy(SRC_LIB / "bin-wrapper.sh", target / "bin" / phase)
             os.chmod(target / "bin" / phase, 0o755)
-        if name == "python":
-            (target / "framework-version").write_text(data["python"]["functions-framework"] + "\n")
-            (target / "uv-requirement.txt").write_text(versions.uv_requirement(data))
-        if name == "go":
-            (target / "go-defaults.toml").write_text(tomli_w.dumps(data["go"]))
+        if name in LANGUAGE_DEFAULTS:
+            (target / defaults.FILE).write_text(tomli_w.dumps(LANGUAGE_DEFAULTS[name](data)))
         if name == "dotnet":
             build_port_env(target)
         if bundled and name in bundled:

@@ -56,8 +56,10 @@ def test_generated_builder_toml_uses_versions(tmp_path):
     for order in doc["order"]:
         first = order["group"][0]
         assert first["id"] == "funcpacks/ca-certificates" and first["optional"] is True
-    assert (packaged["python"] / "framework-version").read_text().strip() == data["python"]["functions-framework"]
-    assert tomllib.loads((packaged["go"] / "go-defaults.toml").read_text()) == data["go"]
+    python = tomllib.loads((packaged["python"] / "defaults.toml").read_text())
+    assert python == {"functions-framework": data["python"]["functions-framework"],
+                      "uv-requirement": versions.uv_requirement(data).strip()}
+    assert tomllib.loads((packaged["go"] / "defaults.toml").read_text()) == data["go"]
     go_doc = tomllib.loads(builder.builder_toml(data, packaged, tmp_path, builder.FLAVORS[1]))
     assert go_doc["run"]["images"] == [{"image": data["images"]["run-static"]}]
     assert [[g["id"] for g in o["group"]] for o in go_doc["order"]] == [["funcpacks/ca-certificates", "funcpacks/go"]]

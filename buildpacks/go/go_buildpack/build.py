@@ -3,10 +3,9 @@ main package for a function, the binary, and the processes."""
 from __future__ import annotations
 
 import shutil
-import tomllib
 from pathlib import Path
 
-from funcpacks import processes, settings, source, user_files
+from funcpacks import defaults as builder_defaults, processes, settings, source, user_files
 from funcpacks.context import BuildContext
 from funcpacks.launch import Launch, Process
 from funcpacks.layers import Layer, Layers
@@ -19,17 +18,9 @@ from .credentials import Credentials
 from .module_source import Source
 
 BUILDPACK = "funcpacks/go"
-DEFAULTS_FILE = "go-defaults.toml"  # written by funcpacks_dev/images/builder.py from versions.toml
-
-
-def _defaults(ctx: BuildContext) -> dict:
-    with (ctx.buildpack_dir / DEFAULTS_FILE).open("rb") as f:
-        return tomllib.load(f)
-
-
 def build(ctx: BuildContext) -> None:
     log = Logger(BUILDPACK)
-    defaults = _defaults(ctx)
+    defaults = builder_defaults.load(ctx.buildpack_dir)  # versions.toml's [go]
     layers = Layers(ctx.layers_dir)
     log.header("Configuration")
     settings.warn_unknown(ctx.env, log)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import tomli_w
 
-from funcpacks import bundled
+from funcpacks import bundled, defaults as builder_defaults
 from funcpacks.context import BuildContext, Target
 
 from . import build, build_cache_layer, functions, module_cache_layer, seed
@@ -77,7 +77,7 @@ def made_by() -> str:
 def _buildpack_dir(bp_dir: Path, toolchain_dir: Path, defaults: dict) -> Path:
     """A buildpack directory as the builder has it: the defaults, the bundled toolchain."""
     (bp_dir / bundled.DIR).mkdir(parents=True)
-    (bp_dir / build.DEFAULTS_FILE).write_text(tomli_w.dumps(defaults))
+    (bp_dir / builder_defaults.FILE).write_text(tomli_w.dumps(defaults))
     (bp_dir / bundled.DIR / toolchain_dir.name).symlink_to(toolchain_dir.resolve())
     shutil.copy(toolchain_dir.parent / f"{toolchain_dir.name}.toml", bp_dir / bundled.DIR)
     return bp_dir

@@ -2,7 +2,7 @@
 layer, the function layer and the processes, in that order."""
 from __future__ import annotations
 
-from funcpacks import processes, settings, user_files
+from funcpacks import defaults, processes, settings, user_files
 from funcpacks.context import BuildContext
 from funcpacks.launch import Launch
 from funcpacks.layers import Layers
@@ -11,8 +11,6 @@ from funcpacks.log import Logger
 from . import config, dependencies_layer, function_check, function_layer, module_check, runtime
 
 BUILDPACK = "funcpacks/python"
-# The default functions-framework pin; funcpacks_dev/images/builder.py writes it from versions.toml.
-DEFAULT_FRAMEWORK_FILE = "framework-version"
 
 
 def build(ctx: BuildContext) -> None:
@@ -26,7 +24,7 @@ def build(ctx: BuildContext) -> None:
     log.header("Python")
     interp = runtime.choose(cfg.runtime_request, cfg.runtime_request_origin, log)
     log.header("Dependencies")
-    default_pin = (ctx.buildpack_dir / DEFAULT_FRAMEWORK_FILE).read_text().strip()
+    default_pin = defaults.value(ctx.buildpack_dir, "functions-framework")
     dependencies = dependencies_layer.provide(ctx, cfg, interp, default_pin, log)
     log.header("Launch")
     served = function_layer.provide(Layers(ctx.layers_dir), cfg, ctx.app_dir, dependencies, log) \

@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Mapping
 
-from funcpacks import bundled, tool_run
+from funcpacks import bundled, defaults, tool_run
 from funcpacks.context import BuildContext
 from funcpacks.errors import UserError
 from funcpacks.layers import Layers
@@ -26,7 +26,7 @@ from funcpacks.log import Logger
 from .requirements import requirement_name
 from .vendor import Vendor
 
-TOOL_REQUIREMENT_FILE = "uv-requirement.txt"
+TOOL_REQUIREMENT = "uv-requirement"  # the key of defaults.toml: uv==<version> --hash=sha256:... per wheel
 TOOL_LAYER = "uv"
 CACHE_LAYER = "uv-cache"
 BUNDLED_KIND = "uv"
@@ -121,7 +121,7 @@ def install_tool(ctx: BuildContext, pip_python: Path, pip_env: Mapping[str, str]
                  vendored: Vendor | None = None) -> Path:
     """The uv executable: the builder's, or from a build-only cache layer keyed by the
     pinned requirement."""
-    requirement = (ctx.buildpack_dir / TOOL_REQUIREMENT_FILE).read_text().strip()
+    requirement = defaults.value(ctx.buildpack_dir, TOOL_REQUIREMENT)
     layers = Layers(ctx.layers_dir)
     layer = layers.get(TOOL_LAYER)
     digest = requirement_digest(requirement)
@@ -166,4 +166,4 @@ def requirement_digest(requirement: str) -> str:
 
 def tool_name(ctx: BuildContext) -> str:
     """'uv 0.13.9', from the pinned requirement."""
-    return (ctx.buildpack_dir / TOOL_REQUIREMENT_FILE).read_text().split()[0].replace("==", " ")
+    return defaults.value(ctx.buildpack_dir, TOOL_REQUIREMENT).split()[0].replace("==", " ")
