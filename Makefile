@@ -19,10 +19,11 @@ harness: tools
 # generator's `check` runs in the unit tests): builder.toml, builder-go.toml,
 # builder-dotnet.toml, builder-python.toml, deploy/, the README's settings reference.
 generate:
-	@$(PYTHON) -m funcpacks_dev.images.builder toml write
+	@$(PYTHON) -m funcpacks_dev.generate.builder_toml write
 	@$(PYTHON) -m funcpacks_dev.generate.strategy write
 	@$(PYTHON) -m funcpacks_dev.generate.manifests write
 	@$(PYTHON) -m funcpacks_dev.generate.settings_reference write
+	@$(PYTHON) -m funcpacks_dev.generate.tool_locks check 2>/dev/null || $(PYTHON) -m funcpacks_dev.generate.tool_locks write
 
 stacks: tools
 	@$(PYTHON) -m funcpacks_dev.images.stacks $(if $(EXTRA_CA_DIR),--extra-ca-dir $(EXTRA_CA_DIR))

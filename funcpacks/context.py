@@ -104,22 +104,3 @@ class BuildContext(DetectContext):
         return cls(layers_dir=_path(env, "CNB_LAYERS_DIR", argv, 1),
                    **_phase_inputs(argv, env, 2, "CNB_BP_PLAN_PATH", 3))
 
-    def plan_entries(self) -> list[dict[str, Any]]:
-        """The buildpack plan: the entries this buildpack was given to build."""
-        import tomllib  # here: detect reads no TOML (4 ms to import)
-        if not self.plan_path.exists():
-            return []
-        with self.plan_path.open("rb") as f:
-            return list(tomllib.load(f).get("entries", []))
-
-    def plan_metadata(self, name: str) -> dict[str, Any]:
-        merged: dict[str, Any] = {}
-        for entry in self.plan_entries():
-            if entry.get("name") == name:
-                merged.update(entry.get("metadata", {}))
-        return merged
-
-    def buildpack_info(self) -> dict[str, Any]:
-        import tomllib
-        with (self.buildpack_dir / "buildpack.toml").open("rb") as f:
-            return tomllib.load(f)["buildpack"]

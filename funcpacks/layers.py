@@ -178,10 +178,6 @@ class Layer:
         self._env_file(var, "prepend", scope, None).write_text(value)
         self._env_file(var, "delim", scope, None).write_text(delim)
 
-    def env_append_path(self, var: str, value: str, scope: str | None = None, delim: str = ":") -> None:
-        self._env_file(var, "append", scope, None).write_text(value)
-        self._env_file(var, "delim", scope, None).write_text(delim)
-
 
 def _rmtree(path: Path) -> None:
     """shutil.rmtree, also through directories the user may not write (the go command

@@ -41,10 +41,10 @@ from typing import Callable
 import requests
 
 from funcpacks_dev import docker_engine, funcbuild, versions
-from funcpacks_dev.images import builder, registry
-from funcpacks_dev.testing import mirrors
-from funcpacks_dev.testing.http_servers import file_server
-from funcpacks_dev.testing.strategy_runner import chown_tree
+from funcpacks_dev.images import flavors, registry
+from funcpacks_dev.local_platform import mirrors
+from funcpacks_dev.local_platform.http_servers import file_server
+from funcpacks_dev.local_platform.strategy_runner import chown_tree
 
 ROOT = versions.ROOT
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -416,7 +416,7 @@ def builder_images_mb() -> dict[str, float]:
     """The builder images' uncompressed sizes (`docker image inspect`), by name; those
     not built here are left out."""
     images = versions.load()["images"]
-    refs = [images[f.image_key] for f in builder.FLAVORS]
+    refs = [images[f.image_key] for f in flavors.FLAVORS]
     return {ref: round(image_size_mb(ref), 1) for ref in refs if docker_engine.image_exists(ref)}
 
 

@@ -14,7 +14,7 @@ import pytest
 import tomli_w
 
 from funcpacks_dev.images import builder, bundles
-from funcpacks_dev.testing import mirrors
+from funcpacks_dev.local_platform import mirrors
 
 # Variables a developer's shell may carry that would change what pip or the buildpacks
 # do; the lifecycle gives buildpacks only the platform env and its own CNB_* variables.

@@ -6,12 +6,12 @@ lib/<module>, the entry point (funcpacks/entrypoint.py) to lib/__main__.py, and 
 and bin/build are the wrapper that runs lib/ (funcpacks/bin-wrapper.sh), and
 lib/descriptor.py holds what the entry point needs of buildpack.toml. A builder's
 buildpacks also carry lib/'s byte-code, compiled by the build image's python3.
-builder.toml, builder-go.toml, builder-dotnet.toml and builder-python.toml, at the top of the repository, are
-generated from versions.toml with funcpacks_dev/templates/builder.toml.j2 and committed
-(builder-dotnet is made when the .NET SDK is bundled, with run-dotnet: run_dotnet.py).
+The builders (images/flavors.py) are made from builder.toml, builder-go.toml,
+builder-dotnet.toml and builder-python.toml at the top of the repository
+(generate/builder_toml.py); builder-dotnet when the .NET SDK is bundled, with run-dotnet
+(run_dotnet.py).
 
     python3 -m funcpacks_dev.images.builder package DIR       # only package the buildpacks into DIR
-    python3 -m funcpacks_dev.images.builder toml write|check  # (re)write / check builder.toml, builder-go.toml, builder-dotnet.toml, builder-python.toml
     python3 -m funcpacks_dev.images.builder create            # package, then pack builder create from them
     python3 -m funcpacks_dev.images.builder create builder-python  # only the builders named (make demo)
 """
@@ -23,66 +23,21 @@ import secrets
 import shutil
 import subprocess
 import sys
-import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 
 import tomli_w
 
 from funcpacks import defaults
-from funcpacks_dev import docker_engine, templating, versions
-from funcpacks_dev.generate import generated_files
+from funcpacks_dev import docker_engine, versions
+from funcpacks_dev.generate.builder_toml import TOP_LEVEL, top_level_files
 from funcpacks_dev.images import bundles, run_dotnet
+from funcpacks_dev.images.flavors import (BUILDPACKS_SRC, FLAVORS, LANGUAGE_BUILDPACKS, MADE_RUN_IMAGES, OPTIONAL_FIRST,
+                                          Flavor, descriptor, flavor_buildpacks)
 
 ROOT = versions.ROOT
 SRC_LIB = ROOT / "funcpacks"
-BUILDPACKS_SRC = ROOT / "buildpacks"
 BUILD_DIR = ROOT / "build"
 TOOLS = ROOT / ".tools"
-
-# Order groups: the CA certificates buildpack is optional and first in every group, so
-# every language buildpack's downloads can trust a user's extra CAs.
-# Go first, .NET before Python: a .NET project rarely carries Python files, while a
-# Python project carrying a .csproj is rarer still.
-LANGUAGE_BUILDPACKS = ["go", "dotnet", "python"]
-OPTIONAL_FIRST = ["ca-certificates"]
-
-
-@dataclass(frozen=True)
-class Flavor:
-    """One builder image: which run image it names and which languages it detects."""
-    image_key: str  # key in versions.toml [images]
-    run_image_key: str
-    languages: tuple[str, ...]
-    description: str  # {debian} stands for versions.toml's Debian version
-    # [[build.env]]: variables the lifecycle gives every buildpack of this builder (as
-    # defaults a build's own env may override).
-    build_env: tuple[tuple[str, str], ...] = ()
-
-
-# The general builder, and the Go builder whose run image is the static one (no shell, no
-# python: a Go function's image is its binary plus certificates and time zones). A
-# dedicated builder rather than run-image selection by an image extension: extensions
-# need the lifecycle's extender, which these lifecycles are built without (see
-# tools/lifecycle/dockerfile_applier.go), and a builder name is what OpenFunction's
-# spec.build.builder and pack's --builder already take.
-FLAVORS = (
-    Flavor("builder", "run", tuple(LANGUAGE_BUILDPACKS), "funcpacks: Go, .NET and Python functions on Debian {debian}"),
-    # The Go buildpack refuses cgo builds for a run image without a C library.
-    Flavor("builder-go", "run-static", ("go",), "funcpacks for Go: static binaries on a minimal Debian {debian} run image",
-           (("FUNCPACKS_RUN_IMAGE", "static"),)),
-    # Made only when the builder carries its .NET SDK, whose runtime run-dotnet holds
-    # (run_dotnet.py): an app on that runtime gets no runtime layer.
-    Flavor("builder-dotnet", "run-dotnet", ("dotnet",),
-           "funcpacks for .NET: apps on the ASP.NET Core runtime of a Debian {debian} run image",
-           (("FUNCPACKS_RUN_IMAGE", "dotnet"),)),
-    # Python only: a build detects one language instead of trying Go and .NET first, and a
-    # node pulls the build image, uv and the buildpacks, not the Go seed and the .NET SDK.
-    Flavor("builder-python", "run", ("python",), "funcpacks for Python: functions and apps on Debian {debian}"),
-)
-# Run images make builder makes itself (not make stacks): run_dotnet.py.
-MADE_RUN_IMAGES = ("run-dotnet",)
-
 
 # What each buildpack's defaults.toml holds (funcpacks/defaults.py reads it): from versions.toml.
 LANGUAGE_DEFAULTS = {
@@ -94,11 +49,6 @@ LANGUAGE_DEFAULTS = {
 
 class BuilderError(Exception):
     pass
-
-
-def descriptor(bp_dir: Path) -> dict:
-    with (bp_dir / "buildpack.toml").open("rb") as f:
-        return tomllib.load(f)
 
 
 def check_descriptor(name: str, desc: dict, data: dict) -> None:
@@ -204,64 +154,11 @@ def build_port_env(packaged: Path) -> None:
     shutil.rmtree(src)
 
 
-# The builder definitions at the top of the repository, for `pack builder create --config`.
-TOP_LEVEL = {flavor.image_key: ROOT / f"{flavor.image_key}.toml" for flavor in FLAVORS}
-
-
-def builder_toml(data: dict, packaged: dict[str, Path], toml_dir: Path, flavor: Flavor = FLAVORS[0],
-                 build_image: str | None = None, run_image: str | None = None,
-                 run_mirrors: list[str] | None = None, usage: str = "") -> str:
-    """builder.toml for pack; paths are relative to toml_dir (where the file is written).
-    The build and run image references default to versions.toml's names; a published
-    builder names its registry's copies (funcpacks_dev/images/publish.py)."""
-    def rel(p: Path) -> str:
-        return os.path.relpath(p, toml_dir)
-
-    def bp_id(name: str) -> str:
-        return descriptor(BUILDPACKS_SRC / name)["buildpack"]["id"]
-
-    wanted = [n for n in packaged if n in OPTIONAL_FIRST or n in flavor.languages]
-    return templating.render(
-        "builder.toml.j2",
-        usage=usage,
-        description=flavor.description.format(debian=data["debian"]["version"]),
-        version=data["buildpacks"]["version"],
-        buildpacks=[{"id": bp_id(n), "uri": rel(packaged[n])} for n in wanted],
-        optional=[{"id": bp_id(n)} for n in OPTIONAL_FIRST],
-        languages=[{"id": bp_id(lang)} for lang in flavor.languages],
-        lifecycle=rel(TOOLS / "lifecycle" / versions.lifecycle_archive_name(data)),
-        build_image=build_image or data["images"]["build"],
-        build_env=list(flavor.build_env),
-        run_image=run_image or data["images"][flavor.run_image_key],
-        run_mirrors=run_mirrors or [],
-        stack_id=data["stack"]["id"],
-    )
-
-
-def top_level_files(data: dict | None = None) -> dict[Path, str]:
-    """builder.toml and builder-go.toml as committed: they name the buildpacks packaged
-    into build/buildpacks (make builder) and the lifecycle tarball make tools builds."""
-    data = data or versions.load()
-    packaged = {name: BUILD_DIR / "buildpacks" / name for name in OPTIONAL_FIRST + LANGUAGE_BUILDPACKS}
-    files = {}
-    for flavor in FLAVORS:
-        image = data["images"][flavor.image_key]
-        usage = (f"After 'make builder' (or 'python3 -m funcpacks_dev.images.builder package build/buildpacks'): "
-                 f"pack builder create {image} --config {flavor.image_key}.toml")
-        files[TOP_LEVEL[flavor.image_key]] = builder_toml(data, packaged, ROOT, flavor, usage=usage)
-    return files
-
-
 def pack_bin() -> str:
     pack = TOOLS / "bin" / "pack"
     if not pack.exists():
         raise BuilderError(f"{pack} is missing: run 'make tools'")
     return str(pack)
-
-
-def flavor_buildpacks(flavor: Flavor) -> list[str]:
-    """The buildpacks a builder holds: the optional ones and its languages."""
-    return OPTIONAL_FIRST + [name for name in LANGUAGE_BUILDPACKS if name in flavor.languages]
 
 
 def inputs_digest(toml_path: Path, packaged: dict[str, Path], data: dict, flavor: Flavor = FLAVORS[0]) -> str:
@@ -307,7 +204,7 @@ def create(data: dict, only: list[str] | None = None) -> None:
     for flavor in available_flavors(data, carried, wanted):
         toml_path = TOP_LEVEL[flavor.image_key]
         if not toml_path.exists() or toml_path.read_text() != files[toml_path]:
-            raise BuilderError(f"{toml_path.name} does not match versions.toml: run 'python3 -m funcpacks_dev.images.builder toml write'")
+            raise BuilderError(f"{toml_path.name} does not match versions.toml: run 'make generate'")
         image = data["images"][flavor.image_key]
         stamp = BUILD_DIR / f"{flavor.image_key}.inputs"
         digest = inputs_digest(toml_path, packaged, data, flavor)
@@ -365,10 +262,6 @@ def main(argv: list[str]) -> int:
     try:
         if argv[:1] == ["package"] and len(argv) == 2:
             package_buildpacks(Path(argv[1]), data)
-        elif argv[:1] == ["toml"]:
-            return generated_files.main(argv[1:], top_level_files(data), "funcpacks_dev.images.builder",
-                                        "python3 -m funcpacks_dev.images.builder toml write|check",
-                                        "python3 -m funcpacks_dev.images.builder toml write")
         elif argv[:1] == ["create"]:
             create(data, argv[1:] or None)
         else:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from funcpacks import bundled
 from funcpacks_dev import versions
-from funcpacks_dev.testing import mirrors
+from funcpacks_dev.local_platform import mirrors
 
 ROOT = versions.ROOT
 BUNDLES = ROOT / ".tools" / "bundles"

@@ -34,13 +34,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from funcpacks_dev import versions
-from funcpacks_dev.generate import manifests, strategy
-from funcpacks_dev.images import builder, bundles
+from funcpacks_dev.generate import builder_toml, manifests, strategy
+from funcpacks_dev.images import builder, bundles, flavors
 
 PUBLISHED = versions.ROOT / "build" / "published.json"
 STACK_KEYS = ("build", "run", "run-static", "run-cc")
-BUILDER_KEYS = tuple(f.image_key for f in builder.FLAVORS)
-MADE_KEYS = builder.MADE_RUN_IMAGES  # run images make builder makes
+BUILDER_KEYS = tuple(f.image_key for f in flavors.FLAVORS)
+MADE_KEYS = flavors.MADE_RUN_IMAGES  # run images make builder makes
 # <host>[:port] then path components as the distribution spec allows them
 _REGISTRY = re.compile(r"^(?P<host>[a-zA-Z0-9.-]+(:[0-9]+)?)(?P<path>(/[a-z0-9]+([._-][a-z0-9]+)*)*)$")
 _TAG = re.compile(r"^[\w][\w.-]{0,127}$")
@@ -138,7 +138,7 @@ def local_id(image: str) -> str:
 
 
 def make_builders(refs: dict[str, str], mirrors: list[dict[str, str]], data: dict,
-                  flavors: list[builder.Flavor]) -> None:
+                  flavors: list[flavors.Flavor]) -> None:
     """The builders again, naming the registry's build and run images (reproducible: the
     same inputs give the same image)."""
     out = builder.BUILD_DIR / "publish"
@@ -151,7 +151,7 @@ def make_builders(refs: dict[str, str], mirrors: list[dict[str, str]], data: dic
     for flavor in flavors:
         run_key = flavor.run_image_key
         toml = out / f"{flavor.image_key}.toml"
-        toml.write_text(builder.builder_toml(data, packaged, out, flavor, build_image=refs["build"],
+        toml.write_text(builder_toml.builder_toml(data, packaged, out, flavor, build_image=refs["build"],
                                              run_image=refs[run_key], run_mirrors=[m[run_key] for m in mirrors]))
         proc = subprocess.run([builder.pack_bin(), "builder", "create", refs[flavor.image_key], "--config", str(toml),
                                "--pull-policy", "never"], capture_output=True, text=True, env=builder.pack_env())
@@ -168,7 +168,7 @@ def push(registry: str, tag: str, mirror_registries: list[str], skopeo: Skopeo, 
         flavors = builder.available_flavors(data, bundles.ensure(data))
     except (bundles.BundleError, builder.BuilderError) as exc:
         raise PublishError(str(exc)) from None
-    stack_keys = STACK_KEYS + tuple(f.run_image_key for f in flavors if f.run_image_key in builder.MADE_RUN_IMAGES)
+    stack_keys = STACK_KEYS + tuple(f.run_image_key for f in flavors if f.run_image_key in flavors.MADE_RUN_IMAGES)
     builder_keys = tuple(f.image_key for f in flavors)
     for key in stack_keys:
         local_id(data["images"][key])

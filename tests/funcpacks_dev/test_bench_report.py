@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from funcpacks_dev import bench, versions
-from funcpacks_dev.testing import mirrors, strategy_runner
+from funcpacks_dev.local_platform import mirrors, strategy_runner
 
 
 def test_ratios_are_computed_pair_by_pair():

@@ -7,7 +7,8 @@ import tomllib
 import pytest
 
 from funcpacks_dev import versions
-from funcpacks_dev.images import builder, publish
+from funcpacks_dev.generate import builder_toml
+from funcpacks_dev.images import builder, flavors, publish
 
 DATA = versions.load()
 TAG = publish.default_tag(DATA)
@@ -36,7 +37,7 @@ def test_every_image_gets_its_name_under_the_registry():
 
 def test_published_builder_toml_names_registry_images_and_mirrors(tmp_path):
     packaged = builder.package_buildpacks(tmp_path / "bps", DATA)
-    doc = tomllib.loads(builder.builder_toml(DATA, packaged, tmp_path, builder.FLAVORS[1], build_image="r.io/ns/build:t",
+    doc = tomllib.loads(builder_toml.builder_toml(DATA, packaged, tmp_path, flavors.FLAVORS[1], build_image="r.io/ns/build:t",
                                              run_image="r.io/ns/run-static:t", run_mirrors=["m.io/ns/run-static:t"]))
     assert doc["build"]["image"] == doc["stack"]["build-image"] == "r.io/ns/build:t"
     assert doc["run"]["images"] == [{"image": "r.io/ns/run-static:t", "mirrors": ["m.io/ns/run-static:t"]}]

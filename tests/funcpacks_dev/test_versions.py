@@ -5,7 +5,8 @@ import subprocess
 import tomllib
 
 from funcpacks_dev import versions
-from funcpacks_dev.images import builder
+from funcpacks_dev.generate import builder_toml
+from funcpacks_dev.images import builder, flavors
 
 ROOT = versions.ROOT
 
@@ -27,7 +28,7 @@ def test_pins_appear_only_in_versions_toml():
     }
     offenders = []
     # Files generated from versions.toml (and checked against it below) may hold its pins.
-    generated = set(builder.top_level_files(data))
+    generated = set(builder_toml.top_level_files(data))
     for path in tracked_files():
         if path.name == "versions.toml" or path.suffix in (".png",) or path in generated:
             continue
@@ -38,15 +39,15 @@ def test_pins_appear_only_in_versions_toml():
 
 def test_buildpack_descriptors_agree_with_versions():
     data = versions.load()
-    for name in builder.OPTIONAL_FIRST + builder.LANGUAGE_BUILDPACKS:
-        desc = builder.descriptor(builder.BUILDPACKS_SRC / name)
+    for name in flavors.OPTIONAL_FIRST + flavors.LANGUAGE_BUILDPACKS:
+        desc = flavors.descriptor(flavors.BUILDPACKS_SRC / name)
         builder.check_descriptor(name, desc, data)  # raises on disagreement
 
 
 def test_generated_builder_toml_uses_versions(tmp_path):
     data = versions.load()
     packaged = builder.package_buildpacks(tmp_path / "bps", data)
-    doc = tomllib.loads(builder.builder_toml(data, packaged, tmp_path))
+    doc = tomllib.loads(builder_toml.builder_toml(data, packaged, tmp_path))
     assert doc["build"]["image"] == data["images"]["build"]
     assert doc["run"]["images"] == [{"image": data["images"]["run"]}]
     assert doc["lifecycle"]["uri"].endswith(f"lifecycle-v{data['lifecycle']['version']}+linux.x86-64.tgz")
@@ -60,19 +61,19 @@ def test_generated_builder_toml_uses_versions(tmp_path):
     assert python == {"functions-framework": data["python"]["functions-framework"],
                       "uv-requirement": versions.uv_requirement(data).strip()}
     assert tomllib.loads((packaged["go"] / "defaults.toml").read_text()) == data["go"]
-    go_doc = tomllib.loads(builder.builder_toml(data, packaged, tmp_path, builder.FLAVORS[1]))
+    go_doc = tomllib.loads(builder_toml.builder_toml(data, packaged, tmp_path, flavors.FLAVORS[1]))
     assert go_doc["run"]["images"] == [{"image": data["images"]["run-static"]}]
     assert [[g["id"] for g in o["group"]] for o in go_doc["order"]] == [["funcpacks/ca-certificates", "funcpacks/go"]]
     # the Go builder tells the buildpacks its run image is static (no shell, no C library)
     assert go_doc["build"]["env"] == [{"name": "FUNCPACKS_RUN_IMAGE", "value": "static", "suffix": "default"}]
     # the .NET builder: its run image carries the runtime of the SDK it carries
-    dotnet_doc = tomllib.loads(builder.builder_toml(data, packaged, tmp_path, builder.FLAVORS[2]))
+    dotnet_doc = tomllib.loads(builder_toml.builder_toml(data, packaged, tmp_path, flavors.FLAVORS[2]))
     assert dotnet_doc["run"]["images"] == [{"image": data["images"]["run-dotnet"]}]
     assert [[g["id"] for g in o["group"]] for o in dotnet_doc["order"]] == [["funcpacks/ca-certificates",
                                                                            "funcpacks/dotnet"]]
     assert dotnet_doc["build"]["env"] == [{"name": "FUNCPACKS_RUN_IMAGE", "value": "dotnet", "suffix": "default"}]
     # the Python builder: Python alone, on the general run image, with no build env of its own
-    python_doc = tomllib.loads(builder.builder_toml(data, packaged, tmp_path, builder.FLAVORS[3]))
+    python_doc = tomllib.loads(builder_toml.builder_toml(data, packaged, tmp_path, flavors.FLAVORS[3]))
     assert python_doc["run"]["images"] == [{"image": data["images"]["run"]}]
     assert [[g["id"] for g in o["group"]] for o in python_doc["order"]] == [["funcpacks/ca-certificates",
                                                                            "funcpacks/python"]]
@@ -89,18 +90,18 @@ def test_function_manifests_match_versions_and_samples():
     files = manifests.expected()
     for path, text in files.items():
         assert path.read_text() == text, f"{path} is stale: run python3 -m funcpacks_dev.generate.manifests write"
-        assert any(f'builder: "{versions.get(f"images.{f.image_key}")}"' in text for f in builder.FLAVORS)
+        assert any(f'builder: "{versions.get(f"images.{f.image_key}")}"' in text for f in flavors.FLAVORS)
     # every sample has a Function CR and every CR a sample
     samples = {p.name for p in (ROOT / "samples").iterdir() if p.is_dir()}
     assert {p.stem for p in files} == samples
 
 
 def test_top_level_builder_tomls_are_generated_from_versions():
-    files = builder.top_level_files()
+    files = builder_toml.top_level_files()
     assert sorted(p.name for p in files) == ["builder-dotnet.toml", "builder-go.toml", "builder-python.toml",
                                                     "builder.toml"]
     for path, text in files.items():
-        assert path.read_text() == text, f"{path.name} is stale: run python3 -m funcpacks_dev.images.builder toml write"
+        assert path.read_text() == text, f"{path.name} is stale: run make generate"
         doc = tomllib.loads(text)
         # every path it names is the packaged buildpacks' or the lifecycle tarball make tools builds
         assert all(bp["uri"].startswith("build/buildpacks/") for bp in doc["buildpacks"])

@@ -14,7 +14,7 @@ from typing import Iterator
 import requests
 
 from funcpacks_dev import docker_engine, funcbuild, versions
-from funcpacks_dev.testing.http_servers import serving
+from funcpacks_dev.local_platform.http_servers import serving
 
 SAMPLES = versions.ROOT / "samples"
 # Every manifest type: with only OCI types the registry rewrites a Docker v2 manifest to

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from funcpacks_dev import docker_engine, funcbuild, versions
-from funcpacks_dev.testing import mirrors
+from funcpacks_dev.local_platform import mirrors
 from helpers import (SAMPLES, build, copy_sample, image_entries, image_file_names, inspect, layer_shas, must_build,
                      remove_image)
-from funcpacks_dev.testing.http_servers import file_server
-from funcpacks_dev.testing.mirrors import DEPS
+from funcpacks_dev.local_platform.http_servers import file_server
+from funcpacks_dev.local_platform.mirrors import DEPS
 
 BP = "funcpacks/dotnet"
 BP_LAYERS = "layers/funcpacks_dotnet"

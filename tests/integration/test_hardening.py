@@ -12,7 +12,7 @@ import pytest
 
 from funcpacks_dev import docker_engine, funcbuild, versions
 from funcpacks_dev.images import builder
-from funcpacks_dev.testing import mirrors
+from funcpacks_dev.local_platform import mirrors
 from helpers import SAMPLES, copy_sample, image_entries, inspect, must_build, remove_image
 
 DATA = versions.load()

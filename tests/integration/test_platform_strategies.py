@@ -23,7 +23,7 @@ import yaml
 from funcpacks_dev import docker_engine, versions
 from funcpacks_dev.generate import manifests
 from funcpacks_dev.images import publish
-from funcpacks_dev.testing import stand_ins, strategy_runner
+from funcpacks_dev.local_platform import stand_ins, strategy_runner
 from helpers import SAMPLES, assert_answers, image_entries, inspect, manifest_digest, remove_image
 
 DATA = versions.load()

@@ -12,8 +12,8 @@ import requests
 import yaml
 
 from funcpacks_dev import docker_engine, funcbuild, versions
-from funcpacks_dev.images import builder, publish, registry
-from funcpacks_dev.testing import strategy_runner
+from funcpacks_dev.images import builder, flavors, publish, registry
+from funcpacks_dev.local_platform import strategy_runner
 from helpers import SAMPLES, inspect, make, manifest_digest, publish_to, remove_image
 
 DATA = versions.load()
@@ -50,7 +50,7 @@ def test_builders_name_the_registry_run_images(published, registries):
     reg, mirror = registries
     refs = publish.registry_refs(reg, TAG, DATA)
     mirror_refs = publish.registry_refs(mirror, TAG, DATA)
-    for flavor in builder.FLAVORS:
+    for flavor in flavors.FLAVORS:
         run, run_mirror = refs[flavor.run_image_key], mirror_refs[flavor.run_image_key]
         meta = json.loads(inspect(refs[flavor.image_key])["Config"]["Labels"]["io.buildpacks.builder.metadata"])
         assert meta["stack"]["runImage"] == {"image": run, "mirrors": [run_mirror]}

@@ -10,7 +10,7 @@ import yaml
 
 from funcpacks_dev import versions
 from funcpacks_dev.generate import manifests, strategy
-from funcpacks_dev.testing import strategy_runner
+from funcpacks_dev.local_platform import strategy_runner
 
 DATA = versions.load()
 SHIPWRIGHTS = ["openfunction", "current"]

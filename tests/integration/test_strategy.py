@@ -19,8 +19,8 @@ import yaml
 from funcpacks_dev import docker_engine, funcbuild, versions
 from funcpacks_dev.generate import manifests
 from funcpacks_dev.images import registry
-from funcpacks_dev.testing import mirrors, strategy_runner
-from funcpacks_dev.testing.http_servers import file_server
+from funcpacks_dev.local_platform import mirrors, strategy_runner
+from funcpacks_dev.local_platform.http_servers import file_server
 from helpers import SAMPLES, assert_answers, image_entries, inspect, layer_shas, manifest_digest, remove_image
 
 DATA = versions.load()

@@ -9,7 +9,7 @@ from funcpacks import labels, launch_settings, processes, settings
 from funcpacks.errors import UserError
 from funcpacks.launch import Process
 from funcpacks.log import Logger
-from funcpacks_dev.testing.elf import LOADERS, elf
+from funcpacks_dev.elf_samples import LOADERS, elf
 
 
 def test_every_name_belongs_to_one_setting_and_precedence_is_google_func_bp():

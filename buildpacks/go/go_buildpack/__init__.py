@@ -17,5 +17,5 @@ def detect(ctx: DetectContext) -> None:
         raise DetectFailed("not a Go project: no go.mod and no .go files at the top of the source directory")
     plan = BuildPlan()
     plan.provide("go")
-    plan.require("go", mode=config.mode(ctx.env))
+    plan.require("go")
     plan.write(ctx.plan_path)

@@ -44,11 +44,6 @@ def forbidden(env: Mapping[str, str]) -> str:
     return settings.runtime_forbids(env, settings.GO)
 
 
-def mode(env: Mapping[str, str]) -> str:
-    """Detect's view: no spelling disagreement is reported before the build."""
-    return "function" if settings.lookup(env, "function_target") else "app"
-
-
 def resolve(app_dir: Path, env: Mapping[str, str], default_proxy: str, default_sumdb: str, log: Logger) -> Config:
     target = settings.lookup(env, "function_target", log)
     launch = launch_settings.resolve(app_dir, env, log)

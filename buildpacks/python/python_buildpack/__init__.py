@@ -20,10 +20,10 @@ def detect(ctx: DetectContext) -> None:
         raise DetectFailed("not a Python project: no requirements.txt, pyproject.toml or .py file "
                            "at the top of the source directory")
     try:
-        cfg = config.resolve(ctx.app_dir, ctx.env)
+        config.resolve(ctx.app_dir, ctx.env)  # a function or a command to run: else the build could not start
     except UserError as exc:
         raise DetectFailed(f"{exc.what}; {exc.fix}") from None
     plan = BuildPlan()
     plan.provide("python")
-    plan.require("python", mode=cfg.mode)
+    plan.require("python")
     plan.write(ctx.plan_path)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from funcpacks.errors import UserError
-from funcpacks_dev.testing.mirrors import dotnet_feed_binding, nuget_binding
+from funcpacks_dev.local_platform.mirrors import dotnet_feed_binding, nuget_binding
 from funcpacks_dev.versions import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -14,8 +14,8 @@ import pytest
 from funcpacks import bundled
 from funcpacks_dev import versions
 from funcpacks_dev.images import builder
-from funcpacks_dev.testing import mirrors
-from funcpacks_dev.testing.mirrors import nuget_binding
+from funcpacks_dev.local_platform import mirrors
+from funcpacks_dev.local_platform.mirrors import nuget_binding
 from funcpacks_dev.versions import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures"

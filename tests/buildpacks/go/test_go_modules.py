@@ -353,5 +353,4 @@ def test_config_resolves_each_setting_once_in_precedence_order(tmp_path, capsys)
                          "https://proxy.golang.org", "sum.golang.org", Logger("t"))
     assert (app.target, app.signature, app.main_package) == (None, None, "./cmd/web")
     assert app.goenv.goproxy == "https://proxy.golang.org" and app.build_flags == ()
-    assert config.mode({"GOOGLE_FUNCTION_TARGET": "F"}) == "function" and config.mode({}) == "app"
     assert "not go" in config.forbidden({"GOOGLE_RUNTIME": "python"}) and config.forbidden({"GOOGLE_RUNTIME": "go"}) == ""

@@ -25,11 +25,11 @@ def test_detect_go_mod_or_go_files(lifecycle, bp):
     (lifecycle.app / "go.mod").write_text("module example.com/x\n\ngo 1.17\n")
     res, plan = lifecycle.detect(bp, {"FUNC_NAME": "HelloWorld"})
     assert res.code == 0, res.output
-    assert plan["requires"] == [{"name": "go", "metadata": {"mode": "function"}}]
+    assert plan == {"provides": [{"name": "go"}], "requires": [{"name": "go"}]}
     (lifecycle.app / "go.mod").unlink()
     (lifecycle.app / "main.go").write_text("package main\n")
     res, plan = lifecycle.detect(bp)
-    assert res.code == 0 and plan["requires"][0]["metadata"] == {"mode": "app"}
+    assert res.code == 0 and plan == {"provides": [{"name": "go"}], "requires": [{"name": "go"}]}
 
 
 def test_detect_fails_without_go(lifecycle, bp):

@@ -26,14 +26,14 @@ def test_detect_function_mode_writes_plan(lifecycle, bp):
     write(lifecycle.app, {"main.py": HELLO})
     res, plan = lifecycle.detect(bp, {"GOOGLE_FUNCTION_TARGET": "hello_world"})
     assert res.code == 0, res.output
-    assert plan == {"provides": [{"name": "python"}], "requires": [{"name": "python", "metadata": {"mode": "function"}}]}
+    assert plan == {"provides": [{"name": "python"}], "requires": [{"name": "python"}]}
 
 
 def test_detect_app_mode_from_procfile(lifecycle, bp):
     write(lifecycle.app, {"requirements.txt": "", "Procfile": "web: python3 -m http.server $PORT\n"})
     res, plan = lifecycle.detect(bp)
     assert res.code == 0, res.output
-    assert plan["requires"][0]["metadata"] == {"mode": "app"}
+    assert plan == {"provides": [{"name": "python"}], "requires": [{"name": "python"}]}
 
 
 def test_detect_not_python_fails_with_100(lifecycle, bp):

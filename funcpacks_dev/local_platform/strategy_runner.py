@@ -1,9 +1,9 @@
 """Run an OpenFunction Function's build the way a cluster runs it, without a cluster.
 
-    python3 -m funcpacks_dev.testing.strategy_runner --function deploy/openfunction/hello-world-go.yaml \\
+    python3 -m funcpacks_dev.local_platform.strategy_runner --function deploy/openfunction/hello-world-go.yaml \\
         --shipwright current --repository . --image 127.0.0.1:5000/fn/hello:latest \\
         [--param NAME=VALUE ...] [--volume-dir NAME=DIR ...] [--home DIR] [--work DIR]
-    python3 -m funcpacks_dev.testing.strategy_runner --function F --shipwright openfunction --print-taskrun
+    python3 -m funcpacks_dev.local_platform.strategy_runner --function F --shipwright openfunction --print-taskrun
 
 Two halves:
   1. The Shipwright harness (tools/shipwright-harness, built by `make tools`) makes the
@@ -50,7 +50,7 @@ import docker.errors
 
 from funcpacks_dev import docker_engine, versions
 from funcpacks_dev.cli_args import key_value
-from funcpacks_dev.testing import stand_ins
+from funcpacks_dev.local_platform import stand_ins
 
 HARNESS_DIR = versions.ROOT / ".tools" / "bin"
 # --shipwright NAME -> (harness binary, strategy API version it reads)

@@ -1,2 +1,0 @@
-"""Helpers the tests and the benchmarks share: local HTTP servers, the mirrored
-dependencies, and a runner of the Shipwright BuildStrategy steps on Docker."""
