@@ -37,6 +37,7 @@ from .package_manager import Choice
 from .requirements import FRAMEWORK, Declaration
 from .runtime import Interpreter
 
+NAME = "dependencies"
 # Bump when the way the layer is built changes, so old layers are not reused.
 # 2: launch only, its distributions and programs recorded in the metadata.
 # 3: setuptools only for code that cannot run without pkg_resources.
@@ -158,7 +159,7 @@ def build_layer(ctx: BuildContext, cfg: Config, interp: Interpreter, decl: Decla
                 manager: Choice, log: Logger) -> Layer:
     layers = Layers(ctx.layers_dir)
     installer = installers.provide(ctx, cfg, interp, manager, layers, log)
-    layer = layers.get("dependencies")
+    layer = layers.get(NAME)
     expected = {
         "python": interp.version,
         "requirements": decl.digest(extra),

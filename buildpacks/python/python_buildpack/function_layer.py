@@ -11,10 +11,12 @@ from funcpacks.log import Logger
 
 from .config import Config
 
+NAME = "function"
+
 
 def provide(layers: Layers, cfg: Config, app_dir: Path, dependencies: Layer, log: Logger) -> Process:
     """Writes the layer; returns the web process that serves the function."""
-    fn = layers.get("function").reset()
+    fn = layers.get(NAME).reset()
     for var, val in (("FUNCTION_TARGET", cfg.target), ("FUNCTION_SIGNATURE_TYPE", cfg.signature_type),
                      ("FUNCTION_SOURCE", str(app_dir / cfg.source))):
         fn.env_default(var, val, scope="launch")

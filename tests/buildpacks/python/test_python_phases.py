@@ -177,13 +177,16 @@ def test_rebuild_keeps_the_previous_images_dependencies_and_requirement_change_r
 
 def test_without_a_previous_image_the_dependencies_are_installed_again(lifecycle, bp, wheelhouse):
     write(lifecycle.app, {"requirements.txt": "tiny-app==0.1.0\n", "Procfile": "web: python3 -m tiny_app\n"})
-    assert lifecycle.build(bp, offline_pip(wheelhouse)).code == 0
+    first = lifecycle.build(bp, offline_pip(wheelhouse))
+    assert first.code == 0 and "Building layer 'pip-cache': no cached copy: pip downloads what it needs" in first.out
     lifecycle.restore_as_cache(bp)  # the image is gone: no metadata for the launch-only layer
     assert not (lifecycle.layers(bp) / "dependencies.toml").exists()
     assert (lifecycle.layers(bp) / "pip-cache").is_dir()  # the installer's cache is kept
     res = lifecycle.build(bp, offline_pip(wheelhouse))
     assert res.code == 0, res.output
     assert "Building layer 'dependencies': no cached copy" in res.out
+    # pip keeps nothing of local wheel files: the restored cache is empty, and says so
+    assert "Reusing layer 'pip-cache': pip's cache as the previous build left it (0 files;" in res.out
     assert list((lifecycle.layers(bp) / "dependencies").glob("lib/python*/site-packages/tiny_app"))
 
 
