@@ -13,6 +13,19 @@ A cache layer whose contents are reused as they are (module and package caches) 
 once the build has finished writing it (Layer.seal(), see seal.py): the next build checks
 the restored contents against that seal before reusing them, and rebuilds the layer when
 they are damaged.
+
+The contract a buildpack's layers follow (one module per layer, `<name>_layer.py`; the
+layers of a tool's own, its executable and its cache, live beside the tool: python's uv.py
+and installers.py):
+- `NAME`, the layer's name, is a constant of its module; nothing else spells it.
+- `provide(layers, ...)` is the entry: it decides reuse with `reuse_or_reset(expected,
+  log)` (or logs its own decision with `log.reused` / `log.rebuilding`: every layer says
+  whether it was reused and why), builds what is missing inside `removed_on_failure()`, sets
+  the types and writes the toml, and returns what later steps need (a path, a process).
+- `finish(...)`, for a cache layer the build goes on writing after `provide` (the go
+  command's caches, NuGet's packages), runs once the build has written it and seals it.
+- The build step (build.py) calls the layers in order; a layer reads settings only from
+  the buildpack's Config.
 """
 from __future__ import annotations
 

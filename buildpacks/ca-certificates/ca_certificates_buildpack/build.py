@@ -50,4 +50,4 @@ def build(ctx: BuildContext) -> None:
             extras.extend(certs)
             log.info(f"binding {b.name}: {name} ({len(certs)} certificate{'s' if len(certs) != 1 else ''})")
 
-    certificates_layer.write(Layers(ctx.layers_dir), extras, cfg, log)
+    certificates_layer.provide(Layers(ctx.layers_dir), extras, cfg, log)

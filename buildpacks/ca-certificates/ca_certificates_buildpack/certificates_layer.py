@@ -20,7 +20,7 @@ BUNDLE_VARIABLES = ("SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE", "CURL_CA_
 EXTRAS_VARIABLES = ("NODE_EXTRA_CA_CERTS",)
 
 
-def write(layers: Layers, extras: list[str], cfg: Config, log: Logger) -> None:
+def provide(layers: Layers, extras: list[str], cfg: Config, log: Logger) -> None:
     layer = layers.get(NAME).reset()
     system = SYSTEM_BUNDLE.read_text() if SYSTEM_BUNDLE.exists() else ""
     (layer.path / BUNDLE).write_text(system + "".join(extras))

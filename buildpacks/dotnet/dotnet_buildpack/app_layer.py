@@ -38,7 +38,7 @@ class Served:
     search_path: list[Path]
 
 
-def publish_into(layers: Layers, sdk: Sdk, work_project: Path, opts: publish.Options, env: dict[str, str],
+def provide(layers: Layers, sdk: Sdk, work_project: Path, opts: publish.Options, env: dict[str, str],
                  log: Logger) -> Layer:
     app = layers.get(NAME).reset()
     cmd = publish.command(sdk.path / "dotnet", work_project, app.path, opts)

@@ -37,7 +37,7 @@ def build(ctx: BuildContext) -> None:
     # GOOGLE_RUNTIME=dotnet10: above the project's TargetFramework, below global.json.
     explicit = cfg.sdk_request or (cfg.version_hint if gj is None else None)
     own = sdk_layer.bundled_sdks(ctx.buildpack_dir, ctx.target.arch)
-    choice = sdk_choice_layer.choose(layers, proj, explicit, gj, cfg.feed, ctx.target.arch, own, log)
+    choice = sdk_choice_layer.provide(layers, proj, explicit, gj, cfg.feed, ctx.target.arch, own, log)
     sdk = sdk_layer.provide(layers, ctx.buildpack_dir, choice.sdk, cfg.feed, ctx.target.arch, log)
 
     log.header("NuGet packages")
@@ -74,13 +74,13 @@ def _publish(layers: Layers, sdk: sdk_layer.Sdk, work_project: Path, opts: publi
         log.info("restore: the same projects, imports, NuGet sources, SDK, environment and options as the previous "
                  "build, whose package graph is kept: publishing with --no-restore")
         try:
-            return app_layer.publish_into(layers, sdk, work_project, dataclasses.replace(opts, restore=False), env,
+            return app_layer.provide(layers, sdk, work_project, dataclasses.replace(opts, restore=False), env,
                                           log)
         except UserError as exc:
             log.warn(f"publishing without a restore failed ({exc.what}): restoring and publishing again")
             restore_outputs.forget(packages.layer.path)
             work_copy.remove_build_output()
-    app = app_layer.publish_into(layers, sdk, work_project, opts, env, log)
+    app = app_layer.provide(layers, sdk, work_project, opts, env, log)
     restore_outputs.save(packages.layer.path, work_copy.WORK_DIR, restore_key)
     return app
 

@@ -23,7 +23,7 @@ MAX_AGE_SECONDS = 24 * 3600
 _FILE = "choices.json"
 
 
-def choose(layers: Layers, proj: Project, explicit: settings.Setting | None, gj: GlobalJson | None, feed: Feed,
+def provide(layers: Layers, proj: Project, explicit: settings.Setting | None, gj: GlobalJson | None, feed: Feed,
            arch: str, own: list[SdkFile], log: Logger) -> Choice:
     """The SDK to build with: the explicit setting's, else global.json's, else the newest
     of the project's TargetFramework channel; the builder's own SDK (`own`) when the

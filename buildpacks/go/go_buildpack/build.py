@@ -45,7 +45,7 @@ def build(ctx: BuildContext) -> None:
             main = main_package.for_function(src, go.executable, env, cfg, defaults, log)
         else:
             main = main_package.for_app(src, go.executable, env, cfg, log)
-        binary = function_layer.build(layers, go, src, env, cfg, main, log)
+        binary = function_layer.provide(layers, go, src, env, cfg, main, log)
         module_cache_layer.finish(modcache, log)
         build_cache_layer.finish(buildcache, log)
     shutil.rmtree(module_source.ROOT, ignore_errors=True)

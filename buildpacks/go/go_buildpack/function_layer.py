@@ -21,7 +21,7 @@ NAME = "function"
 BUILDPACK = "funcpacks/go"
 
 
-def build(layers: Layers, go: Go, src: Source, env: dict[str, str], cfg: Config, main: Main, log: Logger) -> Path:
+def provide(layers: Layers, go: Go, src: Source, env: dict[str, str], cfg: Config, main: Main, log: Logger) -> Path:
     """The built binary."""
     layer = layers.get(NAME).reset()
     for var, value in main.launch_env.items():
