@@ -142,7 +142,7 @@ class Lifecycle:
             types = data.get("types", {})
             layer_dir = layers / toml.stem
             if not types.get("cache"):
-                subprocess.run(["rm", "-rf", str(layer_dir)], check=True)
+                subprocess.run(["rm", "-rf", str(layer_dir)], check=True, timeout=120)
                 if not (previous_image and types.get("launch") and not types.get("build")):
                     toml.unlink()
                     continue

@@ -17,7 +17,7 @@ BUILD_ONLY = ("subprocess", "urllib.request", "ssl", "email", "json", "hashlib",
 def modules_after(statements: str) -> set[str]:
     code = f"import sys; {statements}; print(' '.join(sorted(sys.modules)))"
     return set(subprocess.run([sys.executable, "-B", "-I", "-c", code], capture_output=True, text=True,
-                              check=True).stdout.split())
+                              check=True, timeout=600).stdout.split())
 
 
 @pytest.mark.parametrize("name", ["ca-certificates", "go", "dotnet", "python"])

@@ -45,7 +45,7 @@ def ca_binding_with_a_key(root: Path, tmp: Path) -> None:
     """A ca-certificates binding that also holds a private key (a mistake users make)."""
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(tmp / "k.pem"),
                     "-out", str(tmp / "c.pem"), "-days", "1", "-subj", "/CN=funcpacks secret test"],
-                   check=True, capture_output=True)
+                   check=True, capture_output=True, timeout=60)
     (root / "ca").mkdir()
     (root / "ca" / "type").write_text("ca-certificates")
     (root / "ca" / "corp.crt").write_text((tmp / "c.pem").read_text())

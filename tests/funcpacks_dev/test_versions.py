@@ -13,7 +13,7 @@ ROOT = versions.ROOT
 
 def tracked_files() -> list:
     out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                         capture_output=True, text=True, check=True).stdout.split()
+                         capture_output=True, text=True, check=True, timeout=60).stdout.split()
     return [ROOT / p for p in out if (ROOT / p).is_file()]
 
 

@@ -27,7 +27,7 @@ class TestCA:
 def make_ca(directory: Path) -> TestCA:
     """A CA and a server certificate for IP 127.0.0.1, with openssl."""
     def openssl(*args: str) -> None:
-        subprocess.run(["openssl", *args], check=True, capture_output=True)
+        subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
     d = directory
     openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(d / "ca.key"), "-out", str(d / "ca.crt"),
             "-days", "2", "-subj", "/CN=funcpacks test module proxy CA",

@@ -12,7 +12,7 @@ from funcpacks_dev import bench, versions
 
 def run_bench(out: Path, *args: str) -> tuple[str, dict]:
     proc = subprocess.run(["python3", "-m", "funcpacks_dev.bench", "--quick", *args, "--out", str(out), "--no-docs"],
-                          cwd=versions.ROOT, capture_output=True, text=True)
+                          cwd=versions.ROOT, capture_output=True, text=True, timeout=3600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     result = json.loads((out / "latest.json").read_text())
     assert result["schema"] == bench.SCHEMA

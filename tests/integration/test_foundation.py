@@ -16,6 +16,7 @@ DATA = versions.load()
 
 
 def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    kw.setdefault("timeout", 3600)  # make stacks/builder on a fresh machine
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, **kw)
 
 
@@ -187,7 +188,7 @@ def test_extra_ca_option_bakes_certificates_into_the_stack(tmp_path):
     cas.mkdir()
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(tmp_path / "k"),
                     "-out", str(cas / "corp.pem"), "-days", "1", "-subj", "/CN=funcpacks baked CA"],
-                   check=True, capture_output=True)
+                   check=True, capture_output=True, timeout=60)
     proc = run(["python3", "-m", "funcpacks_dev.images.stacks", "--only", "run", "--rootfs-only", str(tmp_path / "out"),
                 "--extra-ca-dir", str(cas)])
     assert proc.returncode == 0, proc.stderr

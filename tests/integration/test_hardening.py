@@ -137,7 +137,7 @@ def test_rebase_onto_a_rebuilt_run_image(tmp_path):
         (context / "Dockerfile").write_text(f"FROM {base}\nCOPY marker /etc/funcpacks-patched\n")
         docker_engine.build(str(context), base)
         proc = subprocess.run([builder.pack_bin(), "rebase", app, "--pull-policy", "if-not-present"],
-                              capture_output=True, text=True, env=builder.pack_env())
+                              capture_output=True, text=True, env=builder.pack_env(), timeout=900)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         marker = docker_engine.run(app, ["/etc/funcpacks-patched"], entrypoint="cat", network_mode=None)
         assert marker.stdout == "patched\n", marker.stderr

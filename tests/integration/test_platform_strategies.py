@@ -93,7 +93,7 @@ def repository(tmp_path_factory) -> Path:
     subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:", "--python-version",
                     DATA["debian"]["python"], "--platform", "manylinux_2_28_x86_64", "--platform",
                     "manylinux_2_17_x86_64", "--dest", str(vendored / "vendor"),
-                    f"functions-framework=={DATA['python']['functions-framework']}"], check=True)
+                    f"functions-framework=={DATA['python']['functions-framework']}"], check=True, timeout=120)
     return repo
 
 
@@ -266,7 +266,7 @@ def test_a_user_the_builder_does_not_serve_builds_nothing(user, message, publish
         assert "fix:   run the lifecycle as" in ran.output
         assert "===> BUILDING" not in ran.output  # refused in detect
     assert subprocess.run(["skopeo", "inspect", "--tls-verify=false", f"docker://{address}/{repo}:latest"],
-                          capture_output=True).returncode != 0  # nothing pushed
+                          capture_output=True, timeout=300).returncode != 0  # nothing pushed
 
 
 @pytest.mark.parametrize("first, second", [("openfunction", "funcpacks"), ("funcpacks", "openfunction")])

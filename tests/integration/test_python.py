@@ -146,7 +146,7 @@ def test_sbom_lists_installed_distributions(tmp_path, tag):
     assert "Reusing layer 'dependencies'" in must_build(app, tag, {"GOOGLE_FUNCTION_TARGET": "hello_world"})
     out = tmp_path / "sbom"
     proc = subprocess.run([funcbuild.builder.pack_bin(), "sbom", "download", tag, "--output-dir", str(out)],
-                          env=funcbuild.builder.pack_env(), capture_output=True, text=True)
+                          env=funcbuild.builder.pack_env(), capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr
     files = list(out.rglob("sbom.cdx.json"))
     deps = [f for f in files if "funcpacks_python" in str(f) and "dependencies" in str(f)]

@@ -163,7 +163,7 @@ def test_vendored_wheels_build_with_the_index_unreachable(tag, tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:", "--python-version",
                     versions.get("debian.python"), "--platform", "manylinux_2_28_x86_64", "--platform",
                     "manylinux_2_17_x86_64", "--dest",
-                    str(app / "vendor"), f"functions-framework=={pin}"], check=True)
+                    str(app / "vendor"), f"functions-framework=={pin}"], check=True, timeout=120)
     env = {"FUNC_NAME": "hello", "FUNC_VENDOR_PIP_DEPENDENCIES": "vendor", "PIP_INDEX_URL": "http://127.0.0.1:9/simple"}
     out = must_build(app, tag, env)
     assert "installing only from the vendored directory vendor (FUNC_VENDOR_PIP_DEPENDENCIES)" in out

@@ -28,7 +28,7 @@ def _build(app, tag):
     # no binding is needed (and the bindings directory funcbuild.pack_build fills is
     # shared between builds: two at once must not touch it).
     return subprocess.run(funcbuild.pack_build_command(app, tag, {}, builder_image=GO_BUILDER), env=builder.pack_env(),
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900)
 
 
 def _answers(tag, body):

@@ -24,6 +24,7 @@ GENERATED = {"etc/ssl/certs/ca-certificates.crt", "etc/ld.so.cache", "etc/nsswit
 
 
 def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    kw.setdefault("timeout", 3600)  # make stacks/builder on a fresh machine
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, **kw)
 
 

@@ -43,7 +43,7 @@ def push_run_image(address: str, creds: str | None = None, key: str = "run") -> 
     cmd = ["skopeo", "copy", "--dest-tls-verify=false"]
     if creds:
         cmd += ["--dest-creds", creds]
-    subprocess.run(cmd + [f"docker-daemon:{image}", f"docker://{ref}"], check=True, capture_output=True)
+    subprocess.run(cmd + [f"docker-daemon:{image}", f"docker://{ref}"], check=True, capture_output=True, timeout=600)
     return ref
 
 

@@ -142,11 +142,11 @@ def test_reset_empties_a_read_only_tree_of_the_build_user():
         module = Path(tmp) / "go-mod-cache" / "example.com" / "m@v1.0.0"
         module.mkdir(parents=True)
         (module / "go.mod").write_text("module example.com/m\n")
-        subprocess.run(["chown", "-R", "65534:65534", tmp], check=True)
+        subprocess.run(["chown", "-R", "65534:65534", tmp], check=True, timeout=60)
         for p in (module / "go.mod", module, module.parent):
             os.chmod(p, 0o444 if p.is_file() else 0o555)
         proc = subprocess.run([_OTHER_USER_PYTHON, "-c", _RESET, tmp], user=65534, group=65534, capture_output=True,
-                              text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, cwd="/")
+                              text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, cwd="/", timeout=600)
         assert proc.returncode == 0, proc.stderr
         assert list((Path(tmp) / "go-mod-cache").iterdir()) == []
 

@@ -17,7 +17,7 @@ def pem(tmp_path_factory) -> str:
     d = tmp_path_factory.mktemp("pem")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(d / "k"),
                     "-out", str(d / "c.pem"), "-days", "1", "-subj", "/CN=funcpacks test CA"],
-                   check=True, capture_output=True)
+                   check=True, capture_output=True, timeout=60)
     return (d / "c.pem").read_text()
 
 
@@ -61,7 +61,7 @@ def test_build_trusts_extra_cas_at_build_time_only(lifecycle, bp, pem, tmp_path)
     assert "3 extra certificate(s)" in res.out and "BP_EMBED_CERTS" in res.out
     # the bundle really verifies: openssl accepts the certificate against it
     check = subprocess.run(["openssl", "verify", "-CAfile", str(layer / "ca-certificates.crt"),
-                            str(tmp_path / "b" / "corp" / "a.crt")], capture_output=True, text=True)
+                            str(tmp_path / "b" / "corp" / "a.crt")], capture_output=True, text=True, timeout=60)
     assert check.returncode == 0, check.stderr
 
 
