@@ -52,6 +52,8 @@ def test_builders_name_the_registry_run_images(published, registries):
     mirror_refs = publish.registry_refs(mirror, TAG, DATA)
     for flavor in flavors.FLAVORS:
         run, run_mirror = refs[flavor.run_image_key], mirror_refs[flavor.run_image_key]
+        if not docker_engine.image_exists(refs[flavor.image_key]):  # another test removed the local copy
+            docker_engine.pull(refs[flavor.image_key])
         meta = json.loads(inspect(refs[flavor.image_key])["Config"]["Labels"]["io.buildpacks.builder.metadata"])
         assert meta["stack"]["runImage"] == {"image": run, "mirrors": [run_mirror]}
         assert meta["images"] == [{"image": run, "mirrors": [run_mirror]}]
