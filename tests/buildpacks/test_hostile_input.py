@@ -95,6 +95,38 @@ def test_a_go_replace_directory_outside_the_source_is_refused_unless_vendored(li
                    "where: go.mod", "go mod vendor")
 
 
+@pytest.mark.parametrize("files, needles", [
+    ({"requirements.txt": "flask\n-e ../lib\n"}, ["requirements.txt line 2='../lib' leads outside the source"]),
+    ({"requirements.txt": "lib @ file:///opt/lib\n"}, ["requirements.txt line 1='/opt/lib' is an absolute path"]),
+    ({"requirements.txt": "-f ../wheels\nlib\n"}, ["requirements.txt line 1='../wheels' leads outside the source"]),
+    ({"reqs/base.txt": "./../../lib\n", "requirements.txt": "-r reqs/base.txt\n"},
+     ["reqs/base.txt line 1='../lib' leads outside the source"]),
+    ({"pyproject.toml": "[project]\nname = 'a'\nversion = '1'\ndependencies = ['lib @ file:///srv/lib']\n"},
+     ["pyproject.toml [project] dependencies 'lib @ file:///srv/lib'='/srv/lib' is an absolute path"]),
+    ({"pyproject.toml": "[project]\nname = 'a'\nversion = '1'\n[tool.uv.sources]\nlib = { path = '../lib' }\n",
+      "uv.lock": "version = 1\n"}, ["pyproject.toml [tool.uv.sources] lib='../lib' leads outside the source"]),
+    ({"pyproject.toml": "[tool.poetry]\nname = 'a'\n[tool.poetry.group.dev.dependencies]\nlib = {path = '../lib'}\n",
+      "poetry.lock": ""}, ["pyproject.toml [tool.poetry.group.dev.dependencies] lib='../lib' leads outside the source"]),
+])
+def test_python_dependencies_from_paths_outside_the_source_are_refused(files, needles, lifecycle, packaged):
+    write(lifecycle.app, {"main.py": HELLO, **files})
+    res = lifecycle.build(packaged["python"], {"GOOGLE_FUNCTION_TARGET": "hello_world", "PIP_NO_INDEX": "1"})
+    assert_refused(res, *needles, "GOOGLE_VENDOR_PIP_DEPENDENCIES")
+
+
+def test_a_dotnet_project_reference_outside_the_source_is_refused(lifecycle, packaged):
+    tfm = "<PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup>"
+    write(lifecycle.app, {"App/App.csproj": f"<Project Sdk='Microsoft.NET.Sdk'>{tfm}<ItemGroup>"
+                                            "<ProjectReference Include='..\\Lib\\Lib.csproj' /></ItemGroup></Project>",
+                          "Lib/Lib.csproj": f"<Project Sdk='Microsoft.NET.Sdk'>{tfm}<ItemGroup>"
+                                            "<ProjectReference Include='../../Shared/Shared.csproj' /></ItemGroup></Project>"})
+    env = {"FUNC_DOTNET_FEED": "http://127.0.0.1:9/unreachable", "GOOGLE_BUILDABLE": "App"}
+    res = lifecycle.build(packaged["dotnet"], env)
+    # App -> Lib is inside the source; Lib -> ../../Shared leaves it
+    assert_refused(res, "Lib/Lib.csproj's ProjectReference ../../Shared/Shared.csproj='../Shared/Shared.csproj' "
+                        "leads outside the source", "where: Lib/Lib.csproj", "GOOGLE_BUILDABLE")
+
+
 def test_python_m_of_a_module_that_is_nowhere_fails_the_build(lifecycle, packaged):
     write(lifecycle.app, {"app.py": "print('x')\n", "pkg/__init__.py": "", "pkg/serve.py": "",
                           "Procfile": "web: python3 -m ap --port $PORT\n"})

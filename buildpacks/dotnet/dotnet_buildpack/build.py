@@ -89,6 +89,7 @@ def _project(app_dir: Path, cfg: Config, rid: str, log: Logger) -> tuple[Path, p
     proj_path = project.find_project(app_dir, cfg.project.value if cfg.project else "",
                                      cfg.project.source if cfg.project else "")
     proj = project.parse_project(proj_path)
+    project.check_project_references(app_dir, proj)
     log.info(f"project {proj_path.relative_to(app_dir)} ({proj.target_framework}, assembly {proj.assembly_name})"
              + (f"; {cfg.trimmed.source}: self-contained, trimmed for {rid}" if cfg.trimmed else ""))
     return proj_path, proj

@@ -2,6 +2,7 @@
 and global.json."""
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +86,7 @@ class Project:
     target_frameworks: tuple[str, ...]
     assembly_name: str
     package_references: tuple[str, ...]
+    project_references: tuple[str, ...] = ()  # Include values as written (relative to the project)
 
     @property
     def target_framework(self) -> str:
@@ -112,12 +114,15 @@ def parse_project(path: Path) -> Project:
                         fix="fix the project file's XML") from None
     props: dict[str, str] = {}
     refs: list[str] = []
+    projects: list[str] = []
     for el in root.iter():
         name = _local(el.tag)
         if name in ("TargetFramework", "TargetFrameworks", "AssemblyName") and el.text and el.text.strip():
             props.setdefault(name, el.text.strip())
         elif name == "PackageReference" and el.get("Include"):
             refs.append(el.get("Include", ""))
+        elif name == "ProjectReference" and el.get("Include"):
+            projects.append(el.get("Include", ""))
     tfms = props.get("TargetFramework") or props.get("TargetFrameworks", "")
     frameworks = tuple(t.strip() for t in tfms.split(";") if t.strip())
     if not frameworks:
@@ -129,7 +134,31 @@ def parse_project(path: Path) -> Project:
     assembly = props.get("AssemblyName", path.stem)
     if "$(" in assembly:
         assembly = path.stem
-    return Project(path, frameworks, assembly, tuple(refs))
+    return Project(path, frameworks, assembly, tuple(refs), tuple(projects))
+
+
+def check_project_references(app: Path, proj: Project) -> None:
+    """Every project the project references, and theirs, must be in the source: MSBuild
+    builds them into the app (a reference out of the source would also be missing from
+    the build's copy of it). References made of MSBuild expressions are left to MSBuild."""
+    seen: set[Path] = set()
+    todo = [proj]
+    while todo:
+        current = todo.pop()
+        for include in current.project_references:
+            if "$(" in include:
+                continue
+            rel = os.path.relpath(current.path.parent / include.replace("\\", "/"), app)
+            origin = f"{current.path.relative_to(app)}'s ProjectReference {include}"
+            try:
+                target = user_files.inside(app, rel, origin, what="project")
+            except UserError as exc:
+                raise UserError(exc.what, where=str(current.path.relative_to(app)),
+                                fix="build from a source root that holds every project (pack --path, Shipwright's "
+                                    "sourceSubPath) and name the app's project with GOOGLE_BUILDABLE") from None
+            if target.is_file() and target not in seen:
+                seen.add(target)
+                todo.append(parse_project(target))
 
 
 def channel_of(tfm: str) -> str | None:

@@ -14,6 +14,8 @@ from pathlib import Path
 from funcpacks import user_files
 from funcpacks.errors import UserError
 
+from . import local_paths
+
 FRAMEWORK = "functions-framework"
 LOCKS = ("uv.lock", "poetry.lock")
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -72,7 +74,10 @@ def _read_requirements(app_dir: Path, rel: str, decl: Declaration, stack: tuple[
                         fix="fix the -r/-c path (relative to the including file's directory)")
     text = user_files.read_text(path, rel)
     decl.files[rel] = text
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), 1):
+        local = local_paths.target(line)
+        if local is not None:
+            local_paths.check(app_dir, local, f"{rel} line {number}", str(Path(rel).parent))
         inc = _INCLUDE.match(line)
         if inc:
             child = inc.group(2) if Path(inc.group(2)).is_absolute() else os.path.normpath(Path(rel).parent / inc.group(2))
@@ -130,6 +135,7 @@ def read(app_dir: Path, lock: str = "") -> Declaration:
         raise UserError("[project] dependencies must be a list of strings", where="pyproject.toml",
                         fix='write e.g. dependencies = ["flask>=3"]')
     poetry_deps = table(data, "tool", "poetry", "dependencies")
+    local_paths.check_pyproject(app_dir, data, deps)
     if lock:
         if not (app_dir / lock).exists():
             raise UserError(f"the project has no {lock}, and the build does not resolve dependencies itself",
