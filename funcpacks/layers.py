@@ -14,9 +14,8 @@ once the build has finished writing it (Layer.seal(), see seal.py): the next bui
 the restored contents against that seal before reusing them, and rebuilds the layer when
 they are damaged.
 
-The contract a buildpack's layers follow (one module per layer, `<name>_layer.py`; the
-layers of a tool's own, its executable and its cache, live beside the tool: python's uv.py
-and installers.py):
+The contract a buildpack's layers follow (one module per layer, `<name>_layer.py`; one
+module may hold layers that differ only by name, as python's installer_cache_layer.py):
 - `NAME`, the layer's name, is a constant of its module; nothing else spells it.
 - `provide(layers, ...)` is the entry: it decides reuse with `reuse_or_reset(expected,
   log)` (or logs its own decision with `log.reused` / `log.rebuilding`: every layer says

@@ -1,7 +1,7 @@
 """Bundles uv into a packaged buildpack (`make builder` runs this with the buildpack's own
 package on the import path): the pinned wheel, installed by pip with --require-hashes
 exactly as a build installs it into its `uv` layer, so a build whose requirement is the
-same uses it in place (uv.install_tool).
+same uses it in place (uv_layer.provide).
 
     python3 -m python_buildpack.bundle <bundled dir> <arch> <requirement line>
 """
@@ -16,13 +16,13 @@ from pathlib import Path
 from funcpacks import bundled
 from funcpacks.errors import UserError
 
-from . import uv
+from . import uv_layer
 
 PLATFORMS = {"amd64": "manylinux_2_17_x86_64", "arm64": "manylinux_2_17_aarch64"}
 
 
 def bundle(bundled_dir: Path, arch: str, requirement: str) -> Path:
-    version = uv.pinned_version(requirement)
+    version = uv_layer.pinned_version(requirement)
     dest = bundled_dir / f"uv-{version}-linux-{arch}"
     if arch not in PLATFORMS:
         raise UserError(f"no uv wheel platform for arch {arch!r}", fix=f"bundle for one of {', '.join(PLATFORMS)}")
@@ -37,7 +37,7 @@ def bundle(bundled_dir: Path, arch: str, requirement: str) -> Path:
     if proc.returncode != 0:
         raise UserError(f"could not install {requirement.split()[0]}", fix="the index must serve the pinned wheel")
     os.chmod(dest / "bin" / "uv", 0o755)
-    bundled.describe(dest, uv.BUNDLED_KIND, version, arch, {"requirement": uv.requirement_digest(requirement)})
+    bundled.describe(dest, uv_layer.BUNDLED_KIND, version, arch, {"requirement": uv_layer.requirement_digest(requirement)})
     return dest
 
 

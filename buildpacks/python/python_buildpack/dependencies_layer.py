@@ -31,7 +31,7 @@ from funcpacks.errors import UserError
 from funcpacks.layers import Layer, Layers
 from funcpacks.log import Logger
 
-from . import installers, package_manager, pkg_resources_use, poetry, requirements, uv
+from . import installers, package_manager, pkg_resources_use, poetry, poetry_layer, requirements, uv
 from .config import Config
 from .package_manager import Choice
 from .requirements import FRAMEWORK, Declaration
@@ -207,7 +207,7 @@ def _locker(ctx: BuildContext, interp: Interpreter, decl: Declaration, installer
         return installer
     if decl.kind == "poetry.lock":
         assert isinstance(installer, uv.Uv)
-        return poetry.install_tool(ctx, interp.executable, installer, log)
+        return poetry_layer.provide(ctx, interp.executable, installer, log)
     return None
 
 

@@ -2,20 +2,18 @@
 layer: the build image's pip (pip-cache), or uv (its tool layer, see uv.py, and uv-cache)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Mapping, Protocol
 
 from funcpacks import tool_run
 from funcpacks.context import BuildContext
-from funcpacks.layers import Layer, Layers
+from funcpacks.layers import Layers
 from funcpacks.log import Logger
 
-from . import uv
+from . import installer_cache_layer, uv, uv_layer
 from .config import Config
 from .package_manager import Choice
 
-PIP_CACHE_LAYER = "pip-cache"
 from .runtime import Interpreter
 from .vendor import Vendor
 
@@ -76,23 +74,8 @@ def provide(ctx: BuildContext, cfg: Config, interp: Interpreter, manager: Choice
     uv-cache: build only, so nothing of it is in the image). uv installs what uv and
     Poetry locks pin."""
     if manager.name in ("uv", "poetry"):
-        exe = uv.install_tool(ctx, interp.executable, cfg.pip_env, log, cfg.vendor)
-        cache = cache_layer(layers, uv.CACHE_LAYER, "uv", log)
+        exe = uv_layer.provide(ctx, interp.executable, cfg.pip_env, log, cfg.vendor)
+        cache = installer_cache_layer.provide(layers, installer_cache_layer.UV, "uv", log)
         return uv.Uv(ctx, exe, interp.executable, cache.path, cfg.pip_env, log, cfg.vendor)
-    cache = cache_layer(layers, PIP_CACHE_LAYER, "pip", log)
+    cache = installer_cache_layer.provide(layers, installer_cache_layer.PIP, "pip", log)
     return Pip(ctx, interp, cache.path, cfg.pip_env, log, cfg.vendor)
-
-
-def cache_layer(layers: Layers, name: str, tool: str, log: Logger) -> Layer:
-    """An installer's own cache (build only): kept as the last build left it, whatever
-    changed, since the installer checks every file it takes from it against the lock's
-    hashes or the index's; the log says which."""
-    layer = layers.get(name)
-    if layer.path.is_dir():
-        files = sum(len(names) for _, _, names in os.walk(layer.path))
-        log.reused(name, f"{tool}'s cache as the previous build left it ({files} files; {tool} checks what it "
-                         "takes from it)")
-    else:
-        log.rebuilding(name, f"no cached copy: {tool} downloads what it needs and keeps it for the next build")
-    layer.ensure().set_types(build=True, cache=True).write()
-    return layer

@@ -1,7 +1,7 @@
 """Poetry: the tool, and turning a poetry.lock into exactly what uv installs.
 
-Poetry (the pinned release and its export plugin, every distribution hash-checked, in a
-build-only cache layer) does the two things only it can do right for every layout it
+Poetry (the pinned release and its export plugin, every distribution hash-checked, in
+the build-only layer of poetry_layer.py) does the two things only it can do right for every layout it
 reads (Poetry 1.x `[tool.poetry.dependencies]`, Poetry 2 `[project]`): `poetry check
 --lock` (the lock's content hash must match pyproject.toml: never a silent re-resolve)
 and `poetry export --only main` (the lock's main packages with their hashes). The same
@@ -10,20 +10,13 @@ index the build is given.
 """
 from __future__ import annotations
 
-import hashlib
 import subprocess
 from pathlib import Path
 
 from funcpacks import tool_run
 from funcpacks.context import BuildContext
 from funcpacks.errors import UserError
-from funcpacks.layers import Layers
 from funcpacks.log import Logger
-
-from .uv import Uv
-
-TOOL_REQUIREMENTS_FILE = "poetry-requirements.txt"
-TOOL_LAYER = "poetry"
 
 
 class Poetry:
@@ -68,30 +61,3 @@ class Poetry:
             raise UserError(f"cannot read the Python constraint {constraint!r}", where="pyproject.toml",
                             detail=proc.stderr.strip()[-600:], fix="write a PEP 440 or Poetry constraint such as >=3.10")
         return proc.returncode == 0
-
-
-def install_tool(ctx: BuildContext, python: Path, installer: Uv, log: Logger) -> Poetry:
-    """Poetry in a build-only layer, keyed by the hash-locked requirements file. Not
-    cached: it is needed only when the dependencies are installed, and uv's cache makes
-    installing it again quick."""
-    requirements = ctx.buildpack_dir / TOOL_REQUIREMENTS_FILE
-    layers = Layers(ctx.layers_dir)
-    layer = layers.get(TOOL_LAYER)
-    expected = {"requirements": hashlib.sha256(requirements.read_bytes()).hexdigest()[:32],
-                "python": subprocess.run([str(python), "-c", "import sys; print(sys.version.split()[0])"],
-                                         capture_output=True, text=True, check=True).stdout.strip(),
-                "arch": ctx.target.arch}
-    if not layer.reuse_or_reset(expected, log):
-        venv = layer.path / "venv"
-        subprocess.run([str(python), "-m", "venv", "--without-pip", str(venv)], check=True)
-        try:
-            with layer.removed_on_failure():
-                installer.install(venv, ["--require-hashes", "-r", str(requirements)], TOOL_REQUIREMENTS_FILE)
-        except UserError as exc:
-            raise UserError("could not install Poetry", detail=exc.detail,
-                            fix="the index the build uses (PIP_INDEX_URL / UV_DEFAULT_INDEX) must serve Poetry and "
-                                "its dependencies; a hash mismatch means it served different files") from None
-        log.info(f"installed Poetry (every distribution's hash checked) into the build-only layer '{TOOL_LAYER}'")
-    layer.set_types(build=True).write()
-    # Checking and exporting a lock download nothing: Poetry's cache stays in its layer.
-    return Poetry(ctx, layer.path / "venv", layer.path / "cache", log)

@@ -1,8 +1,6 @@
 """uv: the tool, its settings, and installing exactly what a uv.lock pins.
 
-The tool is the pinned wheel: the builder's own (bundled by `make builder` with the same
-pip and hashes, read in place), else installed from the index the build is given (pip
-checks its sha256) into a build-only cache layer; never in the image. A locked install is three steps:
+The tool comes from uv_layer.py. A locked install is three steps:
 `uv lock --check` (the lock must match pyproject.toml: never a silent re-resolve),
 `uv export` (the lock's production packages as `name==version --hash=...` lines) and
 `uv pip install --require-hashes --no-deps` of those lines into the environment. The
@@ -12,24 +10,18 @@ the lock's hashes.
 """
 from __future__ import annotations
 
-import hashlib
-import os
 from pathlib import Path
 from typing import Mapping
 
-from funcpacks import bundled, defaults, tool_run
+from funcpacks import tool_run
 from funcpacks.context import BuildContext
 from funcpacks.errors import UserError
-from funcpacks.layers import Layers
 from funcpacks.log import Logger
 
+from . import installer_cache_layer, uv_layer
 from .requirements import requirement_name
 from .vendor import Vendor
 
-TOOL_REQUIREMENT = "uv-requirement"  # the key of defaults.toml: uv==<version> --hash=sha256:... per wheel
-TOOL_LAYER = "uv"
-CACHE_LAYER = "uv-cache"
-BUNDLED_KIND = "uv"
 
 # pip's index settings, given to uv in its own words (the user's UV_* win over these).
 PIP_TO_UV = {
@@ -58,7 +50,7 @@ class Uv:
         self.ctx = ctx
         self.vendored = vendored
         self.executable = executable
-        self.name = tool_name(ctx)
+        self.name = uv_layer.tool_name(ctx)
         self.log = log
         base = {k: v for k, v in ctx.env.items() if not k.startswith(("PIP_", "UV_"))}
         lock_base = dict(base)
@@ -101,10 +93,10 @@ class Uv:
         less than restoring and exporting every unpacked wheel with each build. Only a
         saving: when it fails, the build goes on with the whole cache."""
         try:
-            self.run(["cache", "prune", "--ci"], "uv could not prune its cache", where=f"the {CACHE_LAYER} layer",
+            self.run(["cache", "prune", "--ci"], "uv could not prune its cache", where=f"the {installer_cache_layer.UV} layer",
                      fix="")
         except UserError as exc:
-            self.log.warn(f"uv could not prune its cache; the {CACHE_LAYER} layer keeps all of it ({exc.what})")
+            self.log.warn(f"uv could not prune its cache; the {installer_cache_layer.UV} layer keeps all of it ({exc.what})")
 
     def install(self, venv: Path, args: list[str], where: str) -> None:
         self.run(["pip", "install", "--python", str(venv / "bin" / "python"), *args],
@@ -115,55 +107,3 @@ class Uv:
 
 def locked_names(exported: str) -> set[str]:
     return {n for n in (requirement_name(line) for line in exported.splitlines()) if n}
-
-
-def install_tool(ctx: BuildContext, pip_python: Path, pip_env: Mapping[str, str], log: Logger,
-                 vendored: Vendor | None = None) -> Path:
-    """The uv executable: the builder's, or from a build-only cache layer keyed by the
-    pinned requirement."""
-    requirement = defaults.value(ctx.buildpack_dir, TOOL_REQUIREMENT)
-    layers = Layers(ctx.layers_dir)
-    layer = layers.get(TOOL_LAYER)
-    digest = requirement_digest(requirement)
-    version = pinned_version(requirement)
-    own = bundled.use_in_place(ctx.buildpack_dir, BUNDLED_KIND, version, ctx.target.arch, layer,
-                               {"requirement": digest})
-    if own is not None:
-        log.info(f"uv {version}: the builder's, used in place (nothing installed or cached)")
-        return own.path / "bin" / "uv"
-    expected = {"requirement": digest, "arch": ctx.target.arch}
-    if not layer.reuse_or_reset(expected, log):
-        (req_file := layer.path / "requirement.txt").write_text(requirement + "\n")
-        env = {**{k: v for k, v in ctx.env.items() if not k.startswith("PIP_")}, **pip_env,
-               "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1",
-               "PIP_PROGRESS_BAR": "off"}
-        tool = requirement.split()[0]
-        failure = tool_run.Failure(
-            f"could not install {tool}", tail=8, lines=lambda text: [ln for ln in text.splitlines() if ln.strip()],
-            explain=vendored.explain if vendored else None,
-            fix="the index the build uses (PIP_INDEX_URL) must serve uv's wheel; a hash mismatch means the index "
-                "served a different file")
-        with layer.removed_on_failure():
-            tool_run.run([str(pip_python), "-m", "pip", "install", "--no-deps", "--require-hashes",
-                          "--only-binary", ":all:", "--no-cache-dir", "--target", str(layer.path / "tool"),
-                          "-r", str(req_file)], failure, env=env, merge_stderr=False)
-        req_file.unlink()
-        log.info(f"installed {tool} (sha256 checked) into the build-only layer '{TOOL_LAYER}'")
-    layer.set_types(build=True, cache=True).write()
-    exe = layer.path / "tool" / "bin" / "uv"
-    os.chmod(exe, 0o755)
-    return exe
-
-
-def pinned_version(requirement: str) -> str:
-    """'0.13.9' of 'uv==0.13.9 --hash=...'."""
-    return requirement.split()[0].partition("==")[2]
-
-
-def requirement_digest(requirement: str) -> str:
-    return hashlib.sha256(requirement.strip().encode()).hexdigest()[:32]
-
-
-def tool_name(ctx: BuildContext) -> str:
-    """'uv 0.13.9', from the pinned requirement."""
-    return defaults.value(ctx.buildpack_dir, TOOL_REQUIREMENT).split()[0].replace("==", " ")
