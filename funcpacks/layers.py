@@ -17,11 +17,13 @@ they are damaged.
 The contract a buildpack's layers follow (one module per layer, `<name>_layer.py`; one
 module may hold layers that differ only by name, as python's installer_cache_layer.py):
 - `NAME`, the layer's name, is a constant of its module; nothing else spells it.
-- `provide(layers, ...)` is the entry: it decides reuse with `reuse_or_reset(expected,
-  log)` (or logs its own decision with `log.reused` / `log.rebuilding`: every layer says
-  whether it was reused and why), builds what is missing inside `removed_on_failure()`, sets
-  the types and writes the toml, and returns what later steps need (a path, a process).
-- `finish(...)`, for a cache layer the build goes on writing after `provide` (the go
+- `provide(step, ...)` is the entry, and `step` (a Step: the build's context, its layers
+  and its log) comes first in every language; the layer's own inputs follow. It decides
+  reuse with `reuse_or_reset(expected, log)` (or logs its own decision with `log.reused`
+  / `log.rebuilding`: every layer says whether it was reused and why), builds what is
+  missing inside `removed_on_failure()`, sets the types and writes the toml, and returns
+  what later steps need (a path, a process).
+- `finish(step, ...)`, for a cache layer the build goes on writing after `provide` (the go
   command's caches, NuGet's packages), runs once the build has written it and seals it.
 - The build step (build.py) calls the layers in order; a layer reads settings only from
   the buildpack's Config.
@@ -33,11 +35,13 @@ import os
 import shutil
 import stat
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
 import tomli_w
 
+from .context import BuildContext
 from .log import Logger
 from .seal import SEAL, Seal, damage
 
@@ -208,3 +212,17 @@ class Layers:
 
     def get(self, name: str) -> Layer:
         return Layer(self.dir, name)
+
+
+@dataclass(frozen=True)
+class Step:
+    """What every layer's provide() and finish() take first, the same in every language:
+    the build's context (app, platform and buildpack directories, target, environment), its
+    layers and its log."""
+    ctx: BuildContext
+    layers: Layers
+    log: Logger
+
+    @classmethod
+    def of(cls, ctx: BuildContext, log: Logger) -> "Step":
+        return cls(ctx, Layers(ctx.layers_dir), log)

@@ -7,7 +7,7 @@ from pathlib import Path
 from funcpacks import bindings
 from funcpacks.context import BuildContext
 from funcpacks.errors import UserError
-from funcpacks.layers import Layers
+from funcpacks.layers import Step
 from funcpacks.log import Logger
 
 from . import BINDING_TYPE, certificates_layer, config
@@ -50,4 +50,4 @@ def build(ctx: BuildContext) -> None:
             extras.extend(certs)
             log.info(f"binding {b.name}: {name} ({len(certs)} certificate{'s' if len(certs) != 1 else ''})")
 
-    certificates_layer.provide(Layers(ctx.layers_dir), extras, cfg, log)
+    certificates_layer.provide(Step.of(ctx, log), extras, cfg)

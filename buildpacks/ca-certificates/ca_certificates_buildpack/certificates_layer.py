@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from funcpacks.layers import Layers
-from funcpacks.log import Logger
+from funcpacks.layers import Step
 
 from .config import Config
 
@@ -20,7 +19,8 @@ BUNDLE_VARIABLES = ("SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE", "CURL_CA_
 EXTRAS_VARIABLES = ("NODE_EXTRA_CA_CERTS",)
 
 
-def provide(layers: Layers, extras: list[str], cfg: Config, log: Logger) -> None:
+def provide(step: Step, extras: list[str], cfg: Config) -> None:
+    layers, log = step.layers, step.log
     layer = layers.get(NAME).reset()
     system = SYSTEM_BUNDLE.read_text() if SYSTEM_BUNDLE.exists() else ""
     (layer.path / BUNDLE).write_text(system + "".join(extras))

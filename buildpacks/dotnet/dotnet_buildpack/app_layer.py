@@ -12,7 +12,7 @@ from pathlib import Path
 from funcpacks import sbom
 from funcpacks.errors import UserError
 from funcpacks.launch import Process
-from funcpacks.layers import Layer, Layers
+from funcpacks.layers import Layer, Step
 from funcpacks.log import Logger
 
 from . import project, publish
@@ -38,8 +38,8 @@ class Served:
     search_path: list[Path]
 
 
-def provide(layers: Layers, sdk: Sdk, work_project: Path, opts: publish.Options, env: dict[str, str],
-                 log: Logger) -> Layer:
+def provide(step: Step, sdk: Sdk, work_project: Path, opts: publish.Options, env: dict[str, str]) -> Layer:
+    layers, log = step.layers, step.log
     app = layers.get(NAME).reset()
     cmd = publish.command(sdk.path / "dotnet", work_project, app.path, opts)
     log.info("dotnet " + " ".join(shlex.quote(c) for c in cmd[1:]).replace(str(WORK_DIR) + "/", ""))
@@ -61,8 +61,9 @@ def trimmed(app: Layer, proj: Project, log: Logger) -> Served:
     return Served(Process("web", [str(entry)], default=True, working_dir=str(app.path)), [])
 
 
-def finish(app: Layer, buildpack_dir: Path, cfg: Config, proj: Project, proj_path: Path, served: Served,
-           components: list[sbom.Component], log: Logger) -> None:
+def finish(step: Step, app: Layer, cfg: Config, proj: Project, proj_path: Path, served: Served,
+           components: list[sbom.Component]) -> None:
+    buildpack_dir, log = step.ctx.buildpack_dir, step.log
     if cfg.target:
         app.env_default("FUNCTION_TARGET", cfg.target.value, scope="launch")
         if cfg.signature:

@@ -9,7 +9,7 @@ from funcpacks import processes, settings, source, user_files
 from funcpacks.context import BuildContext
 from funcpacks.launch import Launch
 from funcpacks.errors import UserError
-from funcpacks.layers import Layer, Layers
+from funcpacks.layers import Layer, Step
 from funcpacks.log import Logger
 
 from . import (app_layer, config, function_check, nuget, nuget_layer, project, publish, restore_outputs,
@@ -23,7 +23,7 @@ BUILDPACK = "funcpacks/dotnet"
 
 def build(ctx: BuildContext) -> None:
     log = Logger(BUILDPACK)
-    layers = Layers(ctx.layers_dir)
+    step = Step.of(ctx, log)
     log.header("Configuration")
     settings.warn_unknown(ctx.env, log)
     user_files.refuse_links_out(ctx.app_dir)
@@ -37,35 +37,34 @@ def build(ctx: BuildContext) -> None:
     # GOOGLE_RUNTIME=dotnet10: above the project's TargetFramework, below global.json.
     explicit = cfg.sdk_request or (cfg.version_hint if gj is None else None)
     own = sdk_layer.bundled_sdks(ctx.buildpack_dir, ctx.target.arch)
-    choice = sdk_choice_layer.provide(layers, proj, explicit, gj, cfg.feed, ctx.target.arch, own, log)
-    sdk = sdk_layer.provide(layers, ctx.buildpack_dir, choice.sdk, cfg.feed, ctx.target.arch, log)
+    choice = sdk_choice_layer.provide(step, proj, explicit, gj, cfg.feed, own)
+    sdk = sdk_layer.provide(step, choice.sdk, cfg.feed)
 
     log.header("NuGet packages")
-    packages = nuget_layer.provide(layers, ctx.app_dir, proj_path.parent, ctx.env, ctx.platform_dir,
-                                   choice.sdk.version, log)
+    packages = nuget_layer.provide(step, proj_path.parent, choice.sdk.version)
 
     log.header("Publish")
     work_project = work_copy.make(ctx.app_dir, proj_path, explicit if gj else None, log)
     opts = publish.Options(cfg.trimmed is not None, rid, proj.target_framework, packages.sources.config_file,
                            list(cfg.publish_args))
-    app = _publish(layers, sdk, work_project, opts, ctx, choice.sdk.version, packages, log)
-    nuget_layer.finish(packages, log)
+    app = _publish(step, sdk, work_project, opts, choice.sdk.version, packages)
+    nuget_layer.finish(step, packages)
     components = nuget.packages(work_project.parent / "obj" / "project.assets.json")
     if cfg.trimmed:
         served = app_layer.trimmed(app, proj, log)
     else:
-        served = runtime_layer.provide(layers, sdk, choice, app, proj, proj_path, cfg.run_image_carries_runtime,
-                                       sdk_layer.carried_root(ctx.buildpack_dir, ctx.target.arch), log)
-    app_layer.finish(app, ctx.buildpack_dir, cfg, proj, proj_path, served, components, log)
+        served = runtime_layer.provide(step, sdk, choice, app, proj, proj_path, cfg.run_image_carries_runtime)
+    app_layer.finish(step, app, cfg, proj, proj_path, served, components)
     work_copy.remove()
     _launch(ctx, cfg, app.path, served, function_mode, log)
 
 
-def _publish(layers: Layers, sdk: sdk_layer.Sdk, work_project: Path, opts: publish.Options, ctx: BuildContext,
-             sdk_version: str, packages: nuget_layer.Packages, log: Logger) -> Layer:
+def _publish(step: Step, sdk: sdk_layer.Sdk, work_project: Path, opts: publish.Options, sdk_version: str,
+             packages: nuget_layer.Packages) -> Layer:
     """dotnet publish into the app layer, without restoring when the previous build's
     package graph still applies (restore_outputs.py); a publish that fails without
     restoring is run again with a restore, in case the kept graph is why."""
+    ctx, layers, log = step.ctx, step.layers, step.log
     env = publish.env(ctx.env, sdk.path, packages.layer.path)
     keyed = publish.command(sdk.path / "dotnet", work_project, layers.get(app_layer.NAME).path,
                             dataclasses.replace(opts, config_file=None))
@@ -74,13 +73,12 @@ def _publish(layers: Layers, sdk: sdk_layer.Sdk, work_project: Path, opts: publi
         log.info("restore: the same projects, imports, NuGet sources, SDK, environment and options as the previous "
                  "build, whose package graph is kept: publishing with --no-restore")
         try:
-            return app_layer.provide(layers, sdk, work_project, dataclasses.replace(opts, restore=False), env,
-                                          log)
+            return app_layer.provide(step, sdk, work_project, dataclasses.replace(opts, restore=False), env)
         except UserError as exc:
             log.warn(f"publishing without a restore failed ({exc.what}): restoring and publishing again")
             restore_outputs.forget(packages.layer.path)
             work_copy.remove_build_output()
-    app = app_layer.provide(layers, sdk, work_project, opts, env, log)
+    app = app_layer.provide(step, sdk, work_project, opts, env)
     restore_outputs.save(packages.layer.path, work_copy.WORK_DIR, restore_key)
     return app
 

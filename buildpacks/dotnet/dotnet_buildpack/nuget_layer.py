@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from funcpacks.layers import Layer, Layers
-from funcpacks.log import Logger
+from funcpacks.layers import Layer, Step
 
 from . import nuget, restore_outputs
 
@@ -24,8 +23,8 @@ class Packages:
     sources: nuget.Sources  # where restore gets what the layer lacks
 
 
-def provide(layers: Layers, app: Path, project_dir: Path, env: Mapping[str, str], platform_dir: Path,
-            sdk_version: str, log: Logger) -> Packages:
+def provide(step: Step, project_dir: Path, sdk_version: str) -> Packages:
+    layers, app, env, platform_dir, log = step.layers, step.ctx.app_dir, step.ctx.env, step.ctx.platform_dir, step.log
     srcs = nuget.sources(app, project_dir, env, platform_dir)
     log.info(f"sources: {srcs.description}")
     layer = layers.get(NAME)
@@ -44,7 +43,8 @@ def restore_key(packages: Packages, app: Path, env: Mapping[str, str], sdk_versi
                                publish_command)
 
 
-def finish(packages: Packages, log: Logger) -> None:
+def finish(step: Step, packages: Packages) -> None:
     """After publish: seals the packages as restore left them."""
+    log = step.log
     seal = packages.layer.seal()
     log.info(f"NuGet packages sealed: {seal}")

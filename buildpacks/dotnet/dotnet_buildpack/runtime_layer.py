@@ -11,7 +11,7 @@ from pathlib import Path
 from funcpacks import launch_settings, sbom
 from funcpacks.errors import UserError
 from funcpacks.launch import Process
-from funcpacks.layers import Layer, Layers
+from funcpacks.layers import Layer, Layers, Step
 from funcpacks.log import Logger
 
 from . import frameworks, icu, run_image, runtime_files, sdk_layer
@@ -25,11 +25,13 @@ NAME = "runtime"
 BUILDPACK = "funcpacks/dotnet"
 
 
-def provide(layers: Layers, sdk: Sdk, choice: Choice, app: Layer, proj: Project, proj_path: Path,
-            run_image_carries_runtime: bool, carried_sdk: Path | None, log: Logger) -> Served:
+def provide(step: Step, sdk: Sdk, choice: Choice, app: Layer, proj: Project, proj_path: Path,
+            run_image_carries_runtime: bool) -> Served:
     """The runtime a framework-dependent app needs, and the process that runs the app on
     it. carried_sdk: the SDK the builder carries, whose runtime a run-dotnet image holds
     (run_image_carries_runtime: the builder names such a run image)."""
+    layers, log = step.layers, step.log
+    carried_sdk = sdk_layer.carried_root(step.ctx.buildpack_dir, step.ctx.target.arch)
     entry = app.path / f"{proj.assembly_name}.dll"
     config = app.path / f"{proj.assembly_name}.runtimeconfig.json"
     if not entry.is_file() or not config.is_file():

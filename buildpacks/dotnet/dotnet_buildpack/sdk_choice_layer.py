@@ -8,7 +8,7 @@ import time
 from dataclasses import asdict
 
 from funcpacks import settings
-from funcpacks.layers import Layer, Layers
+from funcpacks.layers import Layer, Layers, Step
 from funcpacks.log import Logger
 
 from . import sdk_choice
@@ -23,11 +23,12 @@ MAX_AGE_SECONDS = 24 * 3600
 _FILE = "choices.json"
 
 
-def provide(layers: Layers, proj: Project, explicit: settings.Setting | None, gj: GlobalJson | None, feed: Feed,
-           arch: str, own: list[SdkFile], log: Logger) -> Choice:
+def provide(step: Step, proj: Project, explicit: settings.Setting | None, gj: GlobalJson | None, feed: Feed,
+            own: list[SdkFile]) -> Choice:
     """The SDK to build with: the explicit setting's, else global.json's, else the newest
     of the project's TargetFramework channel; the builder's own SDK (`own`) when the
     request names it or its channel, without reading the feed."""
+    layers, arch, log = step.layers, step.ctx.target.arch, step.log
     choice = sdk_choice.from_bundled(own, explicit.value if explicit else "", explicit.source if explicit else "",
                                      gj, proj.target_framework)
     if choice is not None:

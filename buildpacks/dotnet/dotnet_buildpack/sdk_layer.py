@@ -14,7 +14,7 @@ from pathlib import Path
 from funcpacks import bundled, tool_run
 from funcpacks.download import fetch
 from funcpacks.errors import UserError
-from funcpacks.layers import Layer, Layers
+from funcpacks.layers import Layer, Step
 from funcpacks.log import Logger
 
 from .feed import Feed, SdkFile
@@ -42,9 +42,10 @@ def carried_root(buildpack_dir: Path, arch: str) -> Path | None:
     return next((b.path for b in bundled.all_of(buildpack_dir, BUNDLED_KIND) if b.arch == arch), None)
 
 
-def provide(layers: Layers, buildpack_dir: Path, sdk: SdkFile, feed: Feed, arch: str, log: Logger) -> Sdk:
+def provide(step: Step, sdk: SdkFile, feed: Feed) -> Sdk:
     """The SDK: the builder's own when it is the chosen version, else downloaded into the
     `sdk` layer (build + cache: never in the image) and put on the build's PATH."""
+    layers, buildpack_dir, arch, log = step.layers, step.ctx.buildpack_dir, step.ctx.target.arch, step.log
     layer = layers.get(NAME)
     own = bundled.use_in_place(buildpack_dir, BUNDLED_KIND, sdk.version, arch, layer)
     if own is not None:

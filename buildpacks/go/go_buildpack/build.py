@@ -8,7 +8,7 @@ from pathlib import Path
 from funcpacks import defaults as builder_defaults, processes, settings, source, user_files
 from funcpacks.context import BuildContext
 from funcpacks.launch import Launch, Process
-from funcpacks.layers import Layer, Layers
+from funcpacks.layers import Layer, Step
 from funcpacks.log import Logger
 
 from . import (build_cache_layer, cgo, config, credentials, function_layer, generated_module, main_package,
@@ -21,7 +21,7 @@ BUILDPACK = "funcpacks/go"
 def build(ctx: BuildContext) -> None:
     log = Logger(BUILDPACK)
     defaults = builder_defaults.load(ctx.buildpack_dir)  # versions.toml's [go]
-    layers = Layers(ctx.layers_dir)
+    step = Step.of(ctx, log)
     log.header("Configuration")
     settings.warn_unknown(ctx.env, log)
     user_files.refuse_links_out(ctx.app_dir)
@@ -32,11 +32,10 @@ def build(ctx: BuildContext) -> None:
     cgo.report(cfg.cgo, log)
     with credentials.from_bindings(ctx.env, ctx.platform_dir, log) as creds:
         log.header("Go toolchain")
-        go = toolchain_layer.provide(layers, ctx.buildpack_dir, cfg, src, defaults["toolchain"], ctx.target.arch,
-                                     creds, log)
+        go = toolchain_layer.provide(step, cfg, src, defaults["toolchain"], creds)
         own_seed = seed.find(ctx.buildpack_dir, ctx.target.arch)
-        modcache = module_cache_layer.provide(layers, own_seed, log)
-        buildcache = build_cache_layer.provide(layers, go.version, ctx.target.arch, own_seed, log)
+        modcache = module_cache_layer.provide(step, own_seed)
+        buildcache = build_cache_layer.provide(step, go.version, own_seed)
         env = _go_env(ctx.env, cfg, src, creds, modcache, buildcache)
         log.header("Build")
         module_source.copy(src)
@@ -45,9 +44,9 @@ def build(ctx: BuildContext) -> None:
             main = main_package.for_function(src, go.executable, env, cfg, defaults, log)
         else:
             main = main_package.for_app(src, go.executable, env, cfg, log)
-        binary = function_layer.provide(layers, go, src, env, cfg, main, log)
-        module_cache_layer.finish(modcache, log)
-        build_cache_layer.finish(buildcache, log)
+        binary = function_layer.provide(step, go, src, env, cfg, main)
+        module_cache_layer.finish(step, modcache)
+        build_cache_layer.finish(step, buildcache)
     shutil.rmtree(module_source.ROOT, ignore_errors=True)
     _launch(ctx, cfg, binary, log)
 

@@ -43,8 +43,7 @@ import time
 from pathlib import Path
 
 from funcpacks.bundled import Bundled
-from funcpacks.layers import Layer, Layers
-from funcpacks.log import Logger
+from funcpacks.layers import Layer, Step
 
 from . import cacheprog, seed
 
@@ -83,7 +82,8 @@ def _quoted(word: str) -> str:
     return f"'{word}'" if any(c.isspace() for c in word) else word
 
 
-def provide(layers: Layers, go_version: str, arch: str, own_seed: Bundled | None, log: Logger) -> BuildCache:
+def provide(step: Step, go_version: str, own_seed: Bundled | None) -> BuildCache:
+    layers, arch, log = step.layers, step.ctx.target.arch, step.log
     layer = BuildCache(layers.dir)
     if layer.reuse_or_reset({"go": go_version, "arch": arch, "seed": seed.identity(own_seed)}, log):
         layer.marked_at = time.time() - MARK_AGE
@@ -97,9 +97,10 @@ def provide(layers: Layers, go_version: str, arch: str, own_seed: Bundled | None
     return layer
 
 
-def finish(layer: BuildCache, log: Logger) -> None:
+def finish(step: Step, layer: BuildCache) -> None:
     """After the last go command: drops the entries the build did not use (and what a
     killed cache program left half-written), then seals."""
+    log = step.log
     for partial in layer.path.glob(f"??/*{cacheprog.TMP_MARK}*"):
         partial.unlink()
     note = ""

@@ -8,8 +8,7 @@ import subprocess
 from pathlib import Path
 
 from funcpacks import sbom
-from funcpacks.layers import Layers
-from funcpacks.log import Logger
+from funcpacks.layers import Step
 
 from . import generated_module, go_build
 from .config import Config
@@ -21,8 +20,9 @@ NAME = "function"
 BUILDPACK = "funcpacks/go"
 
 
-def provide(layers: Layers, go: Go, src: Source, env: dict[str, str], cfg: Config, main: Main, log: Logger) -> Path:
+def provide(step: Step, go: Go, src: Source, env: dict[str, str], cfg: Config, main: Main) -> Path:
     """The built binary."""
+    layers, log = step.layers, step.log
     layer = layers.get(NAME).reset()
     for var, value in main.launch_env.items():
         layer.env_default(var, value, scope="launch")

@@ -21,8 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from funcpacks.bundled import Bundled
-from funcpacks.layers import Layer, Layers
-from funcpacks.log import Logger
+from funcpacks.layers import Layer, Step
 
 from . import seed
 
@@ -39,7 +38,8 @@ class ModuleCache(Layer):
         self.links = seed.Links()
 
 
-def provide(layers: Layers, own_seed: Bundled | None, log: Logger) -> ModuleCache:
+def provide(step: Step, own_seed: Bundled | None) -> ModuleCache:
+    layers, log = step.layers, step.log
     layer = ModuleCache(layers.dir)
     layer.reuse_or_reset({"layout": LAYOUT, "seed": seed.identity(own_seed)}, log)
     layer.set_types(cache=True).write()
@@ -51,8 +51,9 @@ def provide(layers: Layers, own_seed: Bundled | None, log: Logger) -> ModuleCach
     return layer
 
 
-def finish(layer: ModuleCache, log: Logger) -> None:
+def finish(step: Step, layer: ModuleCache) -> None:
     """After the last go command: unlinks the seed, seals the modules the build left."""
+    log = step.log
     layer.links.remove()
     seal = layer.seal()
     log.info(f"module cache sealed: {seal}")

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from funcpacks import bundled
-from funcpacks.layers import Layers
-from funcpacks.log import Logger
+from funcpacks.layers import Step
 
 from . import toolchain
 from .config import Config
@@ -25,8 +24,8 @@ class Go:
     version: str
 
 
-def provide(layers: Layers, buildpack_dir: Path, cfg: Config, src: Source, default: str, arch: str,
-            creds: Credentials, log: Logger) -> Go:
+def provide(step: Step, cfg: Config, src: Source, default: str, creds: Credentials) -> Go:
+    layers, buildpack_dir, arch, log = step.layers, step.ctx.buildpack_dir, step.ctx.target.arch, step.log
     version, hint = cfg.version, cfg.version_hint
     req = toolchain.resolve(version.value if version else "", version.source if version else "", src.mod,
                             default, (hint.value, hint.source) if hint else ("", ""))

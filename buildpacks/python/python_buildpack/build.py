@@ -5,7 +5,7 @@ from __future__ import annotations
 from funcpacks import defaults, processes, settings, user_files
 from funcpacks.context import BuildContext
 from funcpacks.launch import Launch
-from funcpacks.layers import Layers
+from funcpacks.layers import Step
 from funcpacks.log import Logger
 
 from . import config, dependencies_layer, function_check, function_layer, module_check, runtime
@@ -15,6 +15,7 @@ BUILDPACK = "funcpacks/python"
 
 def build(ctx: BuildContext) -> None:
     log = Logger(BUILDPACK)
+    step = Step.of(ctx, log)
     log.header("Configuration")
     settings.warn_unknown(ctx.env, log)
     user_files.refuse_links_out(ctx.app_dir)
@@ -25,9 +26,9 @@ def build(ctx: BuildContext) -> None:
     interp = runtime.choose(cfg.runtime_request, cfg.runtime_request_origin, log)
     log.header("Dependencies")
     default_pin = defaults.value(ctx.buildpack_dir, "functions-framework")
-    dependencies = dependencies_layer.provide(ctx, cfg, interp, default_pin, log)
+    dependencies = dependencies_layer.provide(step, cfg, interp, default_pin)
     log.header("Launch")
-    served = function_layer.provide(Layers(ctx.layers_dir), cfg, ctx.app_dir, dependencies, log) \
+    served = function_layer.provide(step, cfg, dependencies) \
         if cfg.mode == "function" else None
     # Commands run with bash: the Python run image has it, and Procfiles are written for a shell.
     runner = processes.Runner(shell=True, working_dir=ctx.app_dir,

@@ -26,9 +26,8 @@ from pathlib import Path
 from typing import Protocol
 
 from funcpacks import sbom
-from funcpacks.context import BuildContext
 from funcpacks.errors import UserError
-from funcpacks.layers import Layer, Layers
+from funcpacks.layers import Layer, Step
 from funcpacks.log import Logger
 
 from . import installers, package_manager, pkg_resources_use, poetry, poetry_layer, requirements, uv
@@ -119,10 +118,11 @@ def install_args(decl: Declaration, extra: list[str]) -> list[str]:
     return [*decl.pyproject_dependencies, *extra]
 
 
-def provide(ctx: BuildContext, cfg: Config, interp: Interpreter, default_pin: str, log: Logger) -> Layer:
+def provide(step: Step, cfg: Config, interp: Interpreter, default_pin: str) -> Layer:
     """The dependencies layer for this source: the package manager its files call for,
     the lock it installs exactly, the declared requirements plus the framework when a
     function needs one; reused while all of that is unchanged."""
+    ctx, log = step.ctx, step.log
     manager = package_manager.choose(ctx.app_dir, cfg.package_manager)
     log.info(f"package manager: {manager.name} ({manager.reason})")
     if cfg.vendor:
@@ -133,7 +133,7 @@ def provide(ctx: BuildContext, cfg: Config, interp: Interpreter, default_pin: st
         log.warn(f"{unused} is not used: {manager.reason}")
     decl = requirements.read(ctx.app_dir, lock=lock)
     extra = framework_spec(cfg, decl, default_pin, log)
-    layer = build_layer(ctx, cfg, interp, decl, extra, manager, log)
+    layer = build_layer(step, cfg, interp, decl, extra, manager)
     if cfg.mode == "function":
         _check_framework_supports(layer, cfg, decl)
     return layer
@@ -155,11 +155,11 @@ def _check_framework_supports(layer: Layer, cfg: Config, decl: Declaration) -> N
                         fix=f"raise the {FRAMEWORK} pin or use signature type event")
 
 
-def build_layer(ctx: BuildContext, cfg: Config, interp: Interpreter, decl: Declaration, extra: list[str],
-                manager: Choice, log: Logger) -> Layer:
-    layers = Layers(ctx.layers_dir)
-    installer = installers.provide(ctx, cfg, interp, manager, layers, log)
-    layer = layers.get(NAME)
+def build_layer(step: Step, cfg: Config, interp: Interpreter, decl: Declaration, extra: list[str],
+                manager: Choice) -> Layer:
+    ctx, log = step.ctx, step.log
+    installer = installers.provide(step, cfg, interp, manager)
+    layer = step.layers.get(NAME)
     expected = {
         "python": interp.version,
         "requirements": decl.digest(extra),
@@ -174,7 +174,7 @@ def build_layer(ctx: BuildContext, cfg: Config, interp: Interpreter, decl: Decla
     }
     if not layer.reuse_or_reset(expected, log, contents_needed=False):
         with layer.removed_on_failure():
-            _install(interp, decl, extra, layer, installer, _locker(ctx, interp, decl, installer, log), log)
+            _install(interp, decl, extra, layer, installer, _locker(step, interp, decl, installer), log)
             if isinstance(installer, uv.Uv):
                 installer.prune_cache()
             layer.env_default("VIRTUAL_ENV", str(layer.path), scope="launch")
@@ -197,8 +197,7 @@ class Locker(Protocol):
     def export(self) -> str: ...
 
 
-def _locker(ctx: BuildContext, interp: Interpreter, decl: Declaration, installer: installers.Installer,
-            log: Logger) -> Locker | None:
+def _locker(step: Step, interp: Interpreter, decl: Declaration, installer: installers.Installer) -> Locker | None:
     """What checks and exports the lock. Poetry is installed only when the dependencies
     are (its layer is then not restored on rebuilds that reuse them; uv's cache makes a
     later install quick)."""
@@ -207,7 +206,7 @@ def _locker(ctx: BuildContext, interp: Interpreter, decl: Declaration, installer
         return installer
     if decl.kind == "poetry.lock":
         assert isinstance(installer, uv.Uv)
-        return poetry_layer.provide(ctx, interp.executable, installer, log)
+        return poetry_layer.provide(step, interp.executable, installer)
     return None
 
 

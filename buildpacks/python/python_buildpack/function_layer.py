@@ -3,19 +3,17 @@ its signature type, its source file). A small layer of its own, so changing the 
 never touches the dependencies layer."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from funcpacks.launch import Process
-from funcpacks.layers import Layer, Layers
-from funcpacks.log import Logger
+from funcpacks.layers import Layer, Step
 
 from .config import Config
 
 NAME = "function"
 
 
-def provide(layers: Layers, cfg: Config, app_dir: Path, dependencies: Layer, log: Logger) -> Process:
+def provide(step: Step, cfg: Config, dependencies: Layer) -> Process:
     """Writes the layer; returns the web process that serves the function."""
+    layers, app_dir, log = step.layers, step.ctx.app_dir, step.log
     fn = layers.get(NAME).reset()
     for var, val in (("FUNCTION_TARGET", cfg.target), ("FUNCTION_SIGNATURE_TYPE", cfg.signature_type),
                      ("FUNCTION_SOURCE", str(app_dir / cfg.source))):

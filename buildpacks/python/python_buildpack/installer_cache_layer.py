@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import os
 
-from funcpacks.layers import Layer, Layers
-from funcpacks.log import Logger
+from funcpacks.layers import Layer, Step
 
 PIP = "pip-cache"
 UV = "uv-cache"
 
 
-def provide(layers: Layers, name: str, tool: str, log: Logger) -> Layer:
+def provide(step: Step, name: str, tool: str) -> Layer:
     """An installer's own cache (build only): kept as the last build left it, whatever
     changed, since the installer checks every file it takes from it against the lock's
     hashes or the index's; the log says which."""
+    layers, log = step.layers, step.log
     layer = layers.get(name)
     if layer.path.is_dir():
         files = sum(len(names) for _, _, names in os.walk(layer.path))

@@ -7,7 +7,7 @@ from typing import Mapping, Protocol
 
 from funcpacks import tool_run
 from funcpacks.context import BuildContext
-from funcpacks.layers import Layers
+from funcpacks.layers import Step
 from funcpacks.log import Logger
 
 from . import installer_cache_layer, uv, uv_layer
@@ -68,14 +68,14 @@ class Pip:
         tool_run.run(cmd, failure, cwd=self.ctx.app_dir, env=self.env, echo=self.log.detail)
 
 
-def provide(ctx: BuildContext, cfg: Config, interp: Interpreter, manager: Choice, layers: Layers,
-               log: Logger) -> Installer:
+def provide(step: Step, cfg: Config, interp: Interpreter, manager: Choice) -> Installer:
     """The installer the package manager calls for, and its cache layer (pip-cache or
     uv-cache: build only, so nothing of it is in the image). uv installs what uv and
     Poetry locks pin."""
+    ctx, log = step.ctx, step.log
     if manager.name in ("uv", "poetry"):
-        exe = uv_layer.provide(ctx, interp.executable, cfg.pip_env, log, cfg.vendor)
-        cache = installer_cache_layer.provide(layers, installer_cache_layer.UV, "uv", log)
+        exe = uv_layer.provide(step, interp.executable, cfg.pip_env, cfg.vendor)
+        cache = installer_cache_layer.provide(step, installer_cache_layer.UV, "uv")
         return uv.Uv(ctx, exe, interp.executable, cache.path, cfg.pip_env, log, cfg.vendor)
-    cache = installer_cache_layer.provide(layers, installer_cache_layer.PIP, "pip", log)
+    cache = installer_cache_layer.provide(step, installer_cache_layer.PIP, "pip")
     return Pip(ctx, interp, cache.path, cfg.pip_env, log, cfg.vendor)

@@ -7,10 +7,8 @@ import hashlib
 import subprocess
 from pathlib import Path
 
-from funcpacks.context import BuildContext
 from funcpacks.errors import UserError
-from funcpacks.layers import Layers
-from funcpacks.log import Logger
+from funcpacks.layers import Step
 
 from .poetry import Poetry
 from .uv import Uv
@@ -19,12 +17,13 @@ NAME = "poetry"
 REQUIREMENTS_FILE = "poetry-requirements.txt"
 
 
-def provide(ctx: BuildContext, python: Path, installer: Uv, log: Logger) -> Poetry:
+def provide(step: Step, python: Path, installer: Uv) -> Poetry:
     """Poetry in a build-only layer, keyed by the hash-locked requirements file. Not
     cached: it is needed only when the dependencies are installed, and uv's cache makes
     installing it again quick."""
+    ctx, log = step.ctx, step.log
     requirements = ctx.buildpack_dir / REQUIREMENTS_FILE
-    layers = Layers(ctx.layers_dir)
+    layers = step.layers
     layer = layers.get(NAME)
     expected = {"requirements": hashlib.sha256(requirements.read_bytes()).hexdigest()[:32],
                 "python": subprocess.run([str(python), "-c", "import sys; print(sys.version.split()[0])"],

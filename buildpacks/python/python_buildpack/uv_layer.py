@@ -11,8 +11,7 @@ from typing import Mapping
 
 from funcpacks import bundled, defaults, tool_run
 from funcpacks.context import BuildContext
-from funcpacks.layers import Layers
-from funcpacks.log import Logger
+from funcpacks.layers import Step
 
 from .vendor import Vendor
 
@@ -21,12 +20,12 @@ REQUIREMENT = "uv-requirement"  # the key of defaults.toml: uv==<version> --hash
 BUNDLED_KIND = "uv"
 
 
-def provide(ctx: BuildContext, pip_python: Path, pip_env: Mapping[str, str], log: Logger,
-                 vendored: Vendor | None = None) -> Path:
+def provide(step: Step, pip_python: Path, pip_env: Mapping[str, str], vendored: Vendor | None = None) -> Path:
     """The uv executable: the builder's, or from a build-only cache layer keyed by the
     pinned requirement."""
+    ctx, log = step.ctx, step.log
     requirement = defaults.value(ctx.buildpack_dir, REQUIREMENT)
-    layers = Layers(ctx.layers_dir)
+    layers = step.layers
     layer = layers.get(NAME)
     digest = requirement_digest(requirement)
     version = pinned_version(requirement)
