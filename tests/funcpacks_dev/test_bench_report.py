@@ -11,15 +11,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from funcpacks_dev import bench, versions
+from funcpacks_dev import versions
+from funcpacks_dev.bench import contenders, measure, report, samples
 from funcpacks_dev.local_platform import mirrors, strategy_runner
 
 
 def test_ratios_are_computed_pair_by_pair():
-    raw = {"s": {"funcpacks": {m: [1.0, 4.0] for m in bench.METRICS},
-                 "dockerfile": {m: [2.0, 2.0] for m in bench.METRICS},
+    raw = {"s": {"funcpacks": {m: [1.0, 4.0] for m in measure.METRICS},
+                 "dockerfile": {m: [2.0, 2.0] for m in measure.METRICS},
                  "funcpacks_warm_phases": [{"building": 1.0}, {"building": 3.0}]}}
-    summary = bench.summary(raw)["s"]
+    summary = report.summary(raw)["s"]
     assert summary["cold_build_s"]["ratio"] == {"median": 1.25, "min": 0.5, "max": 2.0}
     assert summary["cold_build_s"]["funcpacks"] == {"median": 2.5, "min": 1.0, "max": 4.0}
     assert summary["funcpacks_warm_phases"]["building"]["median"] == 2.0
@@ -34,14 +35,14 @@ def test_lifecycle_phases_from_pack_timestamps():
         "2026/01/02 03:04:07.250000 ===> BUILDING",
         "2026/01/02 03:04:08.000000 Successfully built image 'x'",
     ])
-    assert bench.lifecycle_phases(out, start) == {"setup": 0.5, "analyzing": 0.5, "detecting": 1.25, "building": 0.75}
+    assert contenders.lifecycle_phases(out, start) == {"setup": 0.5, "analyzing": 0.5, "detecting": 1.25, "building": 0.75}
 
 
 def test_docs_table_section_is_replaced(tmp_path):
     docs = tmp_path / "b.md"
-    docs.write_text(f"intro\n{bench.TABLE_BEGIN}\nold\n{bench.TABLE_END}\noutro\n")
-    bench.update_docs("new table", docs)
-    assert docs.read_text() == f"intro\n{bench.TABLE_BEGIN}\nnew table\n{bench.TABLE_END}\noutro\n"
+    docs.write_text(f"intro\n{report.TABLE_BEGIN}\nold\n{report.TABLE_END}\noutro\n")
+    report.update_docs("new table", docs)
+    assert docs.read_text() == f"intro\n{report.TABLE_BEGIN}\nnew table\n{report.TABLE_END}\noutro\n"
 
 
 def test_creator_phases_from_docker_timestamps():
@@ -58,11 +59,11 @@ def test_creator_phases_from_docker_timestamps():
         "2026-01-02T03:04:09.000000000Z \x1b[36m===> EXPORTING\x1b[0m",
         "2026-01-02T03:04:10.000000000Z Adding cache layer 'funcpacks/go:go'",
     ])
-    phases = bench.creator_phases(stamped, start, start + 6.0)
+    phases = contenders.creator_phases(stamped, start, start + 6.0)
     assert phases == {"setup": 0.25, "analyzing": 0.5, "detecting": 0.25, "restoring": 1.5, "building": 1.5,
                       "exporting": 2.0}
-    assert list(phases) == bench.PHASES  # the lifecycle's order, as the table shows them
-    assert bench.creator_phases("2026-01-02T03:04:05Z no headers\n", start, start + 1) == {}
+    assert list(phases) == contenders.PHASES  # the lifecycle's order, as the table shows them
+    assert contenders.creator_phases("2026-01-02T03:04:05Z no headers\n", start, start + 1) == {}
 
 
 def strategy_creator_flags(strategy: Path) -> set[str]:
@@ -75,7 +76,7 @@ def strategy_creator_flags(strategy: Path) -> set[str]:
 @pytest.mark.parametrize("strategy", sorted(strategy_runner.STRATEGY_DIR.glob("funcpacks-*.yaml")),
                          ids=lambda p: p.stem)
 def test_creator_gets_the_strategy_flags_with_a_cache_image(strategy):
-    args = bench.creator_args("/workspace/source", "r:5000/bench/x:g1", "r:5000/bench/x-cache:g1",
+    args = contenders.creator_args("/workspace/source", "r:5000/bench/x:g1", "r:5000/bench/x-cache:g1",
                               "r:5000/funcpacks/run:trixie", "r:5000", 1001, 1000)
     flags = {a.split("=", 1)[0] for a in args[:-1]}
     assert flags == strategy_creator_flags(strategy) - {"-cache-dir"}
@@ -92,7 +93,7 @@ REGISTRY_RAW = {"registry": {"registry_cold_build_s": [30.0, 40.0], "registry_wa
 def result_of(raw: dict) -> dict:
     return {"date": "2026-01-02T03:04:05+00:00", "machine": {"cpus": 2, "cpu": "cpu"}, "config": {"reps": 2},
             "builder_images_mb": {"funcpacks/builder:trixie": 587.04, "funcpacks/builder-go:trixie": 585.0},
-            "summary": bench.summary(raw)}
+            "summary": report.summary(raw)}
 
 
 def test_registry_only_summary_and_table():
@@ -103,7 +104,7 @@ def test_registry_only_summary_and_table():
     assert summary["registry"]["registry_warm_build_s"] == {"median": 11.0, "min": 10.0, "max": 12.0}
     assert list(summary["registry_warm_phases"]) == ["setup", "restoring", "building", "exporting"]
     assert summary["registry_warm_phases"]["building"] == {"median": 1.0, "min": 1.0, "max": 1.0}
-    text = bench.table(result)
+    text = report.table(result)
     assert "| sample | metric |" not in text and "| sample | setup |" not in text
     assert "Builder images (uncompressed): funcpacks/builder:trixie 587.0 MB, funcpacks/builder-go:trixie 585.0 MB." \
         in text.splitlines()[0]
@@ -114,34 +115,34 @@ def test_registry_only_summary_and_table():
 
 
 def test_table_keeps_ratio_rows_apart_from_registry_rows():
-    both = {m: [1.0] for m in bench.METRICS}
+    both = {m: [1.0] for m in measure.METRICS}
     raw = {"hello-world-go": {"funcpacks": both, "dockerfile": both, "funcpacks_warm_phases": [{"building": 1.0}],
                               **REGISTRY_RAW},
            "python-uv": {"funcpacks": both, "dockerfile": both, "funcpacks_warm_phases": []}}
-    lines = bench.table(result_of(raw)).splitlines()
+    lines = report.table(result_of(raw)).splitlines()
     ratio_rows = [ln for ln in lines if ln.count("|") == 6 and not ln.startswith("| sample") and "---" not in ln]
-    assert len(ratio_rows) == 2 * len(bench.METRICS) and not any("registry" in ln for ln in ratio_rows)
+    assert len(ratio_rows) == 2 * len(measure.METRICS) and not any("registry" in ln for ln in ratio_rows)
     assert "| hello-world-go | - | - | - | - | 1.00 | - |" in lines and "| python-uv | - | - | - | - | - | - |" in lines
     registry_rows = lines[lines.index("| sample | warm | no-change | cold | cache image MB | phase breakdown |") + 2:]
     assert [row.split(" | ")[0] for row in registry_rows] == ["| hello-world-go"]
-    assert bench._ratio_samples(result_of(raw)) == ["hello-world-go", "python-uv"]
+    assert report._ratio_samples(result_of(raw)) == ["hello-world-go", "python-uv"]
 
 
 def test_default_samples():
-    registry = [s.name for s in bench.SAMPLES if s.registry]
+    registry = [s.name for s in samples.SAMPLES if s.registry]
     assert registry == ["hello-world-python", "hello-world-go", "hello-world-dotnet"]
-    assert bench.default_samples(quick=True, registry_only=False) == [bench.QUICK_SAMPLE]
-    assert bench.default_samples(quick=True, registry_only=True) == ["hello-world-python"]
-    assert bench.default_samples(quick=False, registry_only=True) == registry
-    assert bench.default_samples(quick=False, registry_only=False) == [s.name for s in bench.SAMPLES]
+    assert samples.default_samples(quick=True, registry_only=False) == [samples.QUICK_SAMPLE]
+    assert samples.default_samples(quick=True, registry_only=True) == ["hello-world-python"]
+    assert samples.default_samples(quick=False, registry_only=True) == registry
+    assert samples.default_samples(quick=False, registry_only=False) == [s.name for s in samples.SAMPLES]
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the volumes are chowned to the CNB user, as the prepare step does")
 def test_registry_path_volumes_for_dotnet(tmp_path):
     """What the creator gets mounted: the source as cloned, the platform env as files, the
     bindings (the NuGet feed's) read-only, a docker config naming the registry, the mirrors."""
-    sample = next(s for s in bench.SAMPLES if s.name == "hello-world-dotnet")
-    path = bench.RegistryPath(sample, tmp_path, "http://127.0.0.1:8080", "127.0.0.1:5000")
+    sample = next(s for s in samples.SAMPLES if s.name == "hello-world-dotnet")
+    path = contenders.RegistryPath(sample, tmp_path, "http://127.0.0.1:8080", "127.0.0.1:5000")
     build = tmp_path / "build"
     volumes = path._volumes(build)
     assert volumes == [f"{build}/workspace:/workspace", f"{build}/layers:/layers", f"{build}/platform:/platform",
