@@ -6,7 +6,7 @@
     python3 -m funcpacks_dev.local_platform.strategy_runner --function F --shipwright openfunction --print-taskrun
 
 Two halves:
-  1. The Shipwright harness (tools/shipwright-harness, built by `make tools`) makes the
+  1. The Shipwright harness (tools/shipwright-harness, built by `make harness`) makes the
      Build and BuildRun OpenFunction makes for the Function, and runs Shipwright's own
      validation and TaskRun generation and Tekton's own validation and substitutions, for
      the Shipwright release OpenFunction installs (`openfunction`, v1alpha1 strategy) or
@@ -107,7 +107,7 @@ def strategy_file(shipwright: str) -> Path:
 def _harness(name: str, args: list[str]) -> dict[str, Any]:
     binary = HARNESS_DIR / name
     if not binary.is_file():
-        raise StrategyError(f"{binary} is missing: run 'make tools' to build the Shipwright harness")
+        raise StrategyError(f"{binary} is missing: run 'make harness' to build the Shipwright harness")
     proc = subprocess.run([str(binary), *args], capture_output=True, text=True)
     if proc.returncode != 0:
         raise HarnessRefused(proc.stderr.strip() or f"{binary.name} exited {proc.returncode}")

@@ -1,6 +1,7 @@
 """Shipwright's and Tekton's own code, through the harness, on every Function CR and on
 strategies that must be refused: what they accept, what they reject, and in whose words.
-No Docker here: test_strategy.py runs what the harness resolves."""
+No Docker here (the fast tier): test_strategy.py runs what the harness resolves. Skipped,
+with the reason in the summary, where `make harness` has not built the harness."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,6 +12,10 @@ import yaml
 from funcpacks_dev import versions
 from funcpacks_dev.generate import manifests, strategy
 from funcpacks_dev.local_platform import strategy_runner
+
+pytestmark = pytest.mark.skipif(
+    not all((strategy_runner.HARNESS_DIR / b).is_file() for b in ("shp-openfunction", "shp-current", "tekton-current")),
+    reason="the Shipwright harness is not built here: run 'make harness' (make test builds it)")
 
 DATA = versions.load()
 SHIPWRIGHTS = ["openfunction", "current"]
