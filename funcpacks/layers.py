@@ -24,7 +24,9 @@ module may hold layers that differ only by name, as python's installer_cache_lay
   missing inside `removed_on_failure()`, sets the types and writes the toml, and returns
   what later steps need (a path, a process).
 - `finish(step, ...)`, for a cache layer the build goes on writing after `provide` (the go
-  command's caches, NuGet's packages), runs once the build has written it and seals it.
+  command's caches, NuGet's packages), seals it once the build has written it: `provide`
+  registers it with `step.when_done`, and the build's one `step.done()` after its last
+  tool runs every registered finish, so no layer's sealing can be forgotten.
 - The build step (build.py) calls the layers in order; a layer reads settings only from
   the buildpack's Config.
 """
@@ -35,9 +37,9 @@ import os
 import shutil
 import stat
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import tomli_w
 
@@ -218,10 +220,20 @@ class Layers:
 class Step:
     """What every layer's provide() and finish() take first, the same in every language:
     the build's context (app, platform and buildpack directories, target, environment), its
-    layers and its log."""
+    layers and its log. A cache layer the build goes on writing registers its finish()
+    when it is provided (when_done); the build calls done() once, after its last tool."""
     ctx: BuildContext
     layers: Layers
     log: Logger
+    _pending: list[Callable[[], None]] = field(default_factory=list)
+
+    def when_done(self, finish: Callable[[], None]) -> None:
+        self._pending.append(finish)
+
+    def done(self) -> None:
+        """Runs the registered finishes (each seals its layer), in the order registered."""
+        while self._pending:
+            self._pending.pop(0)()
 
     @classmethod
     def of(cls, ctx: BuildContext, log: Logger) -> "Step":

@@ -48,7 +48,7 @@ def build(ctx: BuildContext) -> None:
     opts = publish.Options(cfg.trimmed is not None, rid, proj.target_framework, packages.sources.config_file,
                            list(cfg.publish_args))
     app = _publish(step, sdk, work_project, opts, choice.sdk.version, packages)
-    nuget_layer.finish(step, packages)
+    step.done()  # seals the NuGet packages
     components = nuget.packages(work_project.parent / "obj" / "project.assets.json")
     if cfg.trimmed:
         served = app_layer.trimmed(app, proj, log)

@@ -30,7 +30,9 @@ def provide(step: Step, project_dir: Path, sdk_version: str) -> Packages:
     layer = layers.get(NAME)
     layer.reuse_or_reset({"sdk": sdk_version, "projects": nuget.inputs_hash(app)}, log)
     layer.set_types(cache=True).write()
-    return Packages(layer, srcs)
+    packages = Packages(layer, srcs)
+    step.when_done(lambda: finish(step, packages))
+    return packages
 
 
 def restore_key(packages: Packages, app: Path, env: Mapping[str, str], sdk_version: str,

@@ -45,8 +45,7 @@ def build(ctx: BuildContext) -> None:
         else:
             main = main_package.for_app(src, go.executable, env, cfg, log)
         binary = function_layer.provide(step, go, src, env, cfg, main)
-        module_cache_layer.finish(step, modcache)
-        build_cache_layer.finish(step, buildcache)
+        step.done()  # seals the module and build caches
     shutil.rmtree(module_source.ROOT, ignore_errors=True)
     _launch(ctx, cfg, binary, log)
 

@@ -94,6 +94,7 @@ def provide(step: Step, go_version: str, own_seed: Bundled | None) -> BuildCache
     layer.seed = seed.build_cache(own_seed, go_version)
     if layer.seed is not None and layer.through_prog:
         log.info("build cache: the builder's seed is read in place (never restored or cached)")
+    step.when_done(lambda: finish(step, layer))
     return layer
 
 

@@ -48,6 +48,7 @@ def provide(step: Step, own_seed: Bundled | None) -> ModuleCache:
     if layer.links.made:
         log.info(f"module cache: the builder's seed linked in ({len(layer.links.made)} modules and files; "
                  "read in place, never cached)")
+    step.when_done(lambda: finish(step, layer))
     return layer
 
 
