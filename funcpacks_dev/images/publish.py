@@ -138,7 +138,7 @@ def local_id(image: str) -> str:
 
 
 def make_builders(refs: dict[str, str], mirrors: list[dict[str, str]], data: dict,
-                  flavors: list[flavors.Flavor]) -> None:
+                  made: list[flavors.Flavor]) -> None:
     """The builders again, naming the registry's build and run images (reproducible: the
     same inputs give the same image)."""
     out = builder.BUILD_DIR / "publish"
@@ -148,7 +148,7 @@ def make_builders(refs: dict[str, str], mirrors: list[dict[str, str]], data: dic
         raise PublishError(str(exc)) from None
     packaged = builder.package_buildpacks(out / "buildpacks", data, carried)
     builder.compile_bytecode(packaged, data["images"]["build"])
-    for flavor in flavors:
+    for flavor in made:
         run_key = flavor.run_image_key
         toml = out / f"{flavor.image_key}.toml"
         toml.write_text(builder_toml.builder_toml(data, packaged, out, flavor, build_image=refs["build"],
@@ -165,16 +165,16 @@ def push(registry: str, tag: str, mirror_registries: list[str], skopeo: Skopeo, 
     mirrors = [registry_refs(m, tag, data) for m in mirror_registries]
     # builder-dotnet and run-dotnet only where the .NET SDK was bundled (make builder says so)
     try:
-        flavors = builder.available_flavors(data, bundles.ensure(data))
+        made = builder.available_flavors(data, bundles.ensure(data))
     except (bundles.BundleError, builder.BuilderError) as exc:
         raise PublishError(str(exc)) from None
-    stack_keys = STACK_KEYS + tuple(f.run_image_key for f in flavors if f.run_image_key in flavors.MADE_RUN_IMAGES)
-    builder_keys = tuple(f.image_key for f in flavors)
+    stack_keys = STACK_KEYS + tuple(f.run_image_key for f in made if f.run_image_key in flavors.MADE_RUN_IMAGES)
+    builder_keys = tuple(f.image_key for f in made)
     for key in stack_keys:
         local_id(data["images"][key])
         for target in [refs] + mirrors:
             subprocess.run(["docker", "tag", data["images"][key], target[key]], check=True)
-    make_builders(refs, mirrors, data, flavors)
+    make_builders(refs, mirrors, data, made)
     for key in builder_keys:  # a mirror holds the same builder: pack picks the closest run image
         for target in mirrors:
             subprocess.run(["docker", "tag", refs[key], target[key]], check=True)
