@@ -219,14 +219,15 @@ def for_image(entrypoint: Setting | None, procfile: Procfile, log: Logger, runne
     if built is not None:
         runner.check_built(built)
     processes = procfile.processes
-    entry = entrypoint
     web: Process | None = built
     if function_mode:
-        for what in ([entry.source] if entry else []) + (["the Procfile's web"] if "web" in processes else []):
+        unused = [entrypoint.source] if entrypoint else []
+        for what in unused + (["the Procfile's web"] if "web" in processes else []):
             log.warn(f"{what} is not used: the function is the web process")
-    elif entry:
-        web = Process("web", runner.command(entry.value, entry.source), default=True, working_dir=runner.launch_dir)
-        log.info(f"web: {entry.value} (from {entry.source})")
+    elif entrypoint:
+        web = Process("web", runner.command(entrypoint.value, entrypoint.source), default=True,
+                      working_dir=runner.launch_dir)
+        log.info(f"web: {entrypoint.value} (from {entrypoint.source})")
     elif "web" in processes:
         try:
             web = Process("web", runner.command(processes["web"], "Procfile (web)"), default=True,

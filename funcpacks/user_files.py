@@ -24,26 +24,30 @@ from .errors import UserError
 MAX_BYTES = 16 * 1024 * 1024
 
 
-def inside(app_dir: Path, value: str, setting: str, *, what: str = "path") -> Path:
+def inside(app_dir: Path, value: str, setting: str, *, what: str = "path", where: str | None = None,
+           fix: str | None = None) -> Path:
     """The path `value` names, relative to app_dir; refused when it leaves app_dir.
 
     setting: where the value comes from, as the user wrote it (`GOOGLE_FUNCTION_SOURCE`,
     `requirements.txt line 3 (-r)`). The path need not exist; when it (or a parent) is a
-    symbolic link, where the link leads is what is checked."""
+    symbolic link, where the link leads is what is checked. where and fix, when given,
+    replace the error's (the file that holds the path; what to do in that file's terms)."""
+    where = where or setting
     if "\0" in value:
-        raise UserError(f"{setting} holds a NUL character, which no {what} can contain", where=setting,
-                        fix=f"set {setting} to a {what} inside the source, relative to its root")
+        raise UserError(f"{setting} holds a NUL character, which no {what} can contain", where=where,
+                        fix=fix or f"set {setting} to a {what} inside the source, relative to its root")
     if os.path.isabs(value):
-        raise UserError(f"{setting}={value!r} is an absolute path; a {what} must be inside the source", where=setting,
-                        fix=f"name the {what} relative to the root of the source (the directory that is built)")
+        raise UserError(f"{setting}={value!r} is an absolute path; a {what} must be inside the source", where=where,
+                        fix=fix or f"name the {what} relative to the root of the source (the directory that is built)")
     root = app_dir.resolve()
     target = (root / value).resolve()
     if not target.is_relative_to(root):
         lexical = os.path.normpath(value)
         how = "through a symbolic link" if not lexical.startswith("..") else "with '..'"
         raise UserError(f"{setting}={value!r} leads outside the source ({how}); a build reads only the source",
-                        where=setting,
-                        fix=f"name a {what} inside the source, relative to its root; copy what it needs into the source")
+                        where=where,
+                        fix=fix or f"name a {what} inside the source, relative to its root; copy what it needs into "
+                                   "the source")
     return target
 
 

@@ -149,13 +149,11 @@ def check_project_references(app: Path, proj: Project) -> None:
             if "$(" in include:
                 continue
             rel = os.path.relpath(current.path.parent / include.replace("\\", "/"), app)
-            origin = f"{current.path.relative_to(app)}'s ProjectReference {include}"
-            try:
-                target = user_files.inside(app, rel, origin, what="project")
-            except UserError as exc:
-                raise UserError(exc.what, where=str(current.path.relative_to(app)),
-                                fix="build from a source root that holds every project (pack --path, Shipwright's "
-                                    "sourceSubPath) and name the app's project with GOOGLE_BUILDABLE") from None
+            referrer = str(current.path.relative_to(app))
+            target = user_files.inside(app, rel, f"{referrer}'s ProjectReference {include}", what="project",
+                                       where=referrer,
+                                       fix="build from a source root that holds every project (pack --path, "
+                                           "Shipwright's sourceSubPath) and name the app's project with GOOGLE_BUILDABLE")
             if target.is_file() and target not in seen:
                 seen.add(target)
                 todo.append(parse_project(target))

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from funcpacks import user_files
-from funcpacks.errors import UserError
 
 from . import gomod
 
@@ -98,13 +97,9 @@ def _check_replacements(app_dir: Path, mod: gomod.GoMod | None) -> None:
     From vendor/ it is not read (go mod vendor copied its packages), so there it may be
     anywhere, as in a monorepo whose modules replace each other."""
     for module, path in (mod.local_replaces.items() if mod else ()):
-        try:
-            user_files.inside(app_dir, path, f"go.mod's replace {module} => {path}", what="directory")
-        except UserError as exc:
-            raise UserError(exc.what, where="go.mod",
-                            fix="run 'go mod vendor' and commit vendor/ (it holds the replacement's packages, and a "
-                                "build from vendor/ does not read the directory), or move the module into the "
-                                "source") from None
+        user_files.inside(app_dir, path, f"go.mod's replace {module} => {path}", what="directory", where="go.mod",
+                          fix="run 'go mod vendor' and commit vendor/ (it holds the replacement's packages, and a "
+                              "build from vendor/ does not read the directory), or move the module into the source")
 
 
 # The package clause: the first `package` line outside comments (a //go:build line or a

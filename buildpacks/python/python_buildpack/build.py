@@ -19,7 +19,7 @@ def build(ctx: BuildContext) -> None:
     log.header("Configuration")
     settings.warn_unknown(ctx.env, log)
     user_files.refuse_links_out(ctx.app_dir)
-    cfg = config.for_build(ctx.app_dir, ctx.env, log)
+    cfg = config.resolve(ctx.app_dir, ctx.env, log)
     processes.check(cfg.launch.entrypoint, cfg.launch.procfile, cfg.mode == "function", log)
     _check_what_runs(ctx, cfg, log)
     log.header("Python")

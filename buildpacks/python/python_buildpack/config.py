@@ -40,7 +40,7 @@ class Config:
     vendor: Vendor | None = None  # install from a directory of the source, no index
     package_manager: settings.Setting | None = None  # forces pip, uv or poetry
     source_origin: str = f"default ({DEFAULT_SOURCE})"  # what named the function's source file
-    # Labels are checked (and kept) by for_build() only: detect does not check them.
+    # With a log (the build) it holds the checked labels; detect passes none and checks none.
     launch: launch_settings.LaunchSettings = field(default_factory=launch_settings.LaunchSettings)
 
 
@@ -111,9 +111,3 @@ def resolve(app_dir: Path, env: Mapping[str, str], log: Logger | None = None) ->
         where=str(app_dir),
         fix="set GOOGLE_FUNCTION_TARGET (or FUNC_NAME) to the function's name, "
             "or GOOGLE_ENTRYPOINT (or FUNC_ENTRYPOINT) / a Procfile 'web:' line for an app")
-
-
-def for_build(app_dir: Path, env: Mapping[str, str], log: Logger) -> Config:
-    """resolve() as the build sees it: with the image labels (an invalid one fails the
-    build, with the rule it breaks, rather than silently failing detection)."""
-    return resolve(app_dir, env, log)

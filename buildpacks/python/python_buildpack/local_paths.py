@@ -11,7 +11,6 @@ import urllib.parse
 from pathlib import Path
 
 from funcpacks import user_files
-from funcpacks.errors import UserError
 
 FIX = ("build a wheel of it into a directory of the source and install from there (GOOGLE_VENDOR_PIP_DEPENDENCIES "
        "for all of them), or build from a source root that holds both (pack --path, Shipwright's sourceSubPath) "
@@ -49,10 +48,7 @@ def target(requirement: str) -> str | None:
 def check(app_dir: Path, path: str, origin: str, relative_to: str = ".") -> None:
     """Refuses a path (relative to the file that names it, `relative_to`) outside app_dir."""
     joined = path if os.path.isabs(path) else os.path.normpath(os.path.join(relative_to, path))
-    try:
-        user_files.inside(app_dir, joined, origin, what="dependency path")
-    except UserError as exc:
-        raise UserError(exc.what, where=exc.where, fix=FIX) from None
+    user_files.inside(app_dir, joined, origin, what="dependency path", fix=FIX)
 
 
 def check_pyproject(app_dir: Path, data: dict, dependencies: list[str]) -> None:
