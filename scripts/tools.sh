@@ -4,6 +4,8 @@
 #   - the Python distributions of funcpacks_dev, the tests and the bench (versions.toml [host-python])
 #   - a Docker daemon (started here if none answers)
 #   - pack and the lifecycle, built from the Go module proxy at the pinned versions
+#   - with `engine` (make test-fast): only the Debian packages, the Python distributions and
+#     the Docker daemon (the unit tier runs the buildpacks in the build image)
 #   - with `harness` (make harness): the Shipwright harness (tools/shipwright-harness), built
 #     against the pinned Shipwright releases; only the strategy tests and recipes use it
 # A second run with everything present rebuilds nothing.
@@ -167,8 +169,10 @@ ensure_shipwright_harness() {
   echo "$sum" >"$stamp"
 }
 
-if [ "${1:-}" = python-modules ]; then  # make test-fast: only what the unit tier imports
+if [ "${1:-}" = engine ]; then  # make test-fast: what the unit tier imports and the build image's engine
+  ensure_apt_packages
   ensure_python_modules
+  "$ROOT/scripts/dockerd.sh"
   exit 0
 fi
 if [ "${1:-}" = harness ]; then

@@ -1,5 +1,6 @@
 """Shared fixtures: packaged buildpacks and a runner that executes bin/detect and
-bin/build exactly as the lifecycle does (argv, CNB_* env, cwd = app dir, exit codes)."""
+bin/build exactly as the lifecycle does (argv, CNB_* env, cwd = app dir, exit codes), in
+the build image (funcpacks_dev/local_platform/phase_container.py)."""
 from __future__ import annotations
 
 import os
@@ -8,17 +9,29 @@ import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
 import tomli_w
 
+from funcpacks_dev import versions
 from funcpacks_dev.images import builder, bundles
 from funcpacks_dev.local_platform import mirrors
+from funcpacks_dev.local_platform.phase_container import PhaseContainer, PhaseContainerError, target_env
 
-# Variables a developer's shell may carry that would change what pip or the buildpacks
-# do; the lifecycle gives buildpacks only the platform env and its own CNB_* variables.
-_HOST_ONLY = ("PIP_", "GOOGLE_", "FUNC_", "BP_", "SERVICE_BINDING_ROOT", "CNB_")
+
+@pytest.fixture(scope="session")
+def phase_container(tmp_path_factory):
+    """The build image's container the phases run in, started by the first test that runs one."""
+    tools = versions.ROOT / ".tools"
+    try:
+        container = PhaseContainer([tmp_path_factory.getbasetemp()],
+                                   [versions.ROOT, tools.resolve(), mirrors.DEPS.resolve()])
+    except PhaseContainerError as err:
+        pytest.fail(str(err))
+    yield container
+    container.close()
 
 
 @pytest.fixture(scope="session")
@@ -77,19 +90,13 @@ class Lifecycle:
     app: Path
     platform: Path
     layers_root: Path
+    container: Callable[[], PhaseContainer]
 
     def base_env(self, platform_env: dict[str, str]) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(_HOST_ONLY)}
+        """What the lifecycle adds to the build image's environment: CNB_* and the platform env."""
         tmp = self.root / "tmp"  # as a build container's own /tmp: not shared between builds
         tmp.mkdir(exist_ok=True)
-        env.update({
-            "TMPDIR": str(tmp),
-            "CNB_PLATFORM_DIR": str(self.platform),
-            "CNB_TARGET_OS": "linux",
-            "CNB_TARGET_ARCH": "amd64",
-            "CNB_TARGET_DISTRO_NAME": "debian",
-            "CNB_TARGET_DISTRO_VERSION": "12",
-        })
+        env = {"TMPDIR": str(tmp), "CNB_PLATFORM_DIR": str(self.platform), **target_env(self.container().target)}
         # Platform env reaches buildpacks (clear-env = false) and is written to <platform>/env.
         env_dir = self.platform / "env"
         env_dir.mkdir(parents=True, exist_ok=True)
@@ -103,10 +110,9 @@ class Lifecycle:
         plan.unlink(missing_ok=True)
         env = self.base_env(platform_env or {})
         env.update({"CNB_BUILD_PLAN_PATH": str(plan), "CNB_BUILDPACK_DIR": str(bp_dir)})
-        proc = subprocess.run([str(bp_dir / "bin" / "detect")], cwd=self.app, env=env,
-                              capture_output=True, text=True, timeout=120)
+        ran = self.container().run([str(bp_dir / "bin" / "detect")], self.app, env, timeout=120)
         written = tomllib.loads(plan.read_text()) if plan.exists() and plan.read_text().strip() else {}
-        return PhaseResult(proc.returncode, proc.stdout, proc.stderr), written
+        return PhaseResult(ran.code, ran.out, ran.err), written
 
     def layers(self, bp_dir: Path) -> Path:
         bp_id = tomllib.loads((bp_dir / "buildpack.toml").read_text())["buildpack"]["id"]
@@ -121,9 +127,8 @@ class Lifecycle:
         env = self.base_env(platform_env or {})
         env.update({"CNB_LAYERS_DIR": str(layers), "CNB_BP_PLAN_PATH": str(bp_plan),
                     "CNB_BUILDPACK_DIR": str(bp_dir)})
-        proc = subprocess.run([str(bp_dir / "bin" / "build")], cwd=self.app, env=env,
-                              capture_output=True, text=True, timeout=600)
-        return PhaseResult(proc.returncode, proc.stdout, proc.stderr)
+        ran = self.container().run([str(bp_dir / "bin" / "build")], self.app, env)
+        return PhaseResult(ran.code, ran.out, ran.err)
 
     def restore_as_cache(self, bp_dir: Path, previous_image: bool = False) -> None:
         """What the lifecycle leaves for the next build: cached layers with their
@@ -163,16 +168,16 @@ def _through_json(value):
     return value
 
 
-def _lifecycle(root: Path) -> Lifecycle:
-    lc = Lifecycle(root, root / "workspace", root / "platform", root / "layers")
+def _lifecycle(root: Path, container: Callable[[], PhaseContainer]) -> Lifecycle:
+    lc = Lifecycle(root, root / "workspace", root / "platform", root / "layers", container)
     for d in (lc.app, lc.platform, lc.layers_root):
         d.mkdir()
     return lc
 
 
 @pytest.fixture
-def lifecycle(tmp_path) -> Lifecycle:
-    return _lifecycle(tmp_path)
+def lifecycle(tmp_path, request) -> Lifecycle:
+    return _lifecycle(tmp_path, lambda: request.getfixturevalue("phase_container"))
 
 
 @pytest.fixture(scope="session")

@@ -8,10 +8,13 @@ import pytest
 
 from wheels import make_wheel
 
+from funcpacks_dev import versions
+
 HELLO = 'def hello_world(request):\n    return "hello, world"\n'
 
 
 BUILDPACK = "python"  # the `bp` fixture
+STACK_PYTHON = versions.load()["debian"]["python"]
 
 
 def write(app, files: dict[str, str]) -> None:
@@ -71,7 +74,7 @@ def test_detect_honours_func_src(lifecycle, bp):
     ({"main.py": HELLO}, {"FUNC_NAME": "hello_world", "FUNC_SRC": "missing.py"}, 1,
      ["missing.py does not exist", "FUNC_SRC", "main.py"]),
     ({"main.py": HELLO}, {"FUNC_NAME": "hello_world", "GOOGLE_RUNTIME_VERSION": "3.7"}, 1,
-     ["Python 3.7 is not available", "GOOGLE_RUNTIME_VERSION", "3.11"]),
+     ["Python 3.7 is not available", "GOOGLE_RUNTIME_VERSION", f"{STACK_PYTHON}."]),
     ({"main.py": HELLO, ".python-version": "2.7\n"}, {"FUNC_NAME": "hello_world"}, 1,
      ["Python 2.7 is not available", ".python-version"]),
     # gcp-builder's Python-only setting wins over the runtime version (and over the file)
@@ -132,7 +135,8 @@ def test_build_app_writes_layers_launch_env_and_sbom(lifecycle, bp, wheelhouse):
     # what a rebuild that keeps the previous image's layer needs: recorded, not compared
     assert deps["metadata"]["recorded"]["distributions"] == ["tiny-app==0.1.0", "tiny-dep==1.2.3"]
     assert "python" in deps["metadata"]["recorded"]["programs"]
-    assert deps["metadata"]["distro"] == "debian-12" and deps["metadata"]["arch"] == "amd64"
+    target = lifecycle.container().target
+    assert deps["metadata"]["distro"] == f"debian-{target.distro_version}" and deps["metadata"]["arch"] == target.arch
     assert tomllib.loads((layers / "pip-cache.toml").read_text())["types"] == {"launch": False, "build": True, "cache": True}
     assert (layers / "dependencies/env.launch/PYTHONUNBUFFERED.default").read_text() == "1"
     launch = tomllib.loads((layers / "launch.toml").read_text())
