@@ -20,9 +20,12 @@ TAG = "funcpacks-demo/hello-world-python"
 BUILDER = "builder-python"
 PY = [sys.executable, "-m"]
 STAGES = [
-    ("tools (Debian packages, Python modules, dockerd, pack, lifecycle)", ["bash", str(ROOT / "scripts" / "tools.sh")]),
-    ("stacks (build and run images)", PY + ["funcpacks_dev.images.stacks", "--only", "build", "--only", "run"]),
-    (f"builder ({BUILDER})", PY + ["funcpacks_dev.images.builder", "create", BUILDER]),
+    # This machine's architecture only: the other one's images come from make builder.
+    ("tools (Debian packages, Python modules, dockerd, pack, lifecycle)",
+     ["bash", str(ROOT / "scripts" / "tools.sh"), "host"]),
+    ("stacks (build and run images)",
+     PY + ["funcpacks_dev.images.stacks", "--only", "build", "--only", "run", "--arch", "host"]),
+    (f"builder ({BUILDER})", PY + ["funcpacks_dev.images.builder", "create", BUILDER, "--arch=host"]),
 ]
 
 

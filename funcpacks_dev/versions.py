@@ -5,7 +5,7 @@ repository root):
 
     python3 -m funcpacks_dev.versions get lifecycle.version
     python3 -m funcpacks_dev.versions host-python-missing   # [host-python] pins not installed
-    python3 -m funcpacks_dev.versions lifecycle-archive
+    python3 -m funcpacks_dev.versions lifecycle-archive [amd64|arm64]
 """
 from __future__ import annotations
 
@@ -32,10 +32,14 @@ def get(key: str, data: dict[str, Any] | None = None) -> Any:
     return node
 
 
-def lifecycle_archive_name(data: dict[str, Any] | None = None) -> str:
-    """File name of the lifecycle tarball, as upstream names its linux/amd64 release."""
+# The lifecycle's release archives name architectures their own way.
+LIFECYCLE_ARCH = {"amd64": "x86-64", "arm64": "arm64"}
+
+
+def lifecycle_archive_name(data: dict[str, Any] | None = None, arch: str = "amd64") -> str:
+    """File name of the lifecycle tarball for arch, as upstream names its releases."""
     version = get("lifecycle.version", data)
-    return f"lifecycle-v{version}+linux.x86-64.tgz"
+    return f"lifecycle-v{version}+linux.{LIFECYCLE_ARCH[arch]}.tgz"
 
 
 def uv_requirement(data: dict[str, Any] | None = None) -> str:
@@ -63,8 +67,8 @@ def main(argv: list[str]) -> int:
     if argv == ["host-python-missing"]:
         print("\n".join(host_python_missing()))
         return 0
-    if argv == ["lifecycle-archive"]:
-        print(lifecycle_archive_name())
+    if argv[:1] == ["lifecycle-archive"] and len(argv) <= 2 and (argv[1:] or ["amd64"])[0] in LIFECYCLE_ARCH:
+        print(lifecycle_archive_name(None, *argv[1:]))
         return 0
     if len(argv) == 2 and argv[0] == "get":
         try:
@@ -73,7 +77,7 @@ def main(argv: list[str]) -> int:
             print(f"funcpacks_dev.versions: {exc.args[0]}", file=sys.stderr)
             return 2
         return 0
-    print("usage: python3 -m funcpacks_dev.versions get <section.key> | host-python-missing | lifecycle-archive",
+    print("usage: python3 -m funcpacks_dev.versions get <section.key> | host-python-missing | lifecycle-archive [arch]",
           file=sys.stderr)
     return 2
 

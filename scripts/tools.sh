@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # `make tools`: installs and starts what the project needs, idempotently.
-#   - Debian packages (Docker engine, mmdebstrap, skopeo, registry, htpasswd, wrk)
+#   - Debian packages (Docker engine, mmdebstrap, skopeo, registry, htpasswd, wrk, and
+#     qemu-user-static with binfmt-support: the emulator the other architecture's images
+#     are made and run with, registered in binfmt_misc here)
 #   - the Python distributions of funcpacks_dev, the tests and the bench (versions.toml [host-python])
 #   - a Docker daemon (started here if none answers)
 #   - pack and the lifecycle, built from the Go module proxy at the pinned versions
+#   - with `host` (make demo): as without, but the lifecycle for this machine's architecture only
 #   - with `engine` (make test-fast): only the Debian packages, the Python distributions and
 #     the Docker daemon (the unit tier runs the buildpacks in the build image)
 #   - with `harness` (make harness): the Shipwright harness (tools/shipwright-harness), built
@@ -21,7 +24,7 @@ say() { echo "tools: $*"; }
 pin_cmd() { (cd "$ROOT" && python3 -m funcpacks_dev.versions "$@"); }
 pin() { pin_cmd get "$1"; }
 
-APT_PACKAGES=(docker.io mmdebstrap skopeo docker-registry apache2-utils wrk)
+APT_PACKAGES=(docker.io mmdebstrap skopeo docker-registry apache2-utils wrk qemu-user-static binfmt-support)
 
 ensure_apt_packages() {
   local missing=() p
@@ -66,6 +69,27 @@ ensure_python_modules() {
 # Downloads a module through the Go module proxy and copies it to a writable directory
 # (pack's go.mod has a replace directive, so `go install mod@version` refuses it).
 # Prints the directory.
+# The other architecture's programs run here through qemu-user-static's binfmt_misc entry
+# (F flag: containers use it too). Where the kernel does not allow it, the images of that
+# architecture are not made and their tests are skipped, each saying why
+# (funcpacks_dev/images/arches.py).
+ensure_emulator() {
+  local entry=qemu-aarch64 binfmt=/proc/sys/fs/binfmt_misc
+  [ "$(uname -m)" = aarch64 ] && entry=qemu-x86_64
+  if [ ! -e "$binfmt/status" ] && ! mount -t binfmt_misc binfmt_misc "$binfmt" 2>/dev/null; then
+    say "WARNING: binfmt_misc cannot be mounted here: no emulator, so the other architecture's images are not made"
+    return
+  fi
+  if ! grep -qx enabled "$binfmt/$entry" 2>/dev/null; then
+    update-binfmts --enable "$entry" >/dev/null 2>&1 || { [ -e "$binfmt/$entry" ] || update-binfmts --import "$entry" >/dev/null 2>&1; }
+  fi
+  if grep -qx enabled "$binfmt/$entry" 2>/dev/null && grep -q '^flags: .*F' "$binfmt/$entry"; then
+    say "emulator: $entry registered in binfmt_misc ($(grep '^flags:' "$binfmt/$entry"))"
+  else
+    say "WARNING: $entry could not be registered in binfmt_misc: the other architecture's images are not made"
+  fi
+}
+
 module_source() {
   local module=$1 version=$2 dest=$3 json dir
   command -v go >/dev/null || die "go is not on PATH: install Go >= 1.26 to build pack and the lifecycle"
@@ -101,15 +125,21 @@ ensure_pack() {
 }
 
 ensure_lifecycle() {
-  local version archive module
+  local version archive module arch missing=()
   version=$(pin lifecycle.version)
   module=$(pin lifecycle.module)
-  archive="$TOOLS/lifecycle/$(pin_cmd lifecycle-archive)"
-  if [ -s "$archive" ]; then
-    say "lifecycle $version present ($archive)"
-    return
-  fi
-  say "building lifecycle $version from the Go module proxy"
+  # One release-shaped tarball per architecture the builders are made for (arches.py);
+  # `tools.sh host` (make demo): only this machine's.
+  for arch in "${LIFECYCLE_ARCHES[@]}"; do
+    archive="$TOOLS/lifecycle/$(pin_cmd lifecycle-archive "$arch")"
+    if [ -s "$archive" ]; then
+      say "lifecycle $version present for $arch ($archive)"
+    else
+      missing+=("$arch")
+    fi
+  done
+  [ ${#missing[@]} -eq 0 ] && return
+  say "building lifecycle $version for ${missing[*]} from the Go module proxy"
   local src="$TOOLS/src/lifecycle" out="$TOOLS/src/lifecycle-out/lifecycle" log="$TOOLS/lifecycle-build.log"
   module_source "$module" "$version" "$src"
   # The proxy does not serve kaniko (used only by the `extend` phase): build with our
@@ -122,22 +152,27 @@ ensure_lifecycle() {
   # The flags upstream's Makefile uses for its release binaries; static so the launcher
   # runs on any run image.
   ldflags="-s -w -X '$module/cmd.SCMRepository=$module' -X '$module/cmd.SCMCommit=$commit' -X '$module/cmd.Version=$version'"
-  rm -rf "$out" && mkdir -p "$out"
-  (cd "$src" \
-    && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$out/lifecycle" ./cmd/lifecycle \
-    && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$out/launcher" ./cmd/launcher) >"$log" 2>&1 \
-    || die "go build of the lifecycle failed (see $log: $(tail -n 1 "$log"))"
-  local phase
-  for phase in detector analyzer restorer builder exporter rebaser creator extender; do
-    ln -sf lifecycle "$out/$phase"
+  : >"$log"
+  for arch in "${missing[@]}"; do
+    archive="$TOOLS/lifecycle/$(pin_cmd lifecycle-archive "$arch")"
+    rm -rf "$out" && mkdir -p "$out"
+    (cd "$src" \
+      && CGO_ENABLED=0 GOOS=linux GOARCH="$arch" go build -trimpath -ldflags "$ldflags" -o "$out/lifecycle" ./cmd/lifecycle \
+      && CGO_ENABLED=0 GOOS=linux GOARCH="$arch" go build -trimpath -ldflags "$ldflags" -o "$out/launcher" ./cmd/launcher) >>"$log" 2>&1 \
+      || die "go build of the lifecycle for $arch failed (see $log: $(tail -n 1 "$log"))"
+    local phase
+    for phase in detector analyzer restorer builder exporter rebaser creator extender; do
+      ln -sf lifecycle "$out/$phase"
+    done
+    mkdir -p "$(dirname "$archive")"
+    # Upstream's own packager (run for this machine) writes lifecycle.toml (API lists taken
+    # from the lifecycle's code) and the normalized tarball, so ours is laid out exactly
+    # like a release.
+    (cd "$src" && go run ./tools/packager -inputDir "$out" -archivePath "$archive.tmp" \
+        -descriptorPath lifecycle.toml -version "$version") >>"$log" 2>&1 \
+      || die "packaging the lifecycle for $arch failed (see $log: $(tail -n 1 "$log"))"
+    mv "$archive.tmp" "$archive"
   done
-  mkdir -p "$(dirname "$archive")"
-  # Upstream's own packager writes lifecycle.toml (API lists taken from the lifecycle's
-  # code) and the normalized tarball, so ours is laid out exactly like a release.
-  (cd "$src" && go run ./tools/packager -inputDir "$out" -archivePath "$archive.tmp" \
-      -descriptorPath lifecycle.toml -version "$version") >>"$log" 2>&1 \
-    || die "packaging the lifecycle failed (see $log: $(tail -n 1 "$log"))"
-  mv "$archive.tmp" "$archive"
   rm -rf "$src" "$TOOLS/src/lifecycle-out"
 }
 
@@ -179,8 +214,13 @@ if [ "${1:-}" = harness ]; then
   ensure_shipwright_harness
   exit 0
 fi
+LIFECYCLE_ARCHES=(amd64 arm64)
+if [ "${1:-}" = host ]; then
+  case "$(uname -m)" in x86_64) LIFECYCLE_ARCHES=(amd64) ;; aarch64) LIFECYCLE_ARCHES=(arm64) ;; esac
+fi
 ensure_apt_packages
 ensure_python_modules
+ensure_emulator
 "$ROOT/scripts/dockerd.sh"
 ensure_pack
 ensure_lifecycle

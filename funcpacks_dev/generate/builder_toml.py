@@ -26,10 +26,17 @@ TOP_LEVEL = {flavor.image_key: ROOT / f"{flavor.image_key}.toml" for flavor in F
 
 def builder_toml(data: dict, packaged: dict[str, Path], toml_dir: Path, flavor: Flavor = FLAVORS[0],
                  build_image: str | None = None, run_image: str | None = None,
-                 run_mirrors: list[str] | None = None, usage: str = "") -> str:
-    """builder.toml for pack; paths are relative to toml_dir (where the file is written).
-    The build and run image references default to versions.toml's names; a published
-    builder names its registry's copies (funcpacks_dev/images/publish.py)."""
+                 run_mirrors: list[str] | None = None, usage: str = "", arch: str = "amd64",
+                 targets: bool = True) -> str:
+    """builder.toml for pack, for one architecture (its lifecycle and its [[targets]]):
+    pack takes one lifecycle for all the targets of a builder.toml, so a builder per
+    architecture is made and publish.py joins them into an image index. Paths are
+    relative to toml_dir (where the file is written). The build and run image references
+    default to versions.toml's names; a published builder names its registry's copies
+    (funcpacks_dev/images/publish.py), another architecture's local builder its local tags.
+    targets: write [[targets]]; pack refuses a target that is not the Docker engine's
+    architecture when it makes a builder in the engine, so a foreign architecture's
+    builder is made without (its build image's architecture is the builder's)."""
     def rel(p: Path) -> str:
         return os.path.relpath(p, toml_dir)
 
@@ -45,7 +52,8 @@ def builder_toml(data: dict, packaged: dict[str, Path], toml_dir: Path, flavor: 
         buildpacks=[{"id": bp_id(n), "uri": rel(packaged[n])} for n in wanted],
         optional=[{"id": bp_id(n)} for n in OPTIONAL_FIRST],
         languages=[{"id": bp_id(lang)} for lang in flavor.languages],
-        lifecycle=rel(TOOLS / "lifecycle" / versions.lifecycle_archive_name(data)),
+        lifecycle=rel(TOOLS / "lifecycle" / versions.lifecycle_archive_name(data, arch)),
+        target_arch=arch if targets else None,
         build_image=build_image or data["images"]["build"],
         build_env=list(flavor.build_env),
         run_image=run_image or data["images"][flavor.run_image_key],

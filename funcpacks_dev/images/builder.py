@@ -13,7 +13,12 @@ builder-dotnet.toml and builder-python.toml at the top of the repository
 
     python3 -m funcpacks_dev.images.builder package DIR       # only package the buildpacks into DIR
     python3 -m funcpacks_dev.images.builder create            # package, then pack builder create from them
-    python3 -m funcpacks_dev.images.builder create builder-python  # only the builders named (make demo)
+    python3 -m funcpacks_dev.images.builder create builder-python  # only the builders named
+    python3 -m funcpacks_dev.images.builder create builder-python --arch=host  # only for this machine (make demo)
+
+Every architecture (arches.py) gets its own builders: amd64's from the committed files,
+another's from build/builders/<name>-<arch>.toml (its lifecycle, its buildpacks packaged
+in build/buildpacks-<arch> with that architecture's bundles, its local image tags).
 """
 from __future__ import annotations
 
@@ -29,8 +34,8 @@ import tomli_w
 
 from funcpacks import defaults
 from funcpacks_dev import docker_engine, versions
-from funcpacks_dev.generate.builder_toml import TOP_LEVEL, top_level_files
-from funcpacks_dev.images import bundles, run_dotnet
+from funcpacks_dev.generate.builder_toml import TOP_LEVEL, builder_toml, top_level_files
+from funcpacks_dev.images import arches, bundles, run_dotnet
 from funcpacks_dev.images.flavors import (BUILDPACKS_SRC, FLAVORS, LANGUAGE_BUILDPACKS, MADE_RUN_IMAGES, OPTIONAL_FIRST,
                                           Flavor, descriptor, flavor_buildpacks)
 
@@ -57,6 +62,11 @@ def check_descriptor(name: str, desc: dict, data: dict) -> None:
         raise BuilderError(
             f"buildpacks/{name}/buildpack.toml has api {desc.get('api')!r} version {desc['buildpack'].get('version')!r}; "
             f"versions.toml says api {want_api!r} version {want_version!r}: make them agree")
+    targets = sorted((t.get("os"), t.get("arch")) for t in desc.get("targets", []))
+    if targets != [("linux", arch) for arch in sorted(arches.ARCHES)]:
+        raise BuilderError(
+            f"buildpacks/{name}/buildpack.toml's [[targets]] are {targets}; the builders are made for "
+            f"{', '.join('linux/' + a for a in arches.ARCHES)} (funcpacks_dev/images/arches.py): list each once")
 
 
 # lib/descriptor.py of a packaged buildpack (see funcpacks/entrypoint.py).
@@ -75,13 +85,14 @@ def build_users(data: dict) -> tuple[tuple[int, ...], int]:
     return (st["build-user-id"], *st["other-build-user-ids"]), st["group-id"]
 
 
-def package_buildpacks(dest: Path, data: dict | None = None,
-                       bundled: dict[str, list[Path]] | None = None, any_user: bool = False) -> dict[str, Path]:
+def package_buildpacks(dest: Path, data: dict | None = None, bundled: dict[str, list[Path]] | None = None,
+                       any_user: bool = False, arch: str = arches.host()) -> dict[str, Path]:
     """Copies every buildpack into dest/<name> with the library and entry points, and the
     dependencies it carries (`bundled`: buildpack name -> directories from bundles.ensure).
     any_user: accept any uid and gid, root included (for running the buildpacks on a
     host, as the unit tier does); a builder's buildpacks refuse all but the stack's build
-    users. Returns name -> packaged directory."""
+    users. arch: the architecture of the programs it carries (bundles of that arch, the
+    .NET buildpack's helper compiled for it). Returns name -> packaged directory."""
     data = data or versions.load()
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     out = {}
@@ -110,7 +121,7 @@ def package_buildpacks(dest: Path, data: dict | None = None,
         if name in LANGUAGE_DEFAULTS:
             (target / defaults.FILE).write_text(tomli_w.dumps(LANGUAGE_DEFAULTS[name](data)))
         if name == "dotnet":
-            build_port_env(target)
+            build_port_env(target, arch)
         if bundled and name in bundled:
             bundles.link_into(target, bundled[name])
         out[name] = target
@@ -139,16 +150,16 @@ def compile_bytecode(packaged: dict[str, Path], build_image: str) -> None:
                            f"{ran.returncode}):\n{(ran.stdout + ran.stderr).strip()[-2000:]}")
 
 
-def build_port_env(packaged: Path) -> None:
-    """The .NET buildpack's exec.d helper: a static Go binary, since it runs on run images
-    without a shell (reproducible: -trimpath, no VCS stamp, no cgo)."""
+def build_port_env(packaged: Path, arch: str = arches.host()) -> None:
+    """The .NET buildpack's exec.d helper: a static Go binary for arch, since it runs on
+    run images without a shell (reproducible: -trimpath, no VCS stamp, no cgo)."""
     src = packaged / "port-env"
     out = packaged / "libexec" / "port-env"
     if shutil.which("go") is None:
         raise BuilderError("go is not installed: it builds the .NET buildpack's port-env helper; run 'make tools'")
     proc = subprocess.run(["go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", str(out), "."],
                           cwd=src, capture_output=True, text=True,
-                          env=dict(os.environ, CGO_ENABLED="0", GOFLAGS="-mod=mod"))
+                          env=dict(os.environ, CGO_ENABLED="0", GOFLAGS="-mod=mod", GOOS="linux", GOARCH=arch))
     if proc.returncode != 0:
         raise BuilderError(f"building {src}/main.go failed: {proc.stderr.strip()}")
     shutil.rmtree(src)
@@ -161,7 +172,8 @@ def pack_bin() -> str:
     return str(pack)
 
 
-def inputs_digest(toml_path: Path, packaged: dict[str, Path], data: dict, flavor: Flavor = FLAVORS[0]) -> str:
+def inputs_digest(toml_path: Path, packaged: dict[str, Path], data: dict, flavor: Flavor = FLAVORS[0],
+                  arch: str = arches.host()) -> str:
     """Everything the builder image is made of: its buildpacks, the lifecycle, the build
     image and its run image; unchanged inputs -> reuse the image."""
     h = hashlib.sha256(toml_path.read_bytes())
@@ -174,8 +186,8 @@ def inputs_digest(toml_path: Path, packaged: dict[str, Path], data: dict, flavor
             if relative.parts[0] == "bundled" and len(relative.parts) > 2:
                 continue
             h.update(str(relative).encode() + b"\0" + f.read_bytes())
-    h.update((TOOLS / "lifecycle" / versions.lifecycle_archive_name(data)).read_bytes())
-    for image in (data["images"][k] for k in ("build", flavor.run_image_key)):
+    h.update((TOOLS / "lifecycle" / versions.lifecycle_archive_name(data, arch)).read_bytes())
+    for image in (arches.local(data["images"][k], arch) for k in ("build", flavor.run_image_key)):
         out = subprocess.run(["docker", "image", "inspect", "--format", "{{.Id}}", image],
                              capture_output=True, text=True)
         if out.returncode != 0:
@@ -184,30 +196,50 @@ def inputs_digest(toml_path: Path, packaged: dict[str, Path], data: dict, flavor
     return h.hexdigest()
 
 
-def create(data: dict, only: list[str] | None = None) -> None:
+def packaged_dir(arch: str) -> Path:
+    """Where make builder packages the buildpacks for arch (the committed builder.toml
+    files name build/buildpacks, the amd64 packaging)."""
+    return BUILD_DIR / ("buildpacks" if arch == "amd64" else f"buildpacks-{arch}")
+
+
+def create(data: dict, only: list[str] | None = None, arch_list: list[str] | None = None) -> None:
     """Packages the buildpacks and creates the builders (`only`: these image keys, with
-    only the bundles their buildpacks carry)."""
+    only the bundles their buildpacks carry) for every architecture of arch_list (default:
+    every one this machine can run, arches.py)."""
     unknown = sorted(set(only or ()) - {f.image_key for f in FLAVORS})
     if unknown:
         raise BuilderError(f"no builder {', '.join(unknown)}: the builders are {', '.join(f.image_key for f in FLAVORS)}")
     wanted = [f for f in FLAVORS if not only or f.image_key in only]
+    runnable, skipped = arches.runnable(arch_list or arches.ARCHES)
+    for arch, why in skipped.items():
+        if arch_list:
+            raise BuilderError(f"cannot make {arch} builders here: {why}")
+        print(f"builder: WARNING: no {arch} builders: {why}", file=sys.stderr)
+    for arch in runnable:
+        create_for(data, wanted, arch)
+
+
+def create_for(data: dict, wanted: list[Flavor], arch: str) -> None:
     pack = pack_bin()
-    if not (TOOLS / "lifecycle" / versions.lifecycle_archive_name(data)).exists():
-        raise BuilderError("the lifecycle tarball is missing: run 'make tools'")
+    if not (TOOLS / "lifecycle" / versions.lifecycle_archive_name(data, arch)).exists():
+        raise BuilderError(f"the lifecycle tarball for {arch} is missing: run 'make tools'")
     try:
-        carried = bundles.ensure(data, {name for f in wanted for name in flavor_buildpacks(f)})
+        carried = bundles.ensure(data, {name for f in wanted for name in flavor_buildpacks(f)}, arch)
     except bundles.BundleError as exc:
         raise BuilderError(str(exc)) from None
-    packaged = package_buildpacks(BUILD_DIR / "buildpacks", data, carried)
-    compile_bytecode(packaged, data["images"]["build"])
+    packaged = package_buildpacks(packaged_dir(arch), data, carried, arch=arch)
+    compile_bytecode(packaged, arches.local(data["images"]["build"], arch))
     files = top_level_files(data)
-    for flavor in available_flavors(data, carried, wanted):
-        toml_path = TOP_LEVEL[flavor.image_key]
-        if not toml_path.exists() or toml_path.read_text() != files[toml_path]:
-            raise BuilderError(f"{toml_path.name} does not match versions.toml: run 'make generate'")
-        image = data["images"][flavor.image_key]
-        stamp = BUILD_DIR / f"{flavor.image_key}.inputs"
-        digest = inputs_digest(toml_path, packaged, data, flavor)
+    for flavor in available_flavors(data, carried, wanted, arch):
+        if arch == "amd64":
+            toml_path = TOP_LEVEL[flavor.image_key]
+            if not toml_path.exists() or toml_path.read_text() != files[toml_path]:
+                raise BuilderError(f"{toml_path.name} does not match versions.toml: run 'make generate'")
+        else:
+            toml_path = arch_toml(data, packaged, flavor, arch)
+        image = arches.local(data["images"][flavor.image_key], arch)
+        stamp = BUILD_DIR / f"{flavor.image_key}{'' if arch == arches.host() else '-' + arch}.inputs"
+        digest = inputs_digest(toml_path, packaged, data, flavor, arch)
         exists = subprocess.run(["docker", "image", "inspect", image], capture_output=True).returncode == 0
         if exists and stamp.exists() and stamp.read_text() == digest:
             print(f"builder: {image} is up to date")
@@ -221,20 +253,34 @@ def create(data: dict, only: list[str] | None = None) -> None:
         stamp.write_text(digest)
 
 
+def arch_toml(data: dict, packaged: dict[str, Path], flavor: Flavor, arch: str) -> Path:
+    """The builder definition of another architecture than the committed files': its
+    lifecycle, its packaged buildpacks and the local tags of its images."""
+    toml_dir = BUILD_DIR / "builders"
+    toml_dir.mkdir(parents=True, exist_ok=True)
+    path = toml_dir / f"{flavor.image_key}-{arch}.toml"
+    path.write_text(builder_toml(data, packaged, toml_dir, flavor, arch=arch, targets=False,
+                                 build_image=arches.local(data["images"]["build"], arch),
+                                 run_image=arches.local(data["images"][flavor.run_image_key], arch)))
+    return path
+
+
 def available_flavors(data: dict, carried: dict[str, list[Path]],
-                      wanted: tuple[Flavor, ...] | list[Flavor] = FLAVORS) -> list[Flavor]:
-    """The builders of `wanted` this machine can make, after making the run images they
-    need that make stacks does not: builder-dotnet only when the .NET SDK is bundled
-    (carried: bundles.ensure's answer)."""
+                      wanted: tuple[Flavor, ...] | list[Flavor] = FLAVORS, arch: str = arches.host()) -> list[Flavor]:
+    """The builders of `wanted` this machine can make for arch, after making the run
+    images they need that make stacks does not: builder-dotnet only when the .NET SDK of
+    that arch is bundled (carried: bundles.ensure's answer)."""
     if not any(f.run_image_key in MADE_RUN_IMAGES for f in wanted):
         return list(wanted)
-    sdk = run_dotnet.carried_sdk(data, carried)
+    sdk = run_dotnet.carried_sdk(data, carried, arch)
     if sdk is None:
-        print(f"builder: WARNING: no .NET SDK is bundled, so {data['images']['builder-dotnet']} and its run image "
-              f"{data['images']['run-dotnet']} are not made", file=sys.stderr)
+        print(f"builder: WARNING: no linux-{arch} .NET SDK is bundled, so "
+              f"{arches.local(data['images']['builder-dotnet'], arch)} and its run image "
+              f"{arches.local(data['images']['run-dotnet'], arch)} are not made (the general builder builds .NET "
+              "apps, downloading the SDK from the feed a build names)", file=sys.stderr)
         return [f for f in wanted if f.run_image_key not in MADE_RUN_IMAGES]
     try:
-        run_dotnet.ensure(data, sdk)
+        run_dotnet.ensure(data, sdk, arch)
     except run_dotnet.RunDotnetError as exc:
         raise BuilderError(str(exc)) from None
     return list(wanted)
@@ -263,7 +309,9 @@ def main(argv: list[str]) -> int:
         if argv[:1] == ["package"] and len(argv) == 2:
             package_buildpacks(Path(argv[1]), data)
         elif argv[:1] == ["create"]:
-            create(data, argv[1:] or None)
+            keys = [a for a in argv[1:] if not a.startswith("--arch=")]
+            chosen = [a.split("=", 1)[1] for a in argv[1:] if a.startswith("--arch=")]
+            create(data, keys or None, arches.named(chosen))
         else:
             print(__doc__, file=sys.stderr)
             return 2

@@ -7,11 +7,17 @@ as a build's) into
 .tools/bundles/<buildpack>/, then linked into every packaging of the buildpacks
 (funcpacks/bundled.py says how a build finds them).
 
+Each architecture's builder carries its own (arches.py): the toolchain, seed, uv wheel
+and SDK of linux/<arch>, fetched and made here (a foreign architecture's toolchain runs
+under the emulator to make its seed).
+
 The .NET SDK comes from FUNCPACKS_DOTNET_FEED (make builder DOTNET_FEED=<base URL>), else
 from the mirrored feed next to the checkout when there is one (the one the tests use),
 else from Microsoft's feed. When Microsoft's feed cannot be reached and no feed was named,
 the builder carries no SDK (builds then download theirs, as for any other version) and
-says so; a feed that was named must work.
+says so; a feed that was named must work for this machine's architecture. For another
+architecture the SDK is optional even from a named feed (the mirrored one holds
+linux-x64 only): that builder then carries none and builder-dotnet is not made for it.
 
     python3 -m funcpacks_dev.images.bundles fetch   # fetch what is missing, print where
 """
@@ -19,7 +25,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -29,12 +34,12 @@ from pathlib import Path
 
 from funcpacks import bundled
 from funcpacks_dev import versions
+from funcpacks_dev.images import arches
 from funcpacks_dev.local_platform import mirrors
 
 ROOT = versions.ROOT
 BUNDLES = ROOT / ".tools" / "bundles"
 FEED_VAR = "FUNCPACKS_DOTNET_FEED"
-ARCHES = {"x86_64": "amd64", "aarch64": "arm64"}
 
 
 class BundleError(Exception):
@@ -52,11 +57,6 @@ class Bundle:
     made_by_code: bool = False
 
 
-def host_arch() -> str:
-    machine = platform.machine()
-    return ARCHES.get(machine, machine)
-
-
 def dotnet_feed() -> tuple[str, bool]:
     """(feed base URL or "" for Microsoft's, whether it was named)."""
     named = os.environ.get(FEED_VAR, "").strip()
@@ -70,7 +70,7 @@ def dotnet_feed() -> tuple[str, bool]:
 
 def wanted(data: dict | None = None, arch: str | None = None) -> list[Bundle]:
     data = data or versions.load()
-    arch = arch or host_arch()
+    arch = arch or arches.host()
     go, sdk = data["go"]["toolchain"], data["dotnet"]["sdk"]
     feed, named = dotnet_feed()
     toolchain = f"go{go}.linux-{arch}"
@@ -82,7 +82,7 @@ def wanted(data: dict | None = None, arch: str | None = None) -> list[Bundle]:
         Bundle("python", f"uv-{data['python']['uv']}-linux-{arch}",
                ("python_buildpack.bundle", arch, versions.uv_requirement(data).strip())),
         Bundle("dotnet", f"dotnet-sdk-{sdk}-linux-{arch}", ("dotnet_buildpack.bundle", sdk, arch),
-               (("FUNC_DOTNET_FEED", feed),) if feed else (), optional=not named),
+               (("FUNC_DOTNET_FEED", feed),) if feed else (), optional=not named or arch != arches.host()),
     ]
 
 
@@ -138,11 +138,12 @@ def _cached(bundle: Bundle, dest_dir: Path) -> bool:
         and source.is_file() and source.read_text() == _source(bundle)
 
 
-def ensure(data: dict | None = None, buildpacks: set[str] | None = None) -> dict[str, list[Path]]:
-    """buildpack name -> the bundled dependencies it carries (directories under .tools/bundles);
-    `buildpacks`: only theirs (make demo needs Python's alone)."""
+def ensure(data: dict | None = None, buildpacks: set[str] | None = None,
+           arch: str | None = None) -> dict[str, list[Path]]:
+    """buildpack name -> the bundled dependencies it carries (directories under .tools/bundles)
+    for arch (default: this machine's); `buildpacks`: only theirs (make demo needs Python's alone)."""
     found: dict[str, list[Path]] = {}
-    for bundle in wanted(data):
+    for bundle in wanted(data, arch):
         if buildpacks is not None and bundle.buildpack not in buildpacks:
             continue
         dest_dir = BUNDLES / bundle.buildpack
@@ -155,9 +156,9 @@ def ensure(data: dict | None = None, buildpacks: set[str] | None = None) -> dict
             except BundleError as exc:
                 if not bundle.optional:
                     raise
-                print(f"bundles: WARNING: {exc}; the builder carries no .NET SDK, so .NET builds download theirs. "
-                      f"Set {FEED_VAR} (make builder DOTNET_FEED=<feed base URL>) to a reachable feed to bundle it.",
-                      file=sys.stderr)
+                print(f"bundles: WARNING: {exc}; the {bundle.name.rsplit('-', 1)[-1]} builder carries no .NET SDK, "
+                      f"so .NET builds download theirs. Set {FEED_VAR} (make builder DOTNET_FEED=<feed base URL>) "
+                      "to a reachable feed that has it to bundle it.", file=sys.stderr)
                 continue
         # Only what versions.toml names today: an older bundle stays cached but is not carried.
         found.setdefault(bundle.buildpack, []).append(dest_dir / bundle.name)

@@ -6,10 +6,15 @@
 
 REGISTRY is <host>[:port][/<namespace>...]. `push` copies the build image, every run image
 and every builder there as REGISTRY/<name>:<tag> (names and the default tag from
-versions.toml). The builders are made again for that registry: their build image and run
-image references (and run-image mirrors, one per --mirror registry, which receives the same
-images) name the registry copies, never a name that exists only on this machine. An image
-the registry already holds with the same content (config digest) is not pushed again.
+versions.toml), each name an image index holding one image per architecture made here
+(arches.py; every architecture's image is also REGISTRY/<name>:<tag>-<arch>). pack makes
+a builder with one lifecycle for all its targets, so each architecture's builder is made
+on its own and the index joins them. The builders are made again for that registry: their
+build image and run image references (and run-image mirrors, one per --mirror registry,
+which receives the same images) name the registry's indexes, never a name that exists
+only on this machine, so the lifecycle of each architecture takes that architecture's
+run image. An image the registry already holds with the same content (config digest),
+and an index it holds with the same bytes, are not pushed again.
 Every reference is printed with its digest and written to build/published.json, which
 `manifests` reads to render the Function CRs and the strategies with the builder pinned by
 digest (REGISTRY/builder:<tag>@sha256:...).
@@ -35,7 +40,7 @@ from pathlib import Path
 
 from funcpacks_dev import versions
 from funcpacks_dev.generate import builder_toml, manifests, strategy
-from funcpacks_dev.images import builder, bundles, flavors
+from funcpacks_dev.images import arches, builder, bundles, flavors
 
 PUBLISHED = versions.ROOT / "build" / "published.json"
 STACK_KEYS = ("build", "run", "run-static", "run-cc")
@@ -43,7 +48,8 @@ BUILDER_KEYS = tuple(f.image_key for f in flavors.FLAVORS)
 MADE_KEYS = flavors.MADE_RUN_IMAGES  # run images make builder makes
 # <host>[:port] then path components as the distribution spec allows them
 _REGISTRY = re.compile(r"^(?P<host>[a-zA-Z0-9.-]+(:[0-9]+)?)(?P<path>(/[a-z0-9]+([._-][a-z0-9]+)*)*)$")
-_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
+_TAG = re.compile(r"^[\w][\w.-]{0,120}$")  # room for the -<arch> suffix of 128
+INDEX_TYPE = "application/vnd.oci.image.index.v1+json"
 
 
 class PublishError(Exception):
@@ -86,17 +92,55 @@ class Skopeo:
             opts += [f"--{flag}authfile", str(config)]
         return opts
 
-    def digests(self, ref: str) -> tuple[str, str] | None:
-        """(manifest digest, config digest) of the image the registry holds at ref, None
-        when it holds none. The manifest's digest is the sha256 of its exact bytes."""
+    def raw(self, ref: str) -> bytes | None:
+        """The exact bytes of the manifest (or index) the registry holds at ref, None when
+        it holds none."""
         proc = subprocess.run(["skopeo", "inspect", "--raw", *self._tls(""), f"docker://{ref}"], capture_output=True)
         if proc.returncode != 0:
             stderr = proc.stderr.decode(errors="replace")
             if re.search(r"manifest unknown|not found|name unknown", stderr, re.I):
                 return None
             raise PublishError(explain(ref, stderr))
-        manifest = json.loads(proc.stdout)
-        return f"sha256:{hashlib.sha256(proc.stdout).hexdigest()}", (manifest.get("config") or {}).get("digest")
+        return proc.stdout
+
+    def digests(self, ref: str) -> tuple[str, str] | None:
+        """(manifest digest, config digest) of the image the registry holds at ref, None
+        when it holds none. The manifest's digest is the sha256 of its exact bytes."""
+        raw = self.raw(ref)
+        if raw is None:
+            return None
+        return f"sha256:{hashlib.sha256(raw).hexdigest()}", (json.loads(raw).get("config") or {}).get("digest")
+
+    def descriptor(self, ref: str, arch: str) -> dict:
+        """The index entry of the image at ref, as arch's."""
+        raw = self.raw(ref)
+        if raw is None:
+            raise PublishError(f"{ref}: the registry does not hold the image just pushed")
+        return {"mediaType": json.loads(raw)["mediaType"], "digest": f"sha256:{hashlib.sha256(raw).hexdigest()}",
+                "size": len(raw), "platform": {"architecture": arch, "os": "linux"}}
+
+    def put_index(self, ref: str, entries: list[dict]) -> tuple[str, str]:
+        """(digest, "pushed" | "unchanged"): the image index of entries at ref, pushed
+        unless the registry holds exactly it. skopeo copies it alone (index-only) from an
+        OCI layout, with the credentials and TLS it uses for the images."""
+        index = index_bytes(entries)
+        digest = f"sha256:{hashlib.sha256(index).hexdigest()}"
+        if self.raw(ref) == index:
+            return digest, "unchanged"
+        with tempfile.TemporaryDirectory() as tmp:
+            layout = Path(tmp)
+            (layout / "blobs" / "sha256").mkdir(parents=True)
+            (layout / "blobs" / "sha256" / digest.split(":", 1)[1]).write_bytes(index)
+            (layout / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
+            (layout / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [
+                {"mediaType": INDEX_TYPE, "digest": digest, "size": len(index),
+                 "annotations": {"org.opencontainers.image.ref.name": "index"}}]}))
+            proc = subprocess.run(["skopeo", "copy", "--quiet", "--multi-arch", "index-only", "--preserve-digests",
+                                   *self._tls("dest-"), f"oci:{layout}:index", f"docker://{ref}"],
+                                  capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise PublishError(explain(ref, proc.stderr))
+        return digest, "pushed"
 
     def push(self, local: str, ref: str) -> str:
         with tempfile.TemporaryDirectory() as tmp:
@@ -106,6 +150,18 @@ class Skopeo:
             if proc.returncode != 0:
                 raise PublishError(explain(ref, proc.stderr))
             return digest_file.read_text().strip()
+
+
+def index_bytes(entries: list[dict]) -> bytes:
+    """An OCI image index of the entries (one image per architecture), in the order of
+    arches.ARCHES: the same images always give the same bytes, so the same digest. Its
+    entries are the Docker v2 manifests the images are pushed as (skopeo's copy from the
+    Docker engine; converting them to OCI would change their config digests, which say
+    whether an image is already there): docker, containerd, pack and the lifecycle read
+    such an index."""
+    ordered = sorted(entries, key=lambda e: arches.ARCHES.index(e["platform"]["architecture"]))
+    return json.dumps({"schemaVersion": 2, "mediaType": INDEX_TYPE, "manifests": ordered},
+                      separators=(",", ":")).encode()
 
 
 def explain(ref: str, stderr: str) -> str:
@@ -138,58 +194,88 @@ def local_id(image: str) -> str:
 
 
 def make_builders(refs: dict[str, str], mirrors: list[dict[str, str]], data: dict,
-                  made: list[flavors.Flavor]) -> None:
-    """The builders again, naming the registry's build and run images (reproducible: the
-    same inputs give the same image)."""
-    out = builder.BUILD_DIR / "publish"
+                  made: list[flavors.Flavor], arch: str) -> None:
+    """arch's builders again, naming the registry's build and run images (reproducible: the
+    same inputs give the same image). The registry names are local tags of arch's images
+    while this runs."""
+    out = builder.BUILD_DIR / "publish" / arch
     try:
-        carried = bundles.ensure(data)
+        carried = bundles.ensure(data, arch=arch)
     except bundles.BundleError as exc:
         raise PublishError(str(exc)) from None
-    packaged = builder.package_buildpacks(out / "buildpacks", data, carried)
-    builder.compile_bytecode(packaged, data["images"]["build"])
+    packaged = builder.package_buildpacks(out / "buildpacks", data, carried, arch=arch)
+    builder.compile_bytecode(packaged, arches.local(data["images"]["build"], arch))
     for flavor in made:
         run_key = flavor.run_image_key
         toml = out / f"{flavor.image_key}.toml"
         toml.write_text(builder_toml.builder_toml(data, packaged, out, flavor, build_image=refs["build"],
-                                             run_image=refs[run_key], run_mirrors=[m[run_key] for m in mirrors]))
+                                                  run_image=refs[run_key], run_mirrors=[m[run_key] for m in mirrors],
+                                                  arch=arch, targets=arch == arches.host()))
         proc = subprocess.run([builder.pack_bin(), "builder", "create", refs[flavor.image_key], "--config", str(toml),
                                "--pull-policy", "never"], capture_output=True, text=True, env=builder.pack_env())
         if proc.returncode != 0:
-            raise PublishError(f"pack builder create {refs[flavor.image_key]} failed: "
+            raise PublishError(f"pack builder create {refs[flavor.image_key]} ({arch}) failed: "
                                f"{(proc.stderr or proc.stdout).strip().splitlines()[-1:]}")
+
+
+def published_arches(data: dict) -> list[str]:
+    """The architectures whose images make builder made here (this machine's always)."""
+    made = [arch for arch in arches.ARCHES
+            if arch == arches.host() or builder_exists(arches.local(data["images"]["build"], arch))]
+    for arch in sorted(set(arches.ARCHES) - set(made)):
+        why = arches.emulator_missing(arch) or "make builder has not made them"
+        print(f"publish: WARNING: no {arch} images to publish ({why}); the indexes hold {', '.join(made)} only",
+              file=sys.stderr)
+    return made
+
+
+def builder_exists(image: str) -> bool:
+    return subprocess.run(["docker", "image", "inspect", image], capture_output=True).returncode == 0
 
 
 def push(registry: str, tag: str, mirror_registries: list[str], skopeo: Skopeo, data: dict) -> dict:
     refs = registry_refs(registry, tag, data)
     mirrors = [registry_refs(m, tag, data) for m in mirror_registries]
-    # builder-dotnet and run-dotnet only where the .NET SDK was bundled (make builder says so)
-    try:
-        made = builder.available_flavors(data, bundles.ensure(data))
-    except (bundles.BundleError, builder.BuilderError) as exc:
-        raise PublishError(str(exc)) from None
-    stack_keys = STACK_KEYS + tuple(f.run_image_key for f in made if f.run_image_key in flavors.MADE_RUN_IMAGES)
-    builder_keys = tuple(f.image_key for f in made)
-    for key in stack_keys:
-        local_id(data["images"][key])
-        for target in [refs] + mirrors:
-            subprocess.run(["docker", "tag", data["images"][key], target[key]], check=True)
-    make_builders(refs, mirrors, data, made)
-    for key in builder_keys:  # a mirror holds the same builder: pack picks the closest run image
-        for target in mirrors:
-            subprocess.run(["docker", "tag", refs[key], target[key]], check=True)
+    targets = [refs] + mirrors
     report: dict = {"registry": registry, "tag": tag, "mirrors": mirror_registries, "images": {}}
-    for key in stack_keys + builder_keys:
-        for target in [refs] + mirrors:
-            ref = target[key]
-            held = skopeo.digests(ref)
-            if held is not None and held[1] == local_id(ref):
-                digest, action = held[0], "unchanged"
-            else:
-                digest, action = skopeo.push(ref, ref), "pushed"
-            print(f"publish: {action:9} {ref}@{digest}", flush=True)
-            if target is refs:
-                report["images"][key] = {"ref": ref, "digest": digest, "action": action}
+    # (key, registry index) -> the index entries of its architectures' images
+    entries: dict[tuple[str, int], list[dict]] = {}
+    for arch in published_arches(data):
+        # builder-dotnet and run-dotnet only where that arch's .NET SDK was bundled (make builder says so)
+        try:
+            made = builder.available_flavors(data, bundles.ensure(data, arch=arch), arch=arch)
+        except (bundles.BundleError, builder.BuilderError) as exc:
+            raise PublishError(str(exc)) from None
+        stack_keys = STACK_KEYS + tuple(f.run_image_key for f in made if f.run_image_key in flavors.MADE_RUN_IMAGES)
+        builder_keys = tuple(f.image_key for f in made)
+        for key in stack_keys:
+            local = arches.local(data["images"][key], arch)
+            local_id(local)
+            for target in targets:
+                subprocess.run(["docker", "tag", local, target[key]], check=True)
+        make_builders(refs, mirrors, data, made, arch)
+        for key in builder_keys:  # a mirror holds the same builder: pack picks the closest run image
+            for target in mirrors:
+                subprocess.run(["docker", "tag", refs[key], target[key]], check=True)
+        for key in stack_keys + builder_keys:
+            for number, target in enumerate(targets):
+                ref, arch_ref = target[key], f"{target[key]}-{arch}"
+                held = skopeo.digests(arch_ref)
+                if held is not None and held[1] == local_id(ref):
+                    action = "unchanged"
+                else:
+                    skopeo.push(ref, arch_ref)
+                    action = "pushed"
+                entry = skopeo.descriptor(arch_ref, arch)
+                print(f"publish: {action:9} {arch_ref}@{entry['digest']}", flush=True)
+                entries.setdefault((key, number), []).append(entry)
+    for (key, number), listed in entries.items():
+        ref = targets[number][key]
+        digest, action = skopeo.put_index(ref, listed)
+        print(f"publish: {action:9} {ref}@{digest}", flush=True)
+        if number == 0:
+            report["images"][key] = {"ref": ref, "digest": digest, "action": action,
+                                     "platforms": {e["platform"]["architecture"]: e["digest"] for e in listed}}
     PUBLISHED.parent.mkdir(parents=True, exist_ok=True)
     PUBLISHED.write_text(json.dumps(report, indent=2) + "\n")
     print(f"publish: references written to {PUBLISHED.relative_to(versions.ROOT)}")
@@ -239,7 +325,8 @@ def main(argv: list[str]) -> int:
                 raise PublishError("skopeo is not installed: run 'make tools'")
             tag = opts.tag or default_tag(data)
             if not _TAG.match(tag):
-                raise PublishError(f"TAG={tag!r} is not a valid image tag (letters, digits, '_', '.', '-'; at most 128)")
+                raise PublishError(f"TAG={tag!r} is not a valid image tag (letters, digits, '_', '.', '-'; at most "
+                                   "121, since each architecture's image is <tag>-<arch>)")
             registry = check_registry(opts.registry)
             with tempfile.TemporaryDirectory() as certs:
                 cert_dir = None

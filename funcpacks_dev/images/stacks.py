@@ -1,6 +1,7 @@
 """`make stacks`: the Debian build and run images, from Debian packages only.
 
-Each stack is a root filesystem made by mmdebstrap (reproducible: a fixed
+Each stack is a root filesystem made by mmdebstrap for each architecture (arches.py:
+amd64 and arm64, a foreign one through the emulator; reproducible: a fixed
 SOURCE_DATE_EPOCH gives a bit-identical tarball for the same package set), with the
 packages of stacks/<name>/remove purged again, or cut from another stack's
 (stacks/<name>/keep), and a generated `FROM scratch` Dockerfile that adds the CNB labels,
@@ -8,10 +9,11 @@ env (stacks/<name>/env) and user. Every image keeps a dpkg status database listi
 exactly the packages whose files it holds, for scanners and `pack rebase` users.
 
 An image is rebuilt only when its inputs change: the stack's files, this script, the
-relevant parts of versions.toml and any extra CA certificates to bake in.
-Their hash is stored in the image label io.funcpacks.stack.inputs.
+relevant parts of versions.toml, the architecture and any extra CA certificates to bake
+in. Their hash is stored in the image label io.funcpacks.stack.inputs.
 
-    python3 -m funcpacks_dev.images.stacks [--rootfs-only DIR] [--extra-ca-dir DIR] [--only build|run|run-static|run-cc] [--force]
+    python3 -m funcpacks_dev.images.stacks [--rootfs-only DIR] [--extra-ca-dir DIR] [--only build|run|run-static|run-cc]
+                                           [--arch amd64|arm64|host ...] [--force]
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from funcpacks_dev import templating, versions
+from funcpacks_dev.images import arches
 
 ROOT = versions.ROOT
 STACKS_DIR = ROOT / "stacks"
@@ -234,8 +237,8 @@ def ca_files(extra_ca_dir: Path | None) -> list[Path]:
     return files
 
 
-def inputs_hash(stack: Stack, data: dict, cas: list[Path]) -> str:
-    h = hashlib.sha256()
+def inputs_hash(stack: Stack, data: dict, cas: list[Path], arch: str = arches.host()) -> str:
+    h = hashlib.sha256(arch.encode() + b"\0")
     for path in (*stack.definition_files(), Path(__file__), templating.path("stack.Dockerfile.j2")):
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     relevant = {k: data[k] for k in ("debian", "stack")}
@@ -246,12 +249,12 @@ def inputs_hash(stack: Stack, data: dict, cas: list[Path]) -> str:
     return h.hexdigest()[:32]
 
 
-def mmdebstrap_command(stack: Stack, data: dict, out: Path, cas: list[Path]) -> list[str]:
+def mmdebstrap_command(stack: Stack, data: dict, out: Path, cas: list[Path], arch: str = arches.host()) -> list[str]:
     deb = data["debian"]
     st = data["stack"]
     user, uid, gid = st["user-name"], stack.uid(data), st["group-id"]
     cmd = [
-        "mmdebstrap", "--variant=minbase", "--mode=root", "--format=tar",
+        "mmdebstrap", f"--architectures={arch}", "--variant=minbase", "--mode=root", "--format=tar",
         f"--include={','.join(stack.packages())}",
         f"--hook-dir={MERGED_USR_HOOKS}",
         "--aptopt=APT::Install-Recommends \"false\"",
@@ -310,7 +313,8 @@ def purge_hooks(stack: Stack) -> list[str]:
     return [loop, cleanup]
 
 
-def build_rootfs(stack_list: list[Stack], data: dict, out_dir: Path, cas: list[Path]) -> dict[str, Path]:
+def build_rootfs(stack_list: list[Stack], data: dict, out_dir: Path, cas: list[Path],
+                 arch: str = arches.host()) -> dict[str, Path]:
     """Root filesystems for stack_list: mmdebstrap for every base stack, in parallel; a
     derived stack is then cut from its parent's tarball. Returns name -> tarball."""
     derived = [s for s in stack_list if s.derived_from]
@@ -319,16 +323,17 @@ def build_rootfs(stack_list: list[Stack], data: dict, out_dir: Path, cas: list[P
     for d in derived:
         if d.derived_from not in {s.name for s in base}:
             base.append(by_name[d.derived_from])
-    result = _mmdebstrap_all(base, data, out_dir, cas)
+    result = _mmdebstrap_all(base, data, out_dir, cas, arch)
     for d in derived:
         tar = out_dir / f"{d.name}-rootfs.tar"
         derive_rootfs(result[d.derived_from], tar, d.keep())
-        print(f"stacks: {d.name}: cut from the {d.derived_from} root filesystem ({len(d.keep())} patterns)", flush=True)
+        print(f"stacks: {d.name} ({arch}): cut from the {d.derived_from} root filesystem ({len(d.keep())} patterns)",
+              flush=True)
         result[d.name] = tar
     return result
 
 
-def _mmdebstrap_all(stack_list: list[Stack], data: dict, out_dir: Path, cas: list[Path]) -> dict[str, Path]:
+def _mmdebstrap_all(stack_list: list[Stack], data: dict, out_dir: Path, cas: list[Path], arch: str) -> dict[str, Path]:
     if shutil.which("mmdebstrap") is None:
         raise StackError("mmdebstrap is not installed: run 'make tools'")
     if os.geteuid() != 0:
@@ -339,9 +344,11 @@ def _mmdebstrap_all(stack_list: list[Stack], data: dict, out_dir: Path, cas: lis
     for stack in stack_list:
         tar = out_dir / f"{stack.name}-rootfs.tar"
         log = (out_dir / f"{stack.name}-mmdebstrap.log").open("w")
-        print(f"stacks: {stack.name}: mmdebstrap {data['debian']['suite']} ({len(stack.packages())} packages)", flush=True)
+        print(f"stacks: {stack.name} ({arch}): mmdebstrap {data['debian']['suite']} ({len(stack.packages())} packages)",
+              flush=True)
         procs[stack.name] = (tar, log, subprocess.Popen(
-            mmdebstrap_command(stack, data, tar.with_suffix(".tmp"), cas), stdout=log, stderr=subprocess.STDOUT, env=env))
+            mmdebstrap_command(stack, data, tar.with_suffix(".tmp"), cas, arch), stdout=log, stderr=subprocess.STDOUT,
+            env=env))
     result = {}
     failed = []
     by_name = {s.name: s for s in stack_list}
@@ -389,12 +396,15 @@ def image_inputs(image: str) -> str | None:
     return proc.stdout.strip() if proc.returncode == 0 else None
 
 
-def dockerfile(stack: Stack, data: dict, digest: str) -> str:
-    """The image around a root filesystem: CNB labels, env and the non-root user, with
-    every value from versions.toml and stacks/<name>/env."""
+def dockerfile(stack: Stack, data: dict, digest: str, arch: str = arches.host()) -> str:
+    """The image around a root filesystem: CNB labels (the target the lifecycle and pack
+    read: os, arch, distribution), env and the non-root user, with every value from
+    versions.toml and stacks/<name>/env."""
     st = data["stack"]
     labels = {
         "io.buildpacks.stack.id": st["id"],
+        "io.buildpacks.base.os": "linux",
+        "io.buildpacks.base.arch": arch,
         "io.buildpacks.base.distro.name": "debian",
         "io.buildpacks.base.distro.version": data["debian"]["version"],
         INPUTS_LABEL: digest,
@@ -411,22 +421,40 @@ def dockerfile(stack: Stack, data: dict, digest: str) -> str:
                              gid=st["group-id"])
 
 
-def docker_build(stack: Stack, data: dict, rootfs: Path, digest: str) -> None:
+def docker_build(stack: Stack, data: dict, rootfs: Path, digest: str, arch: str = arches.host()) -> None:
+    image = arches.local(stack.image, arch)
     with tempfile.TemporaryDirectory(dir=rootfs.parent) as ctx:
-        (Path(ctx) / "Dockerfile").write_text(dockerfile(stack, data, digest))
+        (Path(ctx) / "Dockerfile").write_text(dockerfile(stack, data, digest, arch))
         os.link(rootfs, Path(ctx) / "rootfs.tar")
-        image_id = build_context(stack.image, Path(ctx))
-    print(f"stacks: {stack.image} built ({image_id[:19]})", flush=True)
+        image_id = build_context(image, Path(ctx), arch)
+    print(f"stacks: {image} built ({image_id[:19]})", flush=True)
 
 
-def build_context(image: str, ctx: Path) -> str:
-    """docker build of ctx (its Dockerfile) as image, with Docker's legacy builder, which
-    keeps a stack's layers as its tarballs make them; returns the image ID."""
-    proc = subprocess.run(["docker", "build", "--quiet", "--tag", image, str(ctx)], capture_output=True,
-                          text=True, env=dict(os.environ, DOCKER_BUILDKIT="0"))
+def build_context(image: str, ctx: Path, arch: str = arches.host()) -> str:
+    """docker build of ctx (its Dockerfile) as image for arch, with Docker's legacy
+    builder, which keeps a stack's layers as its tarballs make them; returns the image ID."""
+    proc = subprocess.run(["docker", "build", "--quiet", "--platform", arches.platform_of(arch), "--tag", image,
+                           str(ctx)], capture_output=True, text=True, env=dict(os.environ, DOCKER_BUILDKIT="0"))
     if proc.returncode != 0:
         raise StackError(f"docker build of {image} failed: {proc.stderr.strip().splitlines()[-1:]}")
     return proc.stdout.strip()
+
+
+def make_images(stack_list: list[Stack], data: dict, cas: list[Path], arch: str, force: bool = False) -> None:
+    """The images of stack_list for arch whose inputs changed."""
+    digests = {s.name: inputs_hash(s, data, cas, arch) for s in stack_list}
+    todo = []
+    for s in stack_list:
+        image = arches.local(s.image, arch)
+        if not force and image_inputs(image) == digests[s.name]:
+            print(f"stacks: {image} is up to date (inputs {digests[s.name][:12]})")
+        else:
+            todo.append(s)
+    if not todo:
+        return
+    tars = build_rootfs(todo, data, WORK_DIR / arch, cas, arch)
+    for s in todo:
+        docker_build(s, data, tars[s.name], digests[s.name], arch)
 
 
 def main(argv: list[str]) -> int:
@@ -440,28 +468,28 @@ def main(argv: list[str]) -> int:
                         help="read the stack definitions (<name>/packages, remove, keep, env) from DIR")
     parser.add_argument("--only", choices=["build", "run", "run-static", "run-cc"], action="append",
                         help="only this stack (repeatable)")
+    parser.add_argument("--arch", choices=(*arches.ARCHES, "host"), action="append",
+                        help="only this architecture (repeatable; host: this machine's; default: every one "
+                             "this machine can run)")
     opts = parser.parse_args(argv)
     data = versions.load()
     try:
         cas = ca_files(opts.extra_ca_dir)
         all_stacks = [s for s in stacks(data, opts.stacks_dir.resolve()) if not opts.only or s.name in opts.only]
+        chosen = arches.named(opts.arch)
+        wanted, skipped = arches.runnable(chosen or arches.ARCHES)
+        for arch, why in skipped.items():
+            if chosen:
+                raise StackError(f"cannot make {arch} images here: {why}")
+            print(f"stacks: WARNING: no {arch} images: {why}", file=sys.stderr)
         if opts.rootfs_only:
-            build_rootfs(all_stacks, data, opts.rootfs_only, cas)
+            for arch in wanted:
+                build_rootfs(all_stacks, data, opts.rootfs_only / arch, cas, arch)
             return 0
         if shutil.which("docker") is None or subprocess.run(["docker", "info"], capture_output=True).returncode != 0:
             raise StackError("no Docker daemon answers: run 'make tools'")
-        digests = {s.name: inputs_hash(s, data, cas) for s in all_stacks}
-        todo = []
-        for s in all_stacks:
-            if not opts.force and image_inputs(s.image) == digests[s.name]:
-                print(f"stacks: {s.image} is up to date (inputs {digests[s.name][:12]})")
-            else:
-                todo.append(s)
-        if not todo:
-            return 0
-        tars = build_rootfs(todo, data, WORK_DIR, cas)
-        for s in todo:
-            docker_build(s, data, tars[s.name], digests[s.name])
+        for arch in wanted:
+            make_images(all_stacks, data, cas, arch, opts.force)
     except StackError as exc:
         print(f"stacks: {exc}", file=sys.stderr)
         return 1

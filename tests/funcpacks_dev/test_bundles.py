@@ -29,7 +29,7 @@ def fake(tmp_path, monkeypatch):
 
     def use(mode, optional=False):
         wanted = [bundles.Bundle("go", "fake-1", ("fakebundle", "fake-1", mode), optional=optional)]
-        monkeypatch.setattr(bundles, "wanted", lambda data=None: wanted)
+        monkeypatch.setattr(bundles, "wanted", lambda data=None, arch=None: wanted)
         return bundles.ensure({})
     return use
 

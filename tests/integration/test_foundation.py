@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from funcpacks_dev import docker_engine, versions
+from funcpacks_dev.images import arches
 from helpers import image_file_names, inspect
 
 ROOT = versions.ROOT
@@ -81,12 +82,16 @@ def test_stack_images_labels_user_env():
     static_files = image_file_names(static)
     assert {"etc/passwd", "etc/ssl/certs/ca-certificates.crt", "usr/share/zoneinfo/Europe/Berlin"} <= static_files
     assert not any(n.endswith(("bin/sh", "bin/bash", "bin/python3")) for n in static_files)
-    # run-cc: the static image's files plus the C/C++ runtime and OpenSSL, still no shell
-    cc_files = image_file_names(DATA["images"]["run-cc"])
-    assert {"etc/passwd", "etc/ssl/certs/ca-certificates.crt", "usr/share/zoneinfo/Europe/Berlin"} <= cc_files
-    assert {"usr/lib/x86_64-linux-gnu/libstdc++.so.6", "usr/lib/x86_64-linux-gnu/libgcc_s.so.1",
-            "usr/lib/x86_64-linux-gnu/libssl.so.3", "usr/lib/x86_64-linux-gnu/libc.so.6", "lib64"} <= cc_files
-    assert not any(n.endswith(("bin/sh", "bin/bash", "bin/python3")) or "libicu" in n for n in cc_files)
+    # run-cc: the static image's files plus the C/C++ runtime and OpenSSL, still no shell;
+    # each architecture's, with the loader its programs name
+    for arch in arches.runnable()[0]:
+        cc_files = image_file_names(arches.local(DATA["images"]["run-cc"], arch))
+        libs = f"usr/lib/{arches.TRIPLETS[arch]}"
+        loader = {"amd64": "lib64", "arm64": "usr/lib/ld-linux-aarch64.so.1"}[arch]
+        assert {"etc/passwd", "etc/ssl/certs/ca-certificates.crt", "usr/share/zoneinfo/Europe/Berlin"} <= cc_files
+        assert {f"{libs}/libstdc++.so.6", f"{libs}/libgcc_s.so.1", f"{libs}/libssl.so.3", f"{libs}/libc.so.6",
+                loader} <= cc_files, arch
+        assert not any(n.endswith(("bin/sh", "bin/bash", "bin/python3")) or "libicu" in n for n in cc_files)
     assert f"cnb:x:{st['run-user-id']}:{st['group-id']}" in docker_engine.run(DATA["images"]["run"], ["/etc/passwd"],
                                                                               entrypoint="cat").stdout
     run_env = dict(e.split("=", 1) for e in inspect(DATA["images"]["run"])["Config"]["Env"])

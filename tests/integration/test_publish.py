@@ -8,18 +8,22 @@ import os
 import subprocess
 import tomllib
 
+import pytest
 import requests
 import yaml
 
 from funcpacks_dev import docker_engine, funcbuild, versions
-from funcpacks_dev.images import builder, flavors, publish, registry
+from funcpacks_dev.images import arches, builder, flavors, publish, registry
 from funcpacks_dev.local_platform import strategy_runner
-from helpers import SAMPLES, inspect, make, manifest_digest, publish_to, remove_image
+from helpers import MANIFEST_ACCEPT, SAMPLES, inspect, make, manifest_digest, publish_to, remove_image
 
 DATA = versions.load()
 ROOT = versions.ROOT
 TAG = publish.default_tag(DATA)
 KEYS = publish.STACK_KEYS + publish.MADE_KEYS + publish.BUILDER_KEYS  # CI bundles the .NET SDK
+# What make builder made for each architecture (no arm64 .NET SDK here: no builder-dotnet for it).
+ARCH_KEYS = {arch: [k for k in KEYS if docker_engine.image_exists(arches.local(DATA["images"][k], arch))]
+             for arch in arches.ARCHES}
 
 
 def report_lines(output: str) -> dict[str, str]:
@@ -29,9 +33,12 @@ def report_lines(output: str) -> dict[str, str]:
 
 
 def every_ref(registries: list[str], action: str, overrides: dict[str, str] | None = None) -> dict[str, str]:
-    """The report expected for every registry: each image with action unless overridden."""
-    return {ref: (overrides or {}).get(ref, action) for target in registries
-            for ref in (publish.registry_refs(target, TAG, DATA)[k] for k in KEYS)}
+    """The report expected for every registry: each index and each architecture's image
+    with action unless overridden."""
+    refs = [publish.registry_refs(target, TAG, DATA) for target in registries]
+    names = [r[k] for r in refs for k in KEYS]
+    names += [f"{r[k]}-{arch}" for r in refs for arch, keys in ARCH_KEYS.items() for k in keys]
+    return {ref: (overrides or {}).get(ref, action) for ref in names}
 
 
 def test_publish_pushes_every_image_and_reports_digests(published, registries):
@@ -90,6 +97,60 @@ def test_pack_builds_from_the_registry_alone(published, tmp_path):
         assert meta["runImage"]["reference"] == f"{refs['run'].rsplit(':', 1)[0]}@{run_digest}"
         with funcbuild.running(app) as (name, port):
             assert funcbuild.wait_http(f"http://127.0.0.1:{port}/") == (200, "hello, world")
+    finally:
+        remove_image(app)
+
+
+def test_every_name_is_an_index_of_each_architecture_made_here(published):
+    """builder, every run image and the build image: one name, one image per architecture
+    (amd64 and, where the emulator runs here, arm64); each entry is that architecture's."""
+    reg, _ = published
+    address = reg.split("/")[0]
+    refs = publish.registry_refs(reg, TAG, DATA)
+    recorded = json.loads(publish.PUBLISHED.read_text())["images"]
+    assert ARCH_KEYS["arm64"] or arches.emulator_missing("arm64"), "arm64 images must be made where the emulator runs"
+    for key in KEYS:
+        repo, tag = refs[key].removeprefix(f"{address}/").rsplit(":", 1)
+        index = requests.get(f"http://{address}/v2/{repo}/manifests/{tag}", timeout=10,
+                             headers={"Accept": publish.INDEX_TYPE}).json()
+        assert index["mediaType"] == publish.INDEX_TYPE
+        platforms = {m["platform"]["architecture"]: m["digest"] for m in index["manifests"]}
+        assert set(platforms) == {arch for arch, keys in ARCH_KEYS.items() if key in keys}, key
+        assert platforms == recorded[key]["platforms"]
+        for arch, digest in platforms.items():
+            manifest = requests.get(f"http://{address}/v2/{repo}/manifests/{digest}", timeout=10,
+                                    headers={"Accept": MANIFEST_ACCEPT}).json()
+            config = requests.get(f"http://{address}/v2/{repo}/blobs/{manifest['config']['digest']}", timeout=30).json()
+            assert config["architecture"] == arch, (key, arch)
+
+
+@pytest.mark.skipif(arches.emulator_missing("arm64") is not None, reason=f"no arm64 here: {arches.emulator_missing('arm64')}")
+def test_pack_builds_for_arm64_from_the_registry_index(published):
+    """The same builder name, --platform linux/arm64: pack takes the arm64 builder from the
+    index, its lifecycle the arm64 run image, and the function image is arm64."""
+    reg, _ = published
+    refs = publish.registry_refs(reg, TAG, DATA)
+    docker_engine.remove_images(*refs.values())
+    address = reg.split("/")[0]
+    app = f"{reg}/functions/hello-arm64:latest"
+    cmd = [builder.pack_bin(), "build", app, "--builder", refs["builder-go"], "--path", str(SAMPLES / "hello-world-go"),
+           "--platform", "linux/arm64", "--pull-policy", "always", "--publish", "--insecure-registry", address,
+           "--trust-builder", "--network", "host", "--env", "FUNC_NAME=HelloWorld"]
+    bindings = funcbuild.host_ca_binding()
+    if bindings is not None:
+        cmd += ["--volume", f"{bindings}:/platform/bindings:ro", "--env", "SERVICE_BINDING_ROOT=/platform/bindings"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=builder.pack_env(), timeout=1800)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    try:
+        docker_engine.pull(app)
+        attrs = inspect(app)
+        assert attrs["Architecture"] == "arm64"
+        meta = json.loads(attrs["Config"]["Labels"]["io.buildpacks.lifecycle.metadata"])
+        platforms = json.loads(publish.PUBLISHED.read_text())["images"]["run-static"]["platforms"]
+        assert meta["runImage"]["image"] == refs["run-static"]
+        assert meta["runImage"]["reference"] == f"{refs['run-static'].rsplit(':', 1)[0]}@{platforms['arm64']}"
+        with funcbuild.running(app) as (name, port):
+            assert funcbuild.wait_http(f"http://127.0.0.1:{port}/arm", timeout=120) == (200, "hello, arm!\n")
     finally:
         remove_image(app)
 

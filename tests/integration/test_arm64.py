@@ -1,0 +1,126 @@
+"""linux/arm64 function images, built on this amd64 machine under emulation by the arm64
+builders (make builder makes them: funcpacks_dev/images/arches.py): the image config says
+arm64, every ELF file in its layers (read from `docker save`) is aarch64, the container
+answers, and the same sources built for amd64 are amd64 through and through.
+
+Skipped, with the reason, where the kernel has no emulator (binfmt_misc) for arm64."""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from funcpacks_dev import docker_engine, funcbuild, versions
+from funcpacks_dev.images import arches
+from funcpacks_dev.local_platform.phase_container import target_of
+
+from helpers import SAMPLES, build, image_layers, inspect, remove_image
+
+ARCH = "arm64"
+_WHY = arches.emulator_missing(ARCH)
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(_WHY is not None, reason=f"no arm64 here: {_WHY}")]
+DATA = versions.load()
+# The ELF e_machine values (funcpacks/program_file.py reads them the same way).
+MACHINES = {62: "amd64", 183: "arm64"}
+FIXTURES = versions.ROOT / "tests" / "fixtures" / "go"
+
+
+@dataclass(frozen=True)
+class Case:
+    source: Path
+    builder: str  # versions.toml [images] key
+    env: dict
+    path: str
+    answer: str  # the body starts with it
+
+
+CASES = {
+    # functions-framework 1.4.3 and markupsafe 2.0.1: source distributions, compiled on arm64
+    "hello-world-python": Case(SAMPLES / "hello-world-python", "builder-python", {"GOOGLE_FUNCTION_TARGET": "hello_world"},
+                               "/", "hello, world"),
+    "hello-world-go": Case(SAMPLES / "hello-world-go", "builder-go", {"FUNC_NAME": "HelloWorld"}, "/arm", "hello, arm!"),
+    "python-uv": Case(SAMPLES / "python-uv", "builder-python", {"GOOGLE_FUNCTION_TARGET": "hello"}, "/",
+                      "hello, world (werkzeug 3.1.3)"),
+    # cgo: compiled by the build image's C compiler for the image's architecture, linked
+    # against that architecture's glibc; it answers with the glibc it runs on
+    "cgo-libc": Case(FIXTURES / "cgo-libc", "builder", {"GOOGLE_FUNCTION_TARGET": "Libc", "CGO_ENABLED": "1"}, "/",
+                     "glibc 2."),
+}
+
+
+def elf_machines(image: str) -> dict[str, str]:
+    """Path -> architecture of every ELF file in the image's layers."""
+    found = {}
+    for layer in image_layers(image):
+        for member in layer:
+            if not member.isfile() or member.size < 20:
+                continue
+            head = layer.extractfile(member).read(20)
+            if head[:4] == b"\x7fELF":
+                (machine,) = struct.unpack("<H", head[18:20])
+                found[member.name] = MACHINES.get(machine, f"e_machine {machine}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Each case built once per architecture: {(case, arch): (image, pack's output)}."""
+    made: dict[tuple[str, str], tuple[str, str]] = {}
+    for name, case in CASES.items():
+        for arch in arches.ARCHES:
+            image = f"funcpacks-test/{arch}-{name}"
+            builder = arches.local(DATA["images"][case.builder], arch)
+            proc = build(case.source, image, case.env, ["--platform", arches.platform_of(arch)],
+                         builder=builder)
+            made[(name, arch)] = (image, proc.stdout if proc.returncode == 0 else f"FAILED:\n{proc.stdout[-6000:]}")
+    yield made
+    remove_image(*(image for image, _ in made.values()))
+
+
+@pytest.mark.parametrize("arch", arches.ARCHES)
+@pytest.mark.parametrize("name", CASES)
+def test_the_image_is_of_its_architecture_through_and_through(built, name, arch):
+    image, log = built[(name, arch)]
+    assert not log.startswith("FAILED"), log
+    attrs = inspect(image)
+    assert (attrs["Os"], attrs["Architecture"]) == ("linux", arch)
+    run_image = target_of(attrs)
+    assert run_image.distro_version == DATA["debian"]["version"]
+    machines = elf_machines(image)
+    assert machines, "no ELF file in the image: the check would pass vacuously"
+    assert "cnb/lifecycle/launcher" in {p.lstrip("./") for p in machines}
+    others = {path: m for path, m in machines.items() if m != arch}
+    assert others == {}, f"ELF files of another architecture in the {arch} image"
+
+
+@pytest.mark.parametrize("arch", arches.ARCHES)
+@pytest.mark.parametrize("name", CASES)
+def test_the_container_answers(built, name, arch):
+    image, log = built[(name, arch)]
+    assert not log.startswith("FAILED"), log
+    case = CASES[name]
+    with funcbuild.running(image) as (container, port):
+        try:
+            answered = funcbuild.wait_http(f"http://127.0.0.1:{port}{case.path}", timeout=180)
+        except TimeoutError as exc:
+            answered = exc
+        logs = funcbuild.container_logs(container)
+    assert isinstance(answered, tuple) and answered[0] == 200 and answered[1].startswith(case.answer), \
+        (answered, logs[-3000:])
+
+
+def test_cgo_links_the_glibc_of_the_image_architecture(built):
+    """The cgo function answers with the glibc it runs on: the run image's of its own
+    architecture, the one it was linked against in that architecture's build image."""
+    for arch in arches.ARCHES:
+        image, log = built[("cgo-libc", arch)]
+        assert not log.startswith("FAILED"), log
+        assert "cgo enabled (CGO_ENABLED=1)" in log
+        run_image = arches.local(DATA["images"]["run"], arch)
+        ran = docker_engine.run(run_image, ["python3", "-c", "import os; print(os.confstr('CS_GNU_LIBC_VERSION'))"],
+                                timeout=120, check=True)
+        with funcbuild.running(image) as (_, port):
+            status, body = funcbuild.wait_http(f"http://127.0.0.1:{port}/", timeout=180)
+        assert (status, body) == (200, ran.stdout.strip() + "\n")
