@@ -53,6 +53,7 @@ class Bundle:
     command: tuple[str, ...]  # the buildpack module's bundle command, without the output dir
     env: tuple[tuple[str, str], ...] = ()
     optional: bool = False  # a failure leaves the builder without it (with a warning)
+    carried: bool = True  # False: needed to make another bundle, not carried by the builder
     # Made by running the buildpack's build (not only downloaded): made again when that code changes.
     made_by_code: bool = False
 
@@ -73,11 +74,16 @@ def wanted(data: dict | None = None, arch: str | None = None) -> list[Bundle]:
     arch = arch or arches.host()
     go, sdk = data["go"]["toolchain"], data["dotnet"]["sdk"]
     feed, named = dotnet_feed()
-    toolchain = f"go{go}.linux-{arch}"
-    return [
-        Bundle("go", toolchain, ("go_buildpack.bundle", go, arch, data["go"]["goproxy"], data["go"]["gosumdb"])),
+    toolchain, host_toolchain = f"go{go}.linux-{arch}", f"go{go}.linux-{arches.host()}"
+    fetch_go = ("go_buildpack.bundle", go, arch, data["go"]["goproxy"], data["go"]["gosumdb"])
+    # The seed is made by this machine's toolchain (cross-compiling for another arch:
+    # the same entries at native speed, go_buildpack/seed_bundle.py), fetched first.
+    host_go = [] if arch == arches.host() else [
+        Bundle("go", host_toolchain, (*fetch_go[:2], arches.host(), *fetch_go[3:]), carried=False)]
+    return host_go + [
+        Bundle("go", toolchain, fetch_go),
         # After the toolchain, which builds it; the pins name the frameworks and versions.
-        Bundle("go", f"{toolchain}.seed", ("go_buildpack.seed_bundle", str(BUNDLES / "go" / toolchain), arch,
+        Bundle("go", f"{toolchain}.seed", ("go_buildpack.seed_bundle", str(BUNDLES / "go" / host_toolchain), arch,
                                            json.dumps(data["go"], sort_keys=True)), made_by_code=True),
         Bundle("python", f"uv-{data['python']['uv']}-linux-{arch}",
                ("python_buildpack.bundle", arch, versions.uv_requirement(data).strip())),
@@ -161,7 +167,8 @@ def ensure(data: dict | None = None, buildpacks: set[str] | None = None,
                       "to a reachable feed that has it to bundle it.", file=sys.stderr)
                 continue
         # Only what versions.toml names today: an older bundle stays cached but is not carried.
-        found.setdefault(bundle.buildpack, []).append(dest_dir / bundle.name)
+        if bundle.carried:
+            found.setdefault(bundle.buildpack, []).append(dest_dir / bundle.name)
     return found
 
 

@@ -90,10 +90,16 @@ def test_every_buildpack_lists_each_arch_as_a_target(tmp_path):
 @pytest.mark.parametrize("arch", arches.ARCHES)
 def test_each_arch_carries_its_own_toolchain_seed_uv_and_sdk(arch):
     data = versions.load()
-    names = {b.name: b for b in bundles.wanted(data, arch)}
+    names = {b.name: b for b in bundles.wanted(data, arch) if b.carried}
     go = f"go{data['go']['toolchain']}.linux-{arch}"
     assert {go, f"{go}.seed", f"uv-{data['python']['uv']}-linux-{arch}",
             f"dotnet-sdk-{data['dotnet']['sdk']}-linux-{arch}"} == set(names)
     sdk = names[f"dotnet-sdk-{data['dotnet']['sdk']}-linux-{arch}"]
     # another architecture's SDK is never required: the mirrored feed holds linux-x64 only
     assert sdk.optional or arch == arches.host()
+    # the seed is made by this machine's toolchain (cross-compiling), fetched but not carried
+    seed = names[f"{go}.seed"]
+    assert seed.command[1].endswith(f"go{data['go']['toolchain']}.linux-{arches.host()}")
+    helpers = [b for b in bundles.wanted(data, arch) if not b.carried]
+    assert [b.name for b in helpers] == ([] if arch == arches.host() else
+                                         [f"go{data['go']['toolchain']}.linux-{arches.host()}"])

@@ -10,6 +10,13 @@ modules, under the action IDs a build with the same toolchain and flags looks up
 -trimpath they name modules by path and version, not by directory, so they do not depend
 on where the cache sits). seed.py says how a build uses it.
 
+Another architecture's seed is made by this machine's toolchain of the same version,
+cross-compiling (GOARCH=<arch>): a release toolchain's compiler and linker are keyed by
+their version, not by the machine they run on, so their action IDs (and outputs) are the
+ones that architecture's own toolchain computes, and the seed is made at native speed
+instead of under an emulator. The arm64 integration tests check that an arm64 build of a
+seeded function compiles only its own package.
+
     python3 -m go_buildpack.seed_bundle <bundled dir> <toolchain dir> <arch> <[go] pins as JSON>
 """
 from __future__ import annotations
@@ -50,12 +57,15 @@ def bundle(bundled_dir: Path, toolchain: str, arch: str, pins: str) -> Path:
     toolchain_dir = Path(toolchain)
     with (toolchain_dir.parent / f"{toolchain_dir.name}.toml").open("rb") as f:
         described = tomllib.load(f)
-    if described.get("kind") != BUNDLED_KIND or described.get("arch") != arch:
-        raise SystemExit(f"{toolchain_dir} is not a bundled Go toolchain for {arch}")
+    if described.get("kind") != BUNDLED_KIND:
+        raise SystemExit(f"{toolchain_dir} is not a bundled Go toolchain")
     version = str(described["version"])
-    dest = bundled_dir / f"{toolchain_dir.name}.seed"
+    name = f"go{version}.linux-{arch}"
+    dest = bundled_dir / f"{name}.seed"
     with tempfile.TemporaryDirectory(prefix="go-seed-") as tmp:
         work = Path(tmp)
+        if described.get("arch") != arch:
+            toolchain_dir = _cross_toolchain(toolchain_dir, work / "toolchain" / name, arch, described)
         bp_dir = _buildpack_dir(work / "buildpack", toolchain_dir, defaults)
         for fw, var in _TARGET.items():
             layers = _build_function(work / fw.replace("/", "_"), bp_dir, arch, var)
@@ -64,9 +74,27 @@ def bundle(bundled_dir: Path, toolchain: str, arch: str, pins: str) -> Path:
     for path in (dest, *dest.rglob("*")):
         os.utime(path, (_MTIME, _MTIME), follow_symlinks=False)
     frameworks = " ".join(f"{fw}@{defaults[pin]}" for fw, pin in FRAMEWORK_PINS.items())
-    bundled.describe(dest, seed.KIND, version, arch, {"frameworks": frameworks, "toolchain": toolchain_dir.name,
+    bundled.describe(dest, seed.KIND, version, arch, {"frameworks": frameworks, "toolchain": name,
                                                       "made-by": made_by()})
     return dest
+
+
+def _cross_toolchain(host: Path, view: Path, arch: str, described: dict) -> Path:
+    """host's toolchain as arch's, for the seed only: its files linked, its go.env (read by
+    the go command from its GOROOT) with GOARCH=arch, its go and gofmt copied so the go
+    command takes this directory as its GOROOT."""
+    view.mkdir(parents=True)
+    for entry in host.iterdir():
+        if entry.name not in ("bin", "go.env"):
+            (view / entry.name).symlink_to(entry.resolve())
+    (view / "bin").mkdir()
+    for program in (host / "bin").iterdir():
+        shutil.copy2(program, view / "bin" / program.name)
+    env_file = host / "go.env"
+    (view / "go.env").write_text((env_file.read_text() if env_file.exists() else "") + f"\nGOARCH={arch}\n")
+    bundled.describe(view, described["kind"], str(described["version"]), arch,
+                     {k: v for k, v in described.items() if k not in ("kind", "version", "arch")})
+    return view
 
 
 def made_by() -> str:
