@@ -65,12 +65,16 @@ def create(image: str, command: list[str] | None = None, *, entrypoint: str | No
     volumes, working_dir, tmpfs, cap_drop, security_opt, ...). Lists, never strings, go
     to the SDK: it would split a string command or entrypoint with shlex."""
     kwargs = dict(options, entrypoint=[entrypoint] if entrypoint else None, network_mode=network_mode)
+    platform = options.get("platform")
     try:
         return client().containers.create(image, command, **kwargs)
-    except docker.errors.ImageNotFound:
-        if not _from_local_registry(image):
+    except (docker.errors.ImageNotFound, docker.errors.APIError) as exc:
+        # not here, or here for another platform (an index's other architecture): pull it
+        # from a local registry for the platform asked for
+        other_platform = platform and "does not match the specified platform" in str(exc)
+        if not (isinstance(exc, docker.errors.ImageNotFound) or other_platform) or not _from_local_registry(image):
             raise
-        pull(image)
+        pull(image, platform)
         return client().containers.create(image, command, **kwargs)
 
 
@@ -167,10 +171,11 @@ def tag(source: str, target: str) -> None:
         raise DockerError(f"could not tag {source} as {target}")
 
 
-def pull(ref: str) -> None:
-    """`docker pull ref` (by tag or digest), failing on an error the pull reports."""
+def pull(ref: str, platform: str | None = None) -> None:
+    """`docker pull [--platform platform] ref` (by tag or digest), failing on an error the
+    pull reports."""
     repository, version = docker.utils.parse_repository_tag(ref)
-    for event in client().api.pull(repository, tag=version or "latest", stream=True, decode=True):
+    for event in client().api.pull(repository, tag=version or "latest", stream=True, decode=True, platform=platform):
         if "error" in event:
             raise DockerError(f"docker pull {ref}: {event['error']}")
 

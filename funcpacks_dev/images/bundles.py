@@ -111,10 +111,21 @@ def _fetch(bundle: Bundle, dest_dir: Path) -> None:
     with tempfile.TemporaryDirectory(dir=dest_dir, prefix=".fetching-") as tmp:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "buildpacks" / bundle.buildpack)]))
         env.update(dict(bundle.env))
-        # Its progress goes to this process's stderr (file descriptor 2), as it happens.
-        proc = subprocess.run([sys.executable, "-m", bundle.command[0], tmp, *bundle.command[1:]], env=env, stdout=2)
-        if proc.returncode != 0:
-            raise BundleError(f"bundling {bundle.name} for the {bundle.buildpack} buildpack failed (see above)")
+        command = [sys.executable, "-m", bundle.command[0], tmp, *bundle.command[1:]]
+        if bundle.optional:
+            # An optional bundle's failure is a warning: its error's first line becomes
+            # the warning's reason instead of an ERROR block in the output.
+            proc = subprocess.run(command, env=env, capture_output=True, text=True)
+            if proc.returncode != 0:
+                error = next((ln.split("ERROR: ", 1)[1] for ln in proc.stderr.splitlines() if "ERROR: " in ln),
+                             (proc.stderr.strip().splitlines() or ["no output"])[-1])
+                raise BundleError(f"bundling {bundle.name} for the {bundle.buildpack} buildpack failed: {error}")
+            sys.stderr.write(proc.stdout + proc.stderr)
+        else:
+            # Its progress goes to this process's stderr (file descriptor 2), as it happens.
+            proc = subprocess.run(command, env=env, stdout=2)
+            if proc.returncode != 0:
+                raise BundleError(f"bundling {bundle.name} for the {bundle.buildpack} buildpack failed (see above)")
         made = Path(tmp) / bundle.name
         if not made.is_dir() or not (Path(tmp) / f"{bundle.name}.toml").is_file():
             raise BundleError(f"{bundle.command[0]} made {sorted(p.name for p in Path(tmp).iterdir())}, "

@@ -257,9 +257,11 @@ def chown_tree(path: Path, uid: int, gid: int) -> None:
 
 def execute(taskrun: dict[str, Any], repository: Path, volume_dirs: dict[str, Path] | None = None,
             home: Path | None = None, work: Path | None = None, echo: bool = True,
-            stand_ins: dict[str, str] | None = None) -> Run:
+            stand_ins: dict[str, str] | None = None, platform: str | None = None) -> Run:
     """Runs the resolved steps. stand_ins: images no machine here can pull (a strategy's
-    fixed bash image) -> local images with the same tools, each named in the output."""
+    fixed bash image) -> local images with the same tools, each named in the output.
+    platform: the node's (linux/arm64: each step's image is that platform's, from its
+    index, run through the emulator); None: this machine's."""
     spec = taskrun["resolvedTaskSpec"]
     pod_security = ((taskrun["taskRun"].get("spec") or {}).get("podTemplate") or {}).get("securityContext")
     work = Path(work or tempfile.mkdtemp(prefix="strategy-run-")).resolve()
@@ -313,7 +315,7 @@ def execute(taskrun: dict[str, Any], repository: Path, volume_dirs: dict[str, Pa
                     print(f"==> {tekton_name}: privileged, run as root with the default capabilities", flush=True)
                 if echo and options["image"] != step["image"]:
                     print(f"==> {tekton_name}: image {options['image']} stands in for {step['image']}", flush=True)
-                ran = docker_engine.run(**options)
+                ran = docker_engine.run(**options, **({"platform": platform} if platform else {}))
                 code, output = ran.returncode, ran.output
             except docker.errors.APIError as exc:  # the step never ran: `docker run` exits 125 then
                 code, output = 125, f"docker: {exc.explanation or exc}\n"
@@ -331,9 +333,9 @@ def execute(taskrun: dict[str, Any], repository: Path, volume_dirs: dict[str, Pa
 def run(function: Path | None, shipwright: str, repository: Path, image: str, params: dict[str, str] | None = None,
         volume_dirs: dict[str, Path] | None = None, home: Path | None = None, work: Path | None = None,
         echo: bool = True, strategy: Path | None = None, build: Path | None = None,
-        stand_ins: dict[str, str] | None = None) -> Run:
+        stand_ins: dict[str, str] | None = None, platform: str | None = None) -> Run:
     return execute(resolve(function, shipwright, image, params, strategy, build=build), repository, volume_dirs,
-                   home, work, echo, stand_ins)
+                   home, work, echo, stand_ins, platform)
 
 
 def main(argv: list[str]) -> int:
@@ -362,6 +364,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--home", type=Path, help="directory copied into /tekton/home (e.g. with .docker/config.json)")
     parser.add_argument("--work", type=Path, help="work directory (default: a new temporary one)")
     parser.add_argument("--print-taskrun", action="store_true", help="print the harness's report and run nothing")
+    parser.add_argument("--platform", help="the node's platform, e.g. linux/arm64 (each step's image from its index, "
+                                           "run through the emulator); default: this machine's")
     opts = parser.parse_args(argv)
     try:
         if opts.task:
@@ -376,7 +380,7 @@ def main(argv: list[str]) -> int:
             return 0
         result = execute(report, opts.repository, {k: Path(v) for k, v in opts.volume_dir}, opts.home, opts.work,
                          stand_ins={**(stand_ins.stand_ins(insecure_registries=opts.insecure_registry) if opts.stand_ins else {}),
-                                    **dict(opts.stand_in)})
+                                    **dict(opts.stand_in)}, platform=opts.platform)
     except StrategyError as exc:
         print(f"strategy-runner: {exc}", file=sys.stderr)
         return 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import tomllib
 
@@ -92,7 +93,8 @@ def test_pack_builds_from_the_registry_alone(published, tmp_path):
     try:
         docker_engine.pull(app)
         meta = json.loads(inspect(app)["Config"]["Labels"]["io.buildpacks.lifecycle.metadata"])
-        run_digest = json.loads(publish.PUBLISHED.read_text())["images"]["run"]["digest"]
+        # the lifecycle took this machine's architecture's run image from the index
+        run_digest = json.loads(publish.PUBLISHED.read_text())["images"]["run"]["platforms"][arches.host()]
         assert meta["runImage"]["image"] == refs["run"]
         assert meta["runImage"]["reference"] == f"{refs['run'].rsplit(':', 1)[0]}@{run_digest}"
         with funcbuild.running(app) as (name, port):
@@ -207,7 +209,7 @@ def test_wrong_credentials_and_a_registry_that_is_down(tmp_path):
         env = dict(os.environ, DOCKER_CONFIG=str(config))
         denied = make("publish", f"REGISTRY={address}/ns", "INSECURE=1", env=env)
         assert denied.returncode != 0
-        assert f"{address}/ns/build:{TAG}: registry {address} refused the credentials" in denied.stderr
+        assert f"{address}/ns/build:{TAG}-{arches.host()}: registry {address} refused the credentials" in denied.stderr
     finally:
         registry.stop(directory)
     try:
@@ -217,3 +219,36 @@ def test_wrong_credentials_and_a_registry_that_is_down(tmp_path):
         docker_engine.remove_images(*publish.registry_refs(f"{address}/ns", TAG, DATA).values(), force=False)
     plain = make("publish", "REGISTRY=not a registry")
     assert plain.returncode != 0 and "is not <host>[:port][/<namespace>]" in plain.stderr
+
+
+@pytest.mark.skipif(arches.emulator_missing("arm64") is not None, reason=f"no arm64 here: {arches.emulator_missing('arm64')}")
+def test_a_shipwright_build_on_an_arm64_node_takes_the_arm64_images(published, tmp_path):
+    """The funcpacks strategy and the Function CR rendered for the registry (the builder
+    pinned by its index's digest), resolved by Shipwright's own code and run with every
+    step's image as an arm64 node pulls it: the function image is arm64 and answers, and
+    the digest the strategy reports is the registry's."""
+    reg, _ = published
+    assert make("deploy-manifests").returncode == 0
+    out = ROOT / "build" / "deploy"
+    repository = tmp_path / "repository"
+    shutil.copytree(SAMPLES, repository / "samples")
+    address = reg.split("/")[0]
+    image = f"{reg}/functions/hello-world-go-arm64:latest"
+    bindings = funcbuild.host_ca_binding()
+    run = strategy_runner.run(out / "openfunction" / "hello-world-go.yaml", "current", repository, image,
+                              volume_dirs={"platform-bindings": bindings} if bindings else {}, work=tmp_path / "work",
+                              echo=False, strategy=out / "shipwright" / "funcpacks-v1beta1.yaml", platform="linux/arm64")
+    assert run.code == 0, "\n".join(f"{s.container} exited {s.code}" for s in run.steps) + run.steps[-1].output[-4000:]
+    recorded = json.loads(publish.PUBLISHED.read_text())["images"]
+    assert run.resolved_step("create")["image"] == f"{recorded['builder-go']['ref']}@{recorded['builder-go']['digest']}"
+    repo, tag = image.removeprefix(f"{address}/").rsplit(":", 1)
+    digest = run.result("shp-image-digest")
+    assert digest == manifest_digest(address, repo, tag).encode()
+    by_digest = f"{address}/{repo}@{digest.decode()}"
+    try:
+        docker_engine.pull(by_digest)
+        assert inspect(by_digest)["Architecture"] == "arm64"
+        with funcbuild.running(by_digest) as (_, port):
+            assert funcbuild.wait_http(f"http://127.0.0.1:{port}/arm", timeout=120) == (200, "hello, arm!\n")
+    finally:
+        remove_image(by_digest)
