@@ -226,7 +226,8 @@ def published_arches(data: dict) -> list[str]:
         why = arches.emulator_missing(arch) or "make builder has not made them"
         print(f"publish: WARNING: no {arch} images to publish ({why}); the indexes hold {', '.join(made)} only",
               file=sys.stderr)
-    return made
+    # This machine's last: the registry names it tags locally end up naming its own images.
+    return sorted(made, key=lambda arch: arch == arches.host())
 
 
 def builder_exists(image: str) -> bool:
