@@ -460,7 +460,7 @@ def make_images(stack_list: list[Stack], data: dict, cas: list[Path], arch: str,
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rootfs-only", type=Path, metavar="DIR",
-                        help="only write the root filesystem tarballs into DIR (no images)")
+                        help="only write the root filesystem tarballs into DIR/<arch>/ (no images)")
     parser.add_argument("--extra-ca-dir", type=Path, metavar="DIR",
                         help="bake the .crt/.pem files of DIR into both images (off by default)")
     parser.add_argument("--force", action="store_true", help="rebuild even when the inputs are unchanged")
