@@ -82,9 +82,8 @@ def pack_build(path: Path, tag: str, env: dict[str, str], extra: list[str] | Non
     """pack build; `bindings` are service binding directories mounted for this build only."""
     root = bindings_root(with_host_ca, list(bindings or []))
     cmd = pack_build_command(path, tag, env, extra, root, builder_image)
-    return subprocess.run(cmd, env=builder.pack_env(), text=True, timeout=timeout,
-                          stdout=subprocess.PIPE if capture else None,
-                          stderr=subprocess.STDOUT if capture else None)
+    return builder.run_pack(cmd, text=True, timeout=timeout, stdout=subprocess.PIPE if capture else None,
+                            stderr=subprocess.STDOUT if capture else None)
 
 
 def free_port() -> int:

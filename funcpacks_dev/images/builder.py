@@ -22,12 +22,15 @@ in build/buildpacks-<arch> with that architecture's bundles, its local image tag
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import tomli_w
@@ -246,8 +249,8 @@ def create_for(data: dict, wanted: list[Flavor], arch: str) -> None:
             continue
         stamp.unlink(missing_ok=True)
         print(f"builder: pack builder create {image}", flush=True)
-        proc = subprocess.run([pack, "builder", "create", image, "--config", str(toml_path),
-                               "--pull-policy", "if-not-present"], env=pack_env())
+        proc = run_pack([pack, "builder", "create", image, "--config", str(toml_path),
+                         "--pull-policy", "if-not-present"])
         if proc.returncode != 0:
             raise BuilderError(f"pack builder create {image} failed (exit {proc.returncode}); see the output above")
         stamp.write_text(digest)
@@ -301,6 +304,21 @@ def pack_env() -> dict[str, str]:
     if not key_file.exists():
         key_file.write_text(secrets.token_hex(16))
     return dict(os.environ, PACK_HOME=str(home), PACK_VOLUME_KEY=key_file.read_text().strip())
+
+
+@contextlib.contextmanager
+def pack_scratch_env() -> Iterator[dict[str, str]]:
+    """pack_env() with a TMPDIR of its own, removed afterwards: pack (imgutil's local
+    store) unpacks every base image it reads from the daemon into a temp directory it
+    never removes, hundreds of MB per builder create."""
+    with tempfile.TemporaryDirectory(prefix="funcpacks-pack-") as scratch:
+        yield dict(pack_env(), TMPDIR=scratch)
+
+
+def run_pack(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
+    """subprocess.run of a pack command line (kwargs as for subprocess.run, no env)."""
+    with pack_scratch_env() as env:
+        return subprocess.run(cmd, env=env, **kwargs)
 
 
 def main(argv: list[str]) -> int:

@@ -194,15 +194,11 @@ def local_id(image: str) -> str:
 
 
 def make_builders(refs: dict[str, str], mirrors: list[dict[str, str]], data: dict,
-                  made: list[flavors.Flavor], arch: str) -> None:
+                  made: list[flavors.Flavor], arch: str, carried: dict[str, list[Path]]) -> None:
     """arch's builders again, naming the registry's build and run images (reproducible: the
-    same inputs give the same image). The registry names are local tags of arch's images
-    while this runs."""
+    same inputs give the same image), with the bundles carried (bundles.ensure's answer for
+    arch). The registry names are local tags of arch's images while this runs."""
     out = builder.BUILD_DIR / "publish" / arch
-    try:
-        carried = bundles.ensure(data, arch=arch)
-    except bundles.BundleError as exc:
-        raise PublishError(str(exc)) from None
     packaged = builder.package_buildpacks(out / "buildpacks", data, carried, arch=arch)
     builder.compile_bytecode(packaged, arches.local(data["images"]["build"], arch))
     for flavor in made:
@@ -211,8 +207,8 @@ def make_builders(refs: dict[str, str], mirrors: list[dict[str, str]], data: dic
         toml.write_text(builder_toml.builder_toml(data, packaged, out, flavor, build_image=refs["build"],
                                                   run_image=refs[run_key], run_mirrors=[m[run_key] for m in mirrors],
                                                   arch=arch, targets=arch == arches.host()))
-        proc = subprocess.run([builder.pack_bin(), "builder", "create", refs[flavor.image_key], "--config", str(toml),
-                               "--pull-policy", "never"], capture_output=True, text=True, env=builder.pack_env())
+        proc = builder.run_pack([builder.pack_bin(), "builder", "create", refs[flavor.image_key], "--config", str(toml),
+                                 "--pull-policy", "never"], capture_output=True, text=True)
         if proc.returncode != 0:
             raise PublishError(f"pack builder create {refs[flavor.image_key]} ({arch}) failed: "
                                f"{(proc.stderr or proc.stdout).strip().splitlines()[-1:]}")
@@ -244,7 +240,8 @@ def push(registry: str, tag: str, mirror_registries: list[str], skopeo: Skopeo, 
     for arch in published_arches(data):
         # builder-dotnet and run-dotnet only where that arch's .NET SDK was bundled (make builder says so)
         try:
-            made = builder.available_flavors(data, bundles.ensure(data, arch=arch), arch=arch)
+            carried = bundles.ensure(data, arch=arch)
+            made = builder.available_flavors(data, carried, arch=arch)
         except (bundles.BundleError, builder.BuilderError) as exc:
             raise PublishError(str(exc)) from None
         stack_keys = STACK_KEYS + tuple(f.run_image_key for f in made if f.run_image_key in flavors.MADE_RUN_IMAGES)
@@ -254,7 +251,7 @@ def push(registry: str, tag: str, mirror_registries: list[str], skopeo: Skopeo, 
             local_id(local)
             for target in targets:
                 subprocess.run(["docker", "tag", local, target[key]], check=True)
-        make_builders(refs, mirrors, data, made, arch)
+        make_builders(refs, mirrors, data, made, arch, carried)
         for key in builder_keys:  # a mirror holds the same builder: pack picks the closest run image
             for target in mirrors:
                 subprocess.run(["docker", "tag", refs[key], target[key]], check=True)

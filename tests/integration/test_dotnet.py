@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import tarfile
 import uuid
 from pathlib import Path
@@ -177,8 +176,8 @@ def test_cloudevents_app_and_warm_rebuild(tag, tmp_path, nuget_binding, dotnet_d
         first = layer_shas(tag, BP)
 
         sboms = tmp_path / "sbom"
-        proc = subprocess.run([funcbuild.builder.pack_bin(), "sbom", "download", tag, "--output-dir", str(sboms)],
-                              env=funcbuild.builder.pack_env(), capture_output=True, text=True, timeout=900)
+        proc = funcbuild.builder.run_pack([funcbuild.builder.pack_bin(), "sbom", "download", tag, "--output-dir",
+                                           str(sboms)], capture_output=True, text=True, timeout=900)
         assert proc.returncode == 0, proc.stderr
         docs = {f.parent.name: json.loads(f.read_text()) for f in sboms.rglob("sbom.cdx.json")
                 if "funcpacks_dotnet" in str(f)}

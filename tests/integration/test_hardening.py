@@ -3,7 +3,6 @@ locked down: one sample per language, built by pack, run by Docker as a cluster 
 readOnlyRootFilesystem, no capabilities and no privilege escalation would run it."""
 from __future__ import annotations
 
-import subprocess
 import tarfile
 import uuid
 from pathlib import Path
@@ -136,8 +135,8 @@ def test_rebase_onto_a_rebuilt_run_image(tmp_path):
         (context / "marker").write_text("patched\n")
         (context / "Dockerfile").write_text(f"FROM {base}\nCOPY marker /etc/funcpacks-patched\n")
         docker_engine.build(str(context), base)
-        proc = subprocess.run([builder.pack_bin(), "rebase", app, "--pull-policy", "if-not-present"],
-                              capture_output=True, text=True, env=builder.pack_env(), timeout=900)
+        proc = builder.run_pack([builder.pack_bin(), "rebase", app, "--pull-policy", "if-not-present"],
+                                capture_output=True, text=True, timeout=900)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         marker = docker_engine.run(app, ["/etc/funcpacks-patched"], entrypoint="cat", network_mode=None)
         assert marker.stdout == "patched\n", marker.stderr

@@ -73,6 +73,19 @@ def test_builders_name_the_registry_run_images(published, registries):
         assert tomllib.loads(run_toml) == {"images": [{"image": run, "mirrors": [run_mirror]}]}
 
 
+def build_from_registry(sample: str, app: str, builder_ref: str, env: dict[str, str], address: str,
+                        extra: list[str] | None = None, timeout: int = 900) -> subprocess.CompletedProcess:
+    """pack build of a sample with a builder pulled from the registry (always), the app
+    pushed there; the host's CAs as a binding. The later --pull-policy wins over the
+    command's default."""
+    cmd = funcbuild.pack_build_command(SAMPLES / sample, app, env,
+                                       ["--pull-policy", "always", "--publish", "--insecure-registry", address,
+                                        *(extra or [])], funcbuild.host_ca_binding(), builder_ref)
+    proc = builder.run_pack(cmd, capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    return proc
+
+
 def test_pack_builds_from_the_registry_alone(published, tmp_path):
     """No registry-tagged image left in the daemon: pack pulls the builder, the lifecycle
     reads the run image from the registry and pushes the app there."""
@@ -81,14 +94,8 @@ def test_pack_builds_from_the_registry_alone(published, tmp_path):
     docker_engine.remove_images(*refs.values())
     address = reg.split("/")[0]
     app = f"{reg}/functions/hello:latest"
-    cmd = [builder.pack_bin(), "build", app, "--builder", refs["builder"], "--path", str(SAMPLES / "hello-world-python"),
-           "--pull-policy", "always", "--publish", "--insecure-registry", address, "--trust-builder",
-           "--network", "host", "--env", "GOOGLE_FUNCTION_TARGET=hello_world"]
-    bindings = funcbuild.host_ca_binding()
-    if bindings is not None:
-        cmd += ["--volume", f"{bindings}:/platform/bindings:ro", "--env", "SERVICE_BINDING_ROOT=/platform/bindings"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=builder.pack_env(), timeout=900)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    proc = build_from_registry("hello-world-python", app, refs["builder"], {"GOOGLE_FUNCTION_TARGET": "hello_world"},
+                               address)
     # the daemon had no such image: the builder came from the registry
     assert f"{TAG}: Pulling from {refs['builder'].split('/', 1)[1].rsplit(':', 1)[0]}" in proc.stdout
     try:
@@ -136,14 +143,8 @@ def test_pack_builds_for_arm64_from_the_registry_index(published):
     docker_engine.remove_images(*refs.values())
     address = reg.split("/")[0]
     app = f"{reg}/functions/hello-arm64:latest"
-    cmd = [builder.pack_bin(), "build", app, "--builder", refs["builder-go"], "--path", str(SAMPLES / "hello-world-go"),
-           "--platform", "linux/arm64", "--pull-policy", "always", "--publish", "--insecure-registry", address,
-           "--trust-builder", "--network", "host", "--env", "FUNC_NAME=HelloWorld"]
-    bindings = funcbuild.host_ca_binding()
-    if bindings is not None:
-        cmd += ["--volume", f"{bindings}:/platform/bindings:ro", "--env", "SERVICE_BINDING_ROOT=/platform/bindings"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=builder.pack_env(), timeout=1800)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    build_from_registry("hello-world-go", app, refs["builder-go"], {"FUNC_NAME": "HelloWorld"}, address,
+                        ["--platform", "linux/arm64"], timeout=1800)
     try:
         docker_engine.pull(app)
         attrs = inspect(app)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import uuid
 
 import pytest
@@ -145,8 +144,8 @@ def test_sbom_lists_installed_distributions(tmp_path, tag):
     (app / "main.py").write_text((app / "main.py").read_text() + "\n# edited\n")
     assert "Reusing layer 'dependencies'" in must_build(app, tag, {"GOOGLE_FUNCTION_TARGET": "hello_world"})
     out = tmp_path / "sbom"
-    proc = subprocess.run([funcbuild.builder.pack_bin(), "sbom", "download", tag, "--output-dir", str(out)],
-                          env=funcbuild.builder.pack_env(), capture_output=True, text=True, timeout=900)
+    proc = funcbuild.builder.run_pack([funcbuild.builder.pack_bin(), "sbom", "download", tag, "--output-dir",
+                                       str(out)], capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr
     files = list(out.rglob("sbom.cdx.json"))
     deps = [f for f in files if "funcpacks_python" in str(f) and "dependencies" in str(f)]

@@ -27,8 +27,8 @@ def _build(app, tag):
     # Apps without dependencies and the builder's own toolchain: nothing is downloaded, so
     # no binding is needed (and the bindings directory funcbuild.pack_build fills is
     # shared between builds: two at once must not touch it).
-    return subprocess.run(funcbuild.pack_build_command(app, tag, {}, builder_image=GO_BUILDER), env=builder.pack_env(),
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900)
+    return builder.run_pack(funcbuild.pack_build_command(app, tag, {}, builder_image=GO_BUILDER),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900)
 
 
 def _answers(tag, body):
@@ -44,8 +44,8 @@ def test_a_rebuild_after_an_interrupted_build_works(tags, tmp_path):
     main = app / "main.go"
     main.write_text(main.read_text().replace('"hello, world"', '"hello again"'))
     cmd = funcbuild.pack_build_command(app, tag, {}, builder_image=GO_BUILDER)
-    with subprocess.Popen(cmd, env=builder.pack_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True) as pack:
+    with builder.pack_scratch_env() as env, subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE,
+                                                              stderr=subprocess.STDOUT, text=True) as pack:
         seen = []
         for line in pack.stdout:
             seen.append(line)
