@@ -18,6 +18,12 @@ def _path(env: Mapping[str, str], name: str, argv: list[str], index: int) -> Pat
     return Path(value)
 
 
+def machine_arch() -> str:
+    """This machine's architecture by the CNB (GOARCH-style) name."""
+    machine = os.uname().machine  # what platform.machine() answers, without importing it
+    return {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
+
+
 @dataclass(frozen=True)
 class Target:
     os: str
@@ -27,11 +33,9 @@ class Target:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Target":
-        machine = os.uname().machine  # what platform.machine() answers, without importing it
-        machine = {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
         return cls(
             os=env.get("CNB_TARGET_OS", "linux"),
-            arch=env.get("CNB_TARGET_ARCH", machine),
+            arch=env.get("CNB_TARGET_ARCH", machine_arch()),
             distro_name=env.get("CNB_TARGET_DISTRO_NAME", ""),
             distro_version=env.get("CNB_TARGET_DISTRO_VERSION", ""),
         )

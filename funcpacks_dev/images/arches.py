@@ -14,12 +14,12 @@ reason printed (emulator_missing).
 """
 from __future__ import annotations
 
-import platform
 from pathlib import Path
+
+from funcpacks.context import machine_arch
 
 # Every buildpack.toml lists these as its [[targets]] (builder.check_descriptor).
 ARCHES = ("amd64", "arm64")
-_MACHINES = {"x86_64": "amd64", "aarch64": "arm64"}
 # binfmt_misc entry names of Debian's qemu-user-static, by architecture.
 _QEMU_ENTRIES = {"amd64": "qemu-x86_64", "arm64": "qemu-aarch64"}
 BINFMT_DIR = Path("/proc/sys/fs/binfmt_misc")
@@ -28,8 +28,7 @@ TRIPLETS = {"amd64": "x86_64-linux-gnu", "arm64": "aarch64-linux-gnu"}
 
 
 def host() -> str:
-    machine = platform.machine()
-    return _MACHINES.get(machine, machine)
+    return machine_arch()
 
 
 def named(names: list[str] | None) -> list[str] | None:

@@ -8,8 +8,8 @@ as a build's) into
 (funcpacks/bundled.py says how a build finds them).
 
 Each architecture's builder carries its own (arches.py): the toolchain, seed, uv wheel
-and SDK of linux/<arch>, fetched and made here (a foreign architecture's toolchain runs
-under the emulator to make its seed).
+and SDK of linux/<arch>, fetched and made here (another architecture's seed by this
+machine's toolchain, cross-compiling: go_buildpack/seed_bundle.py).
 
 The .NET SDK comes from FUNCPACKS_DOTNET_FEED (make builder DOTNET_FEED=<base URL>), else
 from the mirrored feed next to the checkout when there is one (the one the tests use),

@@ -26,9 +26,9 @@ import docker.errors
 
 from funcpacks.context import Target
 from funcpacks_dev import docker_engine, versions
+from funcpacks_dev.funcbuild import HOST_CA_DIR
 
 LABEL = "io.funcpacks.phase-container.pid"
-HOST_CA_DIR = Path("/usr/local/share/ca-certificates")
 CONTAINER_CA_DIR = "/usr/local/share/ca-certificates/host"
 # Seconds a phase may take before `timeout` in the container ends it (and its children).
 PHASE_TIMEOUT = 600

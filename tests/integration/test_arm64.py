@@ -13,18 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from funcpacks_dev import docker_engine, funcbuild, versions
+from funcpacks.program_file import MACHINES
+from funcpacks_dev import docker_engine, versions
 from funcpacks_dev.images import arches
 from funcpacks_dev.local_platform.phase_container import target_of
 
-from helpers import SAMPLES, build, image_layers, inspect, remove_image
+from helpers import SAMPLES, assert_answers, build, image_layers, inspect, remove_image
 
 ARCH = "arm64"
 _WHY = arches.emulator_missing(ARCH)
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(_WHY is not None, reason=f"no arm64 here: {_WHY}")]
 DATA = versions.load()
-# The ELF e_machine values (funcpacks/program_file.py reads them the same way).
-MACHINES = {62: "amd64", 183: "arm64"}
 FIXTURES = versions.ROOT / "tests" / "fixtures" / "go"
 
 
@@ -61,7 +60,7 @@ def elf_machines(image: str) -> dict[str, str]:
             head = layer.extractfile(member).read(20)
             if head[:4] == b"\x7fELF":
                 (machine,) = struct.unpack("<H", head[18:20])
-                found[member.name] = MACHINES.get(machine, f"e_machine {machine}")
+                found[member.name] = MACHINES.get(machine, f"machine {machine}")
     return found
 
 
@@ -103,14 +102,7 @@ def test_the_container_answers(built, name, arch):
     image, log = built[(name, arch)]
     assert not log.startswith("FAILED"), log
     case = CASES[name]
-    with funcbuild.running(image) as (container, port):
-        try:
-            answered = funcbuild.wait_http(f"http://127.0.0.1:{port}{case.path}", timeout=180)
-        except TimeoutError as exc:
-            answered = exc
-        logs = funcbuild.container_logs(container)
-    assert isinstance(answered, tuple) and answered[0] == 200 and answered[1].startswith(case.answer), \
-        (answered, logs[-3000:])
+    assert_answers(image, case.path, case.answer, timeout=180, prefix=True)  # emulated: slower to start
 
 
 def test_cgo_links_the_glibc_of_the_image_architecture(built):
@@ -123,9 +115,7 @@ def test_cgo_links_the_glibc_of_the_image_architecture(built):
         run_image = arches.local(DATA["images"]["run"], arch)
         ran = docker_engine.run(run_image, ["python3", "-c", "import os; print(os.confstr('CS_GNU_LIBC_VERSION'))"],
                                 timeout=120, check=True)
-        with funcbuild.running(image) as (_, port):
-            status, body = funcbuild.wait_http(f"http://127.0.0.1:{port}/", timeout=180)
-        assert (status, body) == (200, ran.stdout.strip() + "\n")
+        assert_answers(image, "/", ran.stdout.strip() + "\n", timeout=180)
 
 
 def test_a_seeded_arm64_function_compiles_only_its_own_package(built):
