@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from funcpacks_dev import docker_engine, funcbuild, versions
+from funcpacks_dev.images import arches
 from funcpacks_dev.local_platform import mirrors
 from funcpacks_dev.local_platform.strategy_runner import chown_tree
 from funcpacks_dev.bench.samples import ROOT, Sample
@@ -124,13 +125,19 @@ class Funcpacks(Contender):
     name = "funcpacks"
     phases: dict[str, float] = {}
 
+    def builder_image(self) -> str:
+        return versions.get(f"images.{self.sample.builder_key}")
+
+    def pack_flags(self) -> list[str]:
+        return []
+
     def _build(self, extra: list[str]) -> None:
         started = time.time()
         env, bindings = platform_inputs(self.sample, self.work, self.feed)
         if self.sample.lang == "dotnet":
             extra = [*mirrors.PACK_MOUNT, *extra]
-        proc = funcbuild.pack_build(self.src, self.tag, env, ["--timestamps", *extra], capture=True,
-                                    builder_image=versions.get(f"images.{self.sample.builder_key}"), bindings=bindings)
+        proc = funcbuild.pack_build(self.src, self.tag, env, ["--timestamps", *self.pack_flags(), *extra], capture=True,
+                                    builder_image=self.builder_image(), bindings=bindings)
         if proc.returncode != 0:
             raise RuntimeError(f"pack build failed:\n{proc.stdout[-3000:]}")
         self.phases = lifecycle_phases(proc.stdout, started)
@@ -140,6 +147,26 @@ class Funcpacks(Contender):
 
     def rebuild(self) -> None:
         self._build([])
+
+
+class OnArch(Funcpacks):
+    """funcpacks through pack for one architecture: this machine's natively, another
+    under emulation (qemu-user). That architecture's builder (make builder tags another
+    architecture's <image>-<arch>), pack told the platform and to take the engine's images
+    (it resolves --platform in a registry otherwise). Reported side by side, never
+    compared with a goal."""
+
+    def __init__(self, sample: Sample, work: Path, feed: str, arch: str) -> None:
+        self.name = arch  # the tag and the work directory are the architecture's
+        self.arch = arch
+        self.emulated = arch != arches.host()
+        super().__init__(sample, work, feed)
+
+    def builder_image(self) -> str:
+        return arches.local(super().builder_image(), self.arch)
+
+    def pack_flags(self) -> list[str]:
+        return ["--platform", arches.platform_of(self.arch), "--pull-policy", "never"]
 
 
 class Dockerfile(Contender):

@@ -11,8 +11,8 @@ from pathlib import Path
 import requests
 
 from funcpacks_dev import docker_engine, funcbuild, versions
-from funcpacks_dev.images import flavors
-from funcpacks_dev.bench.contenders import Contender, Funcpacks, RegistryPath, run, say, skopeo_copy, timed
+from funcpacks_dev.images import arches, flavors
+from funcpacks_dev.bench.contenders import Contender, Funcpacks, OnArch, RegistryPath, run, say, skopeo_copy, timed
 from funcpacks_dev.bench.samples import edit_source
 
 
@@ -54,6 +54,17 @@ def pushed_size_mb(tag: str, address: str) -> float:
     return registry_size_mb(address, repo, "latest")
 
 
+# funcpacks builds per architecture: this machine's and the emulated ones, the same steps
+# (reported side by side, no goal).
+ARCH_METRICS = {
+    "arch_cold_build_s": ("s", True),
+    "arch_warm_build_s": ("s", True),
+    "arch_nochange_build_s": ("s", True),
+    "arch_image_size_mb": ("MB", True),
+    "arch_cold_start_ms": ("ms", True),
+}
+
+
 def builder_images_mb() -> dict[str, float]:
     """The builder images' uncompressed sizes (`docker image inspect`), by name; those
     not built here are left out."""
@@ -66,23 +77,27 @@ def image_size_mb(tag: str) -> float:
     return docker_engine.inspect_image(tag)["Size"] / 1e6
 
 
+def wait_first_answer(tag: str, name: str, port: int, path: str, start: float, limit: float) -> float:
+    """Milliseconds from start until the container answers path with 200 (polled every
+    millisecond), at most limit seconds."""
+    while True:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", path)
+            if conn.getresponse().status == 200:
+                return (time.monotonic() - start) * 1000
+        except OSError:
+            pass
+        if time.monotonic() > start + limit:
+            raise RuntimeError(f"{tag} did not answer within {limit:.0f} s:\n{funcbuild.container_logs(name)[-2000:]}")
+        time.sleep(0.001)
+
+
 def serve_metrics(tag: str, path: str, sequential: int, wrk_seconds: float) -> dict[str, float]:
     port = funcbuild.free_port()
     start = time.monotonic()
     with funcbuild.running(tag, port=port) as (name, _):
-        deadline = start + 60
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", path)
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{tag} did not answer within 60 s:\n{funcbuild.container_logs(name)[-2000:]}")
-            time.sleep(0.001)
-        cold_start_ms = (time.monotonic() - start) * 1000
+        cold_start_ms = wait_first_answer(tag, name, port, path, start, 60)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         latencies = []
         for i in range(200 + sequential):  # the first 200 are the warm-up
@@ -103,18 +118,25 @@ def serve_metrics(tag: str, path: str, sequential: int, wrk_seconds: float) -> d
                 "throughput_rps_c16": rps}
 
 
-def measure(c: Contender, rep: int, address: str, sequential: int, wrk_seconds: float) -> dict[str, float]:
-    label = f"{c.sample.name} rep {rep + 1} {c.name}"
+def three_builds(c: Contender, rep: int, label: str, prefix: str = "") -> dict[str, float]:
+    """Cold build, warm rebuild after the one-line change, no-change rebuild (seconds),
+    as <prefix>cold_build_s etc.; funcpacks' warm phases recorded."""
     c.remove()
     say(f"{label}: cold build")
-    out = {"cold_build_s": timed(c.cold_build)}
+    out = {f"{prefix}cold_build_s": timed(c.cold_build)}
     edit_source(c.src, c.sample, rep)
     say(f"{label}: warm rebuild after a one-line change")
-    out["warm_build_s"] = timed(c.rebuild)
+    out[f"{prefix}warm_build_s"] = timed(c.rebuild)
     if isinstance(c, Funcpacks):
         c.warm_phases.append(c.phases)
     say(f"{label}: no-change rebuild")
-    out["nochange_build_s"] = timed(c.rebuild)
+    out[f"{prefix}nochange_build_s"] = timed(c.rebuild)
+    return out
+
+
+def measure(c: Contender, rep: int, address: str, sequential: int, wrk_seconds: float) -> dict[str, float]:
+    label = f"{c.sample.name} rep {rep + 1} {c.name}"
+    out = three_builds(c, rep, label)
     say(f"{label}: sizes")
     out["image_size_mb"] = image_size_mb(c.tag)
     out["pushed_size_mb"] = pushed_size_mb(c.tag, address)
@@ -140,9 +162,23 @@ def measure_registry(c: RegistryPath, rep: int) -> dict[str, float]:
     return out
 
 
+def measure_arch(c: OnArch, rep: int) -> dict[str, float]:
+    """Builds and the cold start of one architecture's image; no latency or throughput:
+    an emulated server's say nothing of the real machine's."""
+    label = f"{c.sample.name} rep {rep + 1} {c.arch}" + (" (emulated)" if c.emulated else "")
+    out = three_builds(c, rep, label, prefix="arch_")
+    out["arch_image_size_mb"] = image_size_mb(c.tag)
+    say(f"{label}: cold start")
+    port = funcbuild.free_port()
+    start = time.monotonic()
+    with funcbuild.running(c.tag, port=port) as (name, _):
+        out["arch_cold_start_ms"] = wait_first_answer(c.tag, name, port, c.sample.path, start, 300)
+    return out
+
+
 def machine() -> dict:
     mem = next((ln.split()[1] for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")), "0")
     cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
                 if ln.startswith("model name")), platform.processor())
     return {"cpus": os.cpu_count(), "memory_gib": round(int(mem) / 2**20, 1), "cpu": cpu,
-            "kernel": platform.release(), "docker": docker_engine.server_version(), "python": platform.python_version()}
+            "arch": arches.host(), "kernel": platform.release(), "docker": docker_engine.server_version(), "python": platform.python_version()}

@@ -5,6 +5,7 @@ import statistics
 from pathlib import Path
 
 from funcpacks_dev.bench.contenders import PHASES
+from funcpacks_dev.images.arches import ARCHES
 from funcpacks_dev.bench.measure import METRICS
 from funcpacks_dev.bench.samples import ROOT
 
@@ -13,8 +14,12 @@ RESULTS_DIR = ROOT / "bench" / "results"
 DOCS = ROOT / "docs" / "benchmarks.md"
 # 2: the registry path (raw/summary[sample]["registry"], "registry_warm_phases"), the
 # builder images' sizes; with --registry-only a sample has no contender entries.
-SCHEMA = 2
+# 3: the builds per architecture (raw/summary[sample][<arch>], "<arch>_warm_phases");
+# with --arches-only a sample has only those.
+SCHEMA = 3
 TABLE_BEGIN, TABLE_END = "<!-- bench:table -->", "<!-- /bench:table -->"
+# The per-architecture table has markers of its own: --arches-only rewrites it alone.
+ARCHES_BEGIN, ARCHES_END = "<!-- bench:arches -->", "<!-- /bench:arches -->"
 
 
 def summarize(samples: list[float]) -> dict[str, float]:
@@ -44,6 +49,9 @@ def summary(raw: dict) -> dict:
         if "registry" in by_contender:
             out[sample]["registry"] = {m: summarize(v) for m, v in by_contender["registry"].items() if v}
             out[sample]["registry_warm_phases"] = phases_summary(by_contender["registry_warm_phases"])
+        for arch in (a for a in ARCHES if a in by_contender):
+            out[sample][arch] = {m: summarize(v) for m, v in by_contender[arch].items() if v}
+            out[sample][f"{arch}_warm_phases"] = phases_summary(by_contender[f"{arch}_warm_phases"])
     return out
 
 
@@ -77,6 +85,28 @@ def registry_table(result: dict) -> list[str]:
                      f"{_spread(s['registry_nochange_build_s'], 's')} | {_spread(s['registry_cold_build_s'], 's')} | "
                      f"{_spread(s['registry_cache_image_mb'])} | {phases} |")
     return lines
+
+
+def arch_table(result: dict) -> str:
+    """The builds per architecture (this machine's natively, the others emulated), one row
+    per sample and architecture; empty when none ran."""
+    rows = [(sample, arch, m[arch]) for sample, m in result["summary"].items() for arch in ARCHES if m.get(arch)]
+    if not rows:
+        return ""
+    host = result["machine"].get("arch", "")
+    lines = [f"Run of {result['date']} on {result['machine']['cpus']} cores ({result['machine']['cpu']}), "
+             f"{result['config'].get('arch_reps', 1)} repetition(s): funcpacks only, the same steps for every "
+             f"architecture, this machine's ({host}) natively, the others emulated by qemu-user. Reported, no "
+             "goal: an emulated build is several times slower than the same build on that architecture's own "
+             "machine. Medians [min-max]:", "",
+             "| sample | arch | run | cold | warm | no-change | image MB | cold start |",
+             "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for sample, arch, s in rows:
+        how = "native" if arch == host else "emulated"
+        lines.append(f"| {sample} | {arch} | {how} | {_spread(s['arch_cold_build_s'], 's')} | "
+                     f"{_spread(s['arch_warm_build_s'], 's')} | {_spread(s['arch_nochange_build_s'], 's')} | "
+                     f"{_spread(s['arch_image_size_mb'])} | {_spread(s['arch_cold_start_ms'], 'ms')} |")
+    return "\n".join(lines)
 
 
 def table(result: dict) -> str:
@@ -135,11 +165,13 @@ def chart(result: dict, path: Path) -> None:
     plt.close(fig)
 
 
-def update_docs(text: str, docs: Path = DOCS) -> None:
+def update_docs(text: str, docs: Path = DOCS, markers: tuple[str, str] = (TABLE_BEGIN, TABLE_END)) -> None:
+    """Replace what stands between the markers of docs with text."""
+    begin, end = markers
     if not docs.exists():
         return
     doc = docs.read_text()
-    if TABLE_BEGIN in doc and TABLE_END in doc:
-        head, rest = doc.split(TABLE_BEGIN, 1)
-        _, tail = rest.split(TABLE_END, 1)
-        docs.write_text(f"{head}{TABLE_BEGIN}\n{text}\n{TABLE_END}{tail}")
+    if begin in doc and end in doc:
+        head, rest = doc.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        docs.write_text(f"{head}{begin}\n{text}\n{end}{tail}")

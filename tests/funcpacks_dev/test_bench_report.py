@@ -13,6 +13,7 @@ import yaml
 
 from funcpacks_dev import versions
 from funcpacks_dev.bench import contenders, measure, report, samples
+from funcpacks_dev.images import arches
 from funcpacks_dev.local_platform import mirrors, strategy_runner
 
 
@@ -158,3 +159,53 @@ def test_registry_path_volumes_for_dotnet(tmp_path):
         st = (build / name).stat()
         assert (st.st_uid, st.st_gid) == (path.uid, path.gid) and not st.st_mode & 0o022, name
     assert path.run_image == "127.0.0.1:5000/funcpacks/run-dotnet:trixie" and path.builder == "funcpacks/builder-dotnet:trixie"
+
+
+def test_each_architecture_has_its_row_in_a_table_of_its_own():
+    """The builds per architecture: one row per sample and architecture, this machine's
+    marked native and the others emulated; not in the Dockerfile table, and nothing when
+    none ran."""
+    def arch_raw(cold: list[float]) -> dict:
+        return {"arch_cold_build_s": cold, "arch_warm_build_s": [20.0, 20.0], "arch_nochange_build_s": [8.0, 8.0],
+                "arch_image_size_mb": [80.0, 80.0], "arch_cold_start_ms": [1500.0, 2500.0]}
+    both = {m: [4.0, 6.0] for m in measure.METRICS}
+    raw = {"hello-world-go": {"funcpacks": both, "dockerfile": both, "funcpacks_warm_phases": [],
+                              "amd64": arch_raw([4.0, 4.0]), "amd64_warm_phases": [],
+                              "arm64": arch_raw([90.0, 110.0]),
+                              "arm64_warm_phases": [{"building": 9.0}, {"building": 11.0}]},
+           "python-uv": {"arm64": arch_raw([90.0, 110.0]), "arm64_warm_phases": []}}
+    result = result_of(raw)
+    result["machine"]["arch"] = "amd64"
+    assert result["summary"]["hello-world-go"]["arm64"]["arch_cold_build_s"] == {
+        "median": 100.0, "min": 90.0, "max": 110.0}
+    assert result["summary"]["hello-world-go"]["arm64_warm_phases"]["building"]["median"] == 10.0
+    assert "| arch |" not in report.table(result)
+    lines = report.arch_table(result).splitlines()
+    assert lines[0].startswith("Run of 2026-01-02T03:04:05+00:00 on 2 cores (cpu), 1 repetition(s)")
+    rows = lines[lines.index("| sample | arch | run | cold | warm | no-change | image MB | cold start |") + 2:]
+    assert rows == ["| hello-world-go | amd64 | native | 4.0 s | 20.0 s | 8.0 s | 80.0 | 2000.0 ms [1500.0-2500.0] |",
+                    "| hello-world-go | arm64 | emulated | 100.0 s [90.0-110.0] | 20.0 s | 8.0 s | 80.0 | "
+                    "2000.0 ms [1500.0-2500.0] |",
+                    "| python-uv | arm64 | emulated | 100.0 s [90.0-110.0] | 20.0 s | 8.0 s | 80.0 | "
+                    "2000.0 ms [1500.0-2500.0] |"]
+    assert report.arch_table(result_of({"hello-world-go": {"funcpacks": both, "dockerfile": both,
+                                                           "funcpacks_warm_phases": []}})) == ""
+
+
+def test_the_architectures_table_is_rewritten_between_its_own_markers(tmp_path):
+    docs = tmp_path / "benchmarks.md"
+    docs.write_text(f"{report.TABLE_BEGIN}\nmain\n{report.TABLE_END}\n{report.ARCHES_BEGIN}\nold\n{report.ARCHES_END}\n")
+    report.update_docs("arches", docs, markers=(report.ARCHES_BEGIN, report.ARCHES_END))
+    assert docs.read_text() == (f"{report.TABLE_BEGIN}\nmain\n{report.TABLE_END}\n"
+                                f"{report.ARCHES_BEGIN}\narches\n{report.ARCHES_END}\n")
+
+
+def test_an_architectures_builds_ask_pack_for_its_builder(tmp_path):
+    sample = next(s for s in samples.SAMPLES if s.name == "hello-world-go")
+    other = next(a for a in arches.ARCHES if a != arches.host())
+    c = contenders.OnArch(sample, tmp_path, "", other)
+    assert c.tag == f"funcpacks-bench/hello-world-go-{other}" and c.work == tmp_path / other
+    assert c.builder_image() == f"funcpacks/builder-go:trixie-{other}" and c.emulated
+    assert c.pack_flags() == ["--platform", f"linux/{other}", "--pull-policy", "never"]
+    native = contenders.OnArch(sample, tmp_path, "", arches.host())
+    assert native.builder_image() == "funcpacks/builder-go:trixie" and not native.emulated
