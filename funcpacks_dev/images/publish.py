@@ -13,7 +13,9 @@ on its own and the index joins them. The builders are made again for that regist
 build image and run image references (and run-image mirrors, one per --mirror registry,
 which receives the same images) name the registry's indexes, never a name that exists
 only on this machine, so the lifecycle of each architecture takes that architecture's
-run image. An image the registry already holds with the same content (config digest),
+run image. A mirror gets the registry's copy of each image (same digests, nothing
+compressed twice). Before any builder is made, the registry must answer and take the
+credentials. An image the registry already holds with the same content (config digest),
 and an index it holds with the same bytes, are not pushed again.
 Every reference is printed with its digest and written to build/published.json, which
 `manifests` reads to render the Function CRs and the strategies with the builder pinned by
@@ -142,6 +144,14 @@ class Skopeo:
                 raise PublishError(explain(ref, proc.stderr))
         return digest, "pushed"
 
+    def copy(self, src: str, ref: str) -> None:
+        """The image at src (in a registry) to ref as it is: the same blobs, manifest and
+        digest, nothing exported from the engine or compressed again."""
+        proc = subprocess.run(["skopeo", "copy", "--quiet", "--preserve-digests", *self._tls("src-"),
+                               *self._tls("dest-"), f"docker://{src}", f"docker://{ref}"], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise PublishError(explain(ref, proc.stderr))
+
     def push(self, local: str, ref: str) -> str:
         with tempfile.TemporaryDirectory() as tmp:
             digest_file = Path(tmp) / "digest"
@@ -237,7 +247,10 @@ def push(registry: str, tag: str, mirror_registries: list[str], skopeo: Skopeo, 
     report: dict = {"registry": registry, "tag": tag, "mirrors": mirror_registries, "images": {}}
     # (key, registry index) -> the index entries of its architectures' images
     entries: dict[tuple[str, int], list[dict]] = {}
-    for arch in published_arches(data):
+    order = published_arches(data)
+    # The registry answers (and takes the credentials) before any builder is made for it.
+    skopeo.digests(f"{refs['build']}-{order[0]}")
+    for arch in order:
         # builder-dotnet and run-dotnet only where that arch's .NET SDK was bundled (make builder says so)
         try:
             carried = bundles.ensure(data, arch=arch)
@@ -261,6 +274,9 @@ def push(registry: str, tag: str, mirror_registries: list[str], skopeo: Skopeo, 
                 held = skopeo.digests(arch_ref)
                 if held is not None and held[1] == local_id(ref):
                     action = "unchanged"
+                elif number:  # a mirror: the registry's copy, already compressed
+                    skopeo.copy(f"{refs[key]}-{arch}", arch_ref)
+                    action = "pushed"
                 else:
                     skopeo.push(ref, arch_ref)
                     action = "pushed"
