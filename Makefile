@@ -46,10 +46,14 @@ test-fast:
 	$(PYTEST) -m "not slow" tests
 
 # Everything: unit tier plus integration through pack, the lifecycle, Docker and a registry.
-test: builder harness
+# The builders and the harness are made side by side: the harness is compiling while the
+# stacks wait on the Debian mirror and the emulated arm64 stack runs on one core.
+test: tools
+	@$(MAKE) --no-print-directory -j2 builder harness
 	$(PYTEST) tests
 
-test-integration: builder harness
+test-integration: tools
+	@$(MAKE) --no-print-directory -j2 builder harness
 	$(PYTEST) -m slow tests
 
 # Benchmarks against a hand-written Dockerfile: QUICK=1 for one repetition of one sample.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import struct
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,16 +67,21 @@ def elf_machines(image: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """Each case built once per architecture: {(case, arch): (image, pack's output)}."""
-    made: dict[tuple[str, str], tuple[str, str]] = {}
-    for name, case in CASES.items():
-        for arch in arches.ARCHES:
-            image = f"funcpacks-test/{arch}-{name}"
-            builder = arches.local(DATA["images"][case.builder], arch)
-            # pack resolves --platform in a registry unless told to take the engine's image
-            proc = build(case.source, image, case.env, ["--platform", arches.platform_of(arch), "--pull-policy", "never"],
-                         builder=builder)
-            made[(name, arch)] = (image, proc.stdout if proc.returncode == 0 else f"FAILED:\n{proc.stdout[-6000:]}")
+    """Each case built once per architecture: {(case, arch): (image, pack's output)}. Two
+    builds at a time, the emulated ones first: an emulated build is mostly one qemu
+    process on one core, so two of them keep both cores busy."""
+    def one(name: str, arch: str) -> tuple[str, str]:
+        case = CASES[name]
+        image = f"funcpacks-test/{arch}-{name}"
+        builder = arches.local(DATA["images"][case.builder], arch)
+        # pack resolves --platform in a registry unless told to take the engine's image
+        proc = build(case.source, image, case.env, ["--platform", arches.platform_of(arch), "--pull-policy", "never"],
+                     builder=builder)
+        return image, proc.stdout if proc.returncode == 0 else f"FAILED:\n{proc.stdout[-6000:]}"
+
+    order = sorted(((name, arch) for name in CASES for arch in arches.ARCHES), key=lambda k: k[1] == arches.host())
+    with ThreadPoolExecutor(2) as pool:
+        made = dict(zip(order, pool.map(lambda key: one(*key), order)))
     yield made
     remove_image(*(image for image, _ in made.values()))
 
