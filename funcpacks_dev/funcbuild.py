@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -79,11 +81,14 @@ def pack_build(path: Path, tag: str, env: dict[str, str], extra: list[str] | Non
                capture: bool = False, with_host_ca: bool = True,
                builder_image: str | None = None, bindings: list[Path] | None = None,
                timeout: float | None = None) -> subprocess.CompletedProcess:
-    """pack build; `bindings` are service binding directories mounted for this build only."""
-    root = bindings_root(with_host_ca, list(bindings or []))
-    cmd = pack_build_command(path, tag, env, extra, root, builder_image)
-    return builder.run_pack(cmd, text=True, timeout=timeout, stdout=subprocess.PIPE if capture else None,
-                            stderr=subprocess.STDOUT if capture else None)
+    """pack build; `bindings` are service binding directories mounted for this build only,
+    from a directory of its own (builds may run side by side)."""
+    with tempfile.TemporaryDirectory(prefix="funcpacks-bindings-") as scratch:
+        os.chmod(scratch, 0o755)  # the build's user reads the bindings
+        root = bindings_root(with_host_ca, list(bindings or []), Path(scratch))
+        cmd = pack_build_command(path, tag, env, extra, root, builder_image)
+        return builder.run_pack(cmd, text=True, timeout=timeout, stdout=subprocess.PIPE if capture else None,
+                                stderr=subprocess.STDOUT if capture else None)
 
 
 def free_port() -> int:
