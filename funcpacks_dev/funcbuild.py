@@ -62,7 +62,7 @@ def pack_build_command(path: Path, tag: str, env: dict[str, str], extra: list[st
     return cmd + list(extra or [])
 
 
-def bindings_root(with_host_ca: bool, extra: list[Path], directory: Path = BINDINGS_DIR) -> Path | None:
+def bindings_root(with_host_ca: bool, extra: list[Path], directory: Path) -> Path | None:
     """The bindings root for one build, made in directory (emptied first): the host's CAs
     (when wanted and present) and the given binding directories, each copied under its
     own name; None when it holds no binding."""

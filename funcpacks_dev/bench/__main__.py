@@ -143,8 +143,8 @@ def main(argv: list[str]) -> int:
         "versions": versions.load(),
         "config": {"reps": reps, "quick": opts.quick, "samples": [s.name for s in samples],
                    "arch_reps": arch_reps, "arches": sorted({arch for _, arch in per_arch}),
-                   "registry_only": opts.registry_only, "arches_only": opts.arches_only, "requests": opts.requests, "wrk_seconds": opts.wrk_seconds,
-                   "wrk_connections": 16},
+                   "registry_only": opts.registry_only, "arches_only": opts.arches_only,
+                   "requests": opts.requests, "wrk_seconds": opts.wrk_seconds, "wrk_connections": 16},
         "metrics": {m: {"unit": u, "lower_is_better": low}
                     for m, (u, low) in {**METRICS, **REGISTRY_METRICS, **ARCH_METRICS}.items()},
         "builder_images_mb": builders,
@@ -177,19 +177,21 @@ def arch_runs(samples: list[Sample]) -> list[tuple[Sample, str]]:
     architecture compares nothing); says why for the rest."""
     runs = []
     images = versions.load()["images"]
-    others = [a for a in arches.ARCHES if a != arches.host()]
-    for arch in others:
+    emulated = []
+    for arch in (a for a in arches.ARCHES if a != arches.host()):
         why = arches.emulator_missing(arch)
-        if why is not None:
+        if why is None:
+            emulated.append(arch)
+        else:
             say(f"no {arch} numbers: {why}")
     for sample in samples:
         made = []
-        for arch in others:
+        for arch in emulated:
             builder = arches.local(images[sample.builder_key], arch)
-            if arches.emulator_missing(arch) is None and not docker_engine.image_exists(builder):
-                say(f"{sample.name}: no {arch} numbers: {builder} is not made here (make builder says why)")
-            elif arches.emulator_missing(arch) is None:
+            if docker_engine.image_exists(builder):
                 made.append(arch)
+            else:
+                say(f"{sample.name}: no {arch} numbers: {builder} is not made here (make builder says why)")
         if made:
             runs += [(sample, arch) for arch in [arches.host(), *made]]
     return runs

@@ -181,4 +181,5 @@ def machine() -> dict:
     cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
                 if ln.startswith("model name")), platform.processor())
     return {"cpus": os.cpu_count(), "memory_gib": round(int(mem) / 2**20, 1), "cpu": cpu,
-            "arch": arches.host(), "kernel": platform.release(), "docker": docker_engine.server_version(), "python": platform.python_version()}
+            "arch": arches.host(), "kernel": platform.release(), "docker": docker_engine.server_version(),
+            "python": platform.python_version()}

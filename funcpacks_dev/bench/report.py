@@ -87,6 +87,11 @@ def registry_table(result: dict) -> list[str]:
     return lines
 
 
+def _run_of(result: dict) -> str:
+    """The opening words of a table's caption: when and on what."""
+    return f"Run of {result['date']} on {result['machine']['cpus']} cores ({result['machine']['cpu']})"
+
+
 def arch_table(result: dict) -> str:
     """The builds per architecture (this machine's natively, the others emulated), one row
     per sample and architecture; empty when none ran."""
@@ -94,9 +99,8 @@ def arch_table(result: dict) -> str:
     if not rows:
         return ""
     host = result["machine"].get("arch", "")
-    lines = [f"Run of {result['date']} on {result['machine']['cpus']} cores ({result['machine']['cpu']}), "
-             f"{result['config'].get('arch_reps', 1)} repetition(s): funcpacks only, the same steps for every "
-             f"architecture, this machine's ({host}) natively, the others emulated by qemu-user. Reported, no "
+    lines = [f"{_run_of(result)}, {result['config'].get('arch_reps', 1)} repetition(s): funcpacks only, the same "
+             f"steps for every architecture, this machine's ({host}) natively, the others emulated by qemu-user. Reported, no "
              "goal: an emulated build is several times slower than the same build on that architecture's own "
              "machine. Medians [min-max]:", "",
              "| sample | arch | run | cold | warm | no-change | image MB | cold start |",
@@ -111,9 +115,8 @@ def arch_table(result: dict) -> str:
 
 def table(result: dict) -> str:
     builders = ", ".join(f"{ref} {mb:.1f} MB" for ref, mb in result.get("builder_images_mb", {}).items())
-    lines = [f"Run of {result['date']} on {result['machine']['cpus']} cores ({result['machine']['cpu']}), "
-             f"{result['config']['reps']} repetition(s); medians, ratio = funcpacks / Dockerfile computed "
-             "pair by pair (min-max in brackets)." + (f" Builder images (uncompressed): {builders}." if builders else "")]
+    lines = [f"{_run_of(result)}, {result['config']['reps']} repetition(s); medians, ratio = funcpacks / Dockerfile "
+             "computed pair by pair (min-max in brackets)." + (f" Builder images (uncompressed): {builders}." if builders else "")]
     samples = _ratio_samples(result)
     if samples:
         lines += ["", "| sample | metric | funcpacks | Dockerfile | ratio |", "| --- | --- | ---: | ---: | ---: |"]
