@@ -77,6 +77,14 @@ class BuildPlan:
     provides: list[dict[str, Any]] = field(default_factory=list)
     requires: list[dict[str, Any]] = field(default_factory=list)
 
+    @classmethod
+    def of_own(cls, name: str) -> "BuildPlan":
+        """The plan of a language buildpack: it provides what it requires itself."""
+        plan = cls()
+        plan.provide(name)
+        plan.require(name)
+        return plan
+
     def provide(self, name: str) -> None:
         self.provides.append({"name": name})
 

@@ -43,6 +43,7 @@ from typing import Any, Callable, Iterator
 
 import tomli_w
 
+from . import settings, user_files
 from .context import BuildContext
 from .log import Logger
 from .seal import SEAL, Seal, damage
@@ -238,3 +239,14 @@ class Step:
     @classmethod
     def of(cls, ctx: BuildContext, log: Logger) -> "Step":
         return cls(ctx, Layers(ctx.layers_dir), log)
+
+    @classmethod
+    def begin(cls, ctx: BuildContext, buildpack: str) -> "Step":
+        """How every build opens: its log and Step, the Configuration header, a warning for
+        each setting no buildpack knows, and the refusal of links out of the source (before
+        anything reads it)."""
+        log = Logger(buildpack)
+        log.header("Configuration")
+        settings.warn_unknown(ctx.env, log)
+        user_files.refuse_links_out(ctx.app_dir)
+        return cls.of(ctx, log)

@@ -21,7 +21,4 @@ def detect(ctx: DetectContext) -> None:
     if not project.looks_like_dotnet(ctx.app_dir) and not names_project:
         raise DetectFailed("not a .NET project: no .csproj/.fsproj/.vbproj, .cs/.fs/.vb or global.json at the top "
                            "of the source directory")
-    plan = BuildPlan()
-    plan.provide("dotnet")
-    plan.require("dotnet")
-    plan.write(ctx.plan_path)
+    BuildPlan.of_own("dotnet").write(ctx.plan_path)

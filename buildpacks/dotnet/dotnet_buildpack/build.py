@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from funcpacks import processes, settings, source, user_files
+from funcpacks import processes, source
 from funcpacks.context import BuildContext
 from funcpacks.launch import Launch
 from funcpacks.errors import UserError
@@ -22,11 +22,8 @@ BUILDPACK = "funcpacks/dotnet"
 
 
 def build(ctx: BuildContext) -> None:
-    log = Logger(BUILDPACK)
-    step = Step.of(ctx, log)
-    log.header("Configuration")
-    settings.warn_unknown(ctx.env, log)
-    user_files.refuse_links_out(ctx.app_dir)
+    step = Step.begin(ctx, BUILDPACK)
+    log = step.log
     cfg = config.resolve(ctx.app_dir, ctx.env, ctx.platform_dir, log)
     rid = RIDS.get(ctx.target.arch, f"linux-{ctx.target.arch}")
     proj_path, proj = _project(ctx.app_dir, cfg, rid, log)

@@ -15,7 +15,4 @@ def detect(ctx: DetectContext) -> None:
         raise DetectFailed(forbidden)
     if not (ctx.app_dir / "go.mod").is_file() and not any(ctx.app_dir.glob("*.go")):
         raise DetectFailed("not a Go project: no go.mod and no .go files at the top of the source directory")
-    plan = BuildPlan()
-    plan.provide("go")
-    plan.require("go")
-    plan.write(ctx.plan_path)
+    BuildPlan.of_own("go").write(ctx.plan_path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from funcpacks import defaults as builder_defaults, processes, settings, source, user_files
+from funcpacks import defaults as builder_defaults, processes, source
 from funcpacks.context import BuildContext
 from funcpacks.launch import Launch, Process
 from funcpacks.layers import Layer, Step
@@ -19,12 +19,9 @@ from .module_source import Source
 
 BUILDPACK = "funcpacks/go"
 def build(ctx: BuildContext) -> None:
-    log = Logger(BUILDPACK)
     defaults = builder_defaults.load(ctx.buildpack_dir)  # versions.toml's [go]
-    step = Step.of(ctx, log)
-    log.header("Configuration")
-    settings.warn_unknown(ctx.env, log)
-    user_files.refuse_links_out(ctx.app_dir)
+    step = Step.begin(ctx, BUILDPACK)
+    log = step.log
     cfg = config.resolve(ctx.app_dir, ctx.env, defaults["goproxy"], defaults["gosumdb"], log)
     processes.check(cfg.launch.entrypoint, cfg.launch.procfile, cfg.target is not None, log)
     src = module_source.inspect(ctx.app_dir, cfg.goenv.extra.get("GOFLAGS", ""))

@@ -23,7 +23,4 @@ def detect(ctx: DetectContext) -> None:
         config.resolve(ctx.app_dir, ctx.env)  # a function or a command to run: else the build could not start
     except UserError as exc:
         raise DetectFailed(f"{exc.what}; {exc.fix}") from None
-    plan = BuildPlan()
-    plan.provide("python")
-    plan.require("python")
-    plan.write(ctx.plan_path)
+    BuildPlan.of_own("python").write(ctx.plan_path)

@@ -2,7 +2,7 @@
 layer, the function layer and the processes, in that order."""
 from __future__ import annotations
 
-from funcpacks import defaults, processes, settings, user_files
+from funcpacks import defaults, processes
 from funcpacks.context import BuildContext
 from funcpacks.launch import Launch
 from funcpacks.layers import Step
@@ -14,11 +14,8 @@ BUILDPACK = "funcpacks/python"
 
 
 def build(ctx: BuildContext) -> None:
-    log = Logger(BUILDPACK)
-    step = Step.of(ctx, log)
-    log.header("Configuration")
-    settings.warn_unknown(ctx.env, log)
-    user_files.refuse_links_out(ctx.app_dir)
+    step = Step.begin(ctx, BUILDPACK)
+    log = step.log
     cfg = config.resolve(ctx.app_dir, ctx.env, log)
     processes.check(cfg.launch.entrypoint, cfg.launch.procfile, cfg.mode == "function", log)
     _check_what_runs(ctx, cfg, log)
