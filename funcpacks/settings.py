@@ -15,8 +15,8 @@ from typing import Mapping
 from .errors import UserError
 from .log import Logger
 
-PYTHON, GO, DOTNET = "python", "go", "dotnet"
-LANGUAGES = (PYTHON, GO, DOTNET)
+PYTHON, GO, DOTNET, NODEJS = "python", "go", "dotnet", "nodejs"
+LANGUAGES = (PYTHON, GO, DOTNET, NODEJS)
 ALL = LANGUAGES
 
 
@@ -36,24 +36,31 @@ class Definition:
 
 TABLE: tuple[Definition, ...] = (
     Definition("runtime", ("GOOGLE_RUNTIME", "FUNC_RUNTIME"), ALL,
-               "the language to build: `python`, `go` or `dotnet`, also with a version as gcp-builder writes it "
-               "(`python313`, `go126`, `dotnet10`), which then is the version request when no other setting names "
+               "the language to build: `python`, `go`, `dotnet` or `nodejs`, also with a version as gcp-builder "
+               "writes it (`python313`, `go126`, `dotnet10`, `nodejs22`), which then is the version request when no other setting names "
                "one; only that language's buildpack detects"),
     Definition("function_target", ("GOOGLE_FUNCTION_TARGET", "FUNC_NAME"), ALL,
                "function mode: the function to serve", must_agree=True),
     Definition("signature_type", ("GOOGLE_FUNCTION_SIGNATURE_TYPE", "FUNC_TYPE"), ALL,
                "`http`, `event` or `cloudevent`; checked against the function, and the launch default "
                "`FUNCTION_SIGNATURE_TYPE`"),
-    Definition("function_source", ("GOOGLE_FUNCTION_SOURCE", "FUNC_SRC"), (PYTHON,),
-               "the file that defines the function (default `main.py`)"),
+    Definition("function_source", ("GOOGLE_FUNCTION_SOURCE", "FUNC_SRC"), (PYTHON, NODEJS),
+               "the file that defines the function (Python: default `main.py`; Node.js: a file or directory, "
+               "default package.json's `main`, else `index.js`, else `function.js`)"),
     Definition("entrypoint", ("GOOGLE_ENTRYPOINT", "FUNC_ENTRYPOINT"), ALL,
                "app mode: the `web` process's command (wins over a Procfile's `web`)"),
     Definition("runtime_version", ("GOOGLE_RUNTIME_VERSION", "FUNC_RUNTIME_VERSION"), ALL,
-               "the version of the language (Python; the Go toolchain; the .NET SDK)"),
+               "the version of the language (Python; the Go toolchain; the .NET SDK; Node.js)"),
     Definition("python_version", ("GOOGLE_PYTHON_VERSION", "FUNC_PYTHON_VERSION", "BP_CPYTHON_VERSION"), (PYTHON,),
                "the Python version; wins over the runtime version"),
     Definition("go_version", ("GOOGLE_GO_VERSION", "FUNC_GO_VERSION", "BP_GO_VERSION"), (GO,),
                "the Go toolchain version; wins over the runtime version and go.mod"),
+    Definition("nodejs_version", ("GOOGLE_NODEJS_VERSION", "FUNC_NODEJS_VERSION", "BP_NODE_VERSION"), (NODEJS,),
+               "the Node.js version or range (`22`, `22.11.0`, `^20.10`); wins over the runtime version, "
+               "package.json's `engines.node`, `.nvmrc` and `.node-version`"),
+    Definition("node_run_scripts", ("GOOGLE_NODE_RUN_SCRIPTS", "FUNC_NODE_RUN_SCRIPTS"), (NODEJS,),
+               "comma-separated package.json scripts run after the install (default: `gcp-build`, else "
+               "`build`); set and empty: none"),
     Definition("dotnet_sdk_version", ("GOOGLE_DOTNET_SDK_VERSION", "FUNC_DOTNET_SDK_VERSION"), (DOTNET,),
                "the .NET SDK version; wins over the runtime version and global.json"),
     Definition("dotnet_framework_version", ("BP_DOTNET_FRAMEWORK_VERSION",), (DOTNET,),
@@ -61,7 +68,8 @@ TABLE: tuple[Definition, ...] = (
     Definition("python_package_manager", ("GOOGLE_PYTHON_PACKAGE_MANAGER", "FUNC_PYTHON_PACKAGE_MANAGER"), (PYTHON,),
                "`pip`, `uv` or `poetry` (default: from the lock file)"),
     Definition("skip_framework_injection", ("GOOGLE_SKIP_FRAMEWORK_INJECTION", "FUNC_SKIP_FRAMEWORK_INJECTION"),
-               (PYTHON,), "`true`: do not add functions-framework to the dependencies"),
+               (PYTHON, NODEJS), "`true`: do not add the functions framework (Python's functions-framework, "
+               "Node.js's @google-cloud/functions-framework)"),
     Definition("vendor_pip_dependencies", ("GOOGLE_VENDOR_PIP_DEPENDENCIES", "FUNC_VENDOR_PIP_DEPENDENCIES"),
                (PYTHON,), "a directory of the source with every wheel: install from it only (air-gapped)"),
     Definition("framework_version", ("FUNC_FRAMEWORK_VERSION",), (PYTHON, GO),
@@ -149,6 +157,16 @@ def lookup(env: Mapping[str, str], key: str, log: Logger | None = None) -> Setti
     return first
 
 
+def set_empty(env: Mapping[str, str], key: str) -> str:
+    """The spelling of setting `key` that is set to an empty value when none has a value
+    ('' otherwise): for settings where "set and empty" means "none" (gcp-builder's
+    GOOGLE_NODE_RUN_SCRIPTS)."""
+    d = BY_KEY[key]
+    if _given(env, d.names):
+        return ""
+    return next((n for n in d.names if n in env), "")
+
+
 def value(env: Mapping[str, str], key: str, log: Logger | None = None, default: str = "") -> str:
     s = lookup(env, key, log)
     return s.value if s else default
@@ -189,7 +207,7 @@ def flag(env: Mapping[str, str], key: str, log: Logger | None = None) -> bool:
 
 # ---- GOOGLE_RUNTIME -------------------------------------------------------------------------
 
-_RUNTIME = re.compile(r"^(python|go|dotnet)(\d*)$")
+_RUNTIME = re.compile(r"^(python|go|dotnet|nodejs)(\d*)$")
 
 
 @dataclass(frozen=True)
@@ -201,7 +219,7 @@ class RuntimeRequest:
 
 
 def _suffix_version(language: str, digits: str) -> str:
-    """gcp-builder's runtime names: python313 -> 3.13, go126 -> 1.26, dotnet10 -> 10."""
+    """gcp-builder's runtime names: python313 -> 3.13, go126 -> 1.26, dotnet10 -> 10, nodejs22 -> 22."""
     if not digits:
         return ""
     if language in (PYTHON, GO):
@@ -217,7 +235,8 @@ def runtime(env: Mapping[str, str], log: Logger | None = None) -> RuntimeRequest
     if not m:
         raise UserError(f"{s.source}={s.value!r} is not a language funcpacks builds",
                         where="the build's environment",
-                        fix="use one of python, go, dotnet, optionally with a version as in python313, go126, dotnet10")
+                        fix="use one of python, go, dotnet, nodejs, optionally with a version as in python313, "
+                            "go126, dotnet10, nodejs22")
     return RuntimeRequest(m.group(1), _suffix_version(m.group(1), m.group(2)), s.source, s.value)
 
 

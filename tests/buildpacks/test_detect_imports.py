@@ -20,7 +20,7 @@ def modules_after(statements: str) -> set[str]:
                               check=True, timeout=600).stdout.split())
 
 
-@pytest.mark.parametrize("name", ["ca-certificates", "go", "dotnet", "python"])
+@pytest.mark.parametrize("name", ["ca-certificates", "go", "dotnet", "nodejs", "python"])
 def test_detect_imports_no_build_modules(packaged, name):
     lib = packaged[name] / "lib"
     module = tomllib.loads((packaged[name] / "buildpack.toml").read_text())["metadata"]["module"]

@@ -52,7 +52,8 @@ GO_MAIN = "package main\n\nfunc main() {}\n"
 CSPROJ = "<Project Sdk='Microsoft.NET.Sdk'/>"
 LANGUAGES = {"python": ({"main.py": HELLO}, {"GOOGLE_FUNCTION_TARGET": "hello_world"}),
              "go": ({"go.mod": "module example.com/x\n\ngo 1.22\n", "main.go": GO_MAIN}, {"GOPROXY": "off"}),
-             "dotnet": ({"App.csproj": CSPROJ}, {"FUNC_DOTNET_FEED": "http://127.0.0.1:9/unreachable"})}
+             "dotnet": ({"App.csproj": CSPROJ}, {"FUNC_DOTNET_FEED": "http://127.0.0.1:9/unreachable"}),
+             "nodejs": ({"index.js": "exports.f = (req, res) => res.send('x');\n"}, {"FUNC_NAME": "f"})}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

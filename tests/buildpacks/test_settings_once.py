@@ -14,6 +14,7 @@ READERS = {"funcpacks/settings.py", "funcpacks/launch_settings.py", "funcpacks/l
            "buildpacks/go/go_buildpack/config.py", "buildpacks/go/go_buildpack/proxy.py",
            "buildpacks/dotnet/dotnet_buildpack/config.py", "buildpacks/dotnet/dotnet_buildpack/feed.py",
            "buildpacks/python/python_buildpack/config.py", "buildpacks/python/python_buildpack/vendor.py",
+           "buildpacks/nodejs/nodejs_buildpack/config.py",
            "buildpacks/ca-certificates/ca_certificates_buildpack/config.py"}
 _READ = re.compile(r"settings\.(lookup|value|words|first_of|version_request|runtime_version_hint|runtime_forbids)\(")
 
@@ -28,12 +29,15 @@ def test_only_the_config_modules_read_settings():
         assert callers <= READERS, (module, callers - READERS)
 
 
-@pytest.mark.parametrize("language", ["python", "go"])
+@pytest.mark.parametrize("language", ["python", "go", "nodejs"])
 def test_a_conflicting_spelling_warns_exactly_once(language, lifecycle, packaged, packaged_with_bundles):
     env = {"GOOGLE_ENTRYPOINT": "./serve --port $PORT", "FUNC_ENTRYPOINT": "./other", "BP_IMAGE_LABELS": "team=x"}
     if language == "python":
         files = {"app.py": "print('x')\n", "serve": "#!/bin/sh\nexec python3 app.py\n"}
         bp, env = packaged["python"], {**env, "PIP_NO_INDEX": "1"}
+    elif language == "nodejs":
+        files = {"package.json": "{}", "serve": "#!/bin/sh\nexit 0\n"}
+        bp = packaged_with_bundles["nodejs"]
     else:
         files = {"go.mod": "module example.com/x\n\ngo 1.22\n", "main.go": "package main\n\nfunc main() {}\n",
                  "serve": "#!/bin/sh\nexit 0\n"}

@@ -58,8 +58,14 @@ def test_runtime_names_as_gcp_builder_writes_them(value, language, version):
 
 def test_unknown_runtime_lists_the_valid_ones():
     with pytest.raises(UserError) as err:
-        settings.runtime({"GOOGLE_RUNTIME": "nodejs22"})
-    assert "GOOGLE_RUNTIME='nodejs22' is not a language" in err.value.what and "python, go, dotnet" in err.value.fix
+        settings.runtime({"GOOGLE_RUNTIME": "ruby33"})
+    assert "GOOGLE_RUNTIME='ruby33' is not a language" in err.value.what
+    assert "python, go, dotnet, nodejs" in err.value.fix
+
+
+def test_gcp_builders_nodejs_runtime_names_a_version():
+    req = settings.runtime({"GOOGLE_RUNTIME": "nodejs22"})
+    assert (req.language, req.version) == ("nodejs", "22")
 
 
 def test_misspelt_settings_get_the_closest_name(capsys):

@@ -1,0 +1,62 @@
+"""Running npm (the one the chosen Node.js carries, as `node npm-cli.js`) and turning its
+failures into errors that say what to do."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from funcpacks import tool_run
+from funcpacks.log import Logger
+from funcpacks.tool_run import Hint
+
+from .runtime import Node
+
+HINTS = (
+    Hint("can only install packages when your package.json and package-lock.json",
+         "package-lock.json does not match package.json (npm ci installs exactly the lock)",
+         "run `npm install` and commit the updated package-lock.json"),
+    Hint("The `npm ci` command can only install with an existing package-lock.json",
+         "npm ci needs package-lock.json", "run `npm install` and commit package-lock.json"),
+    Hint("E404", "a package is not in the npm registry the build uses",
+         "check the name and version in package.json, or point the registry (NPM_CONFIG_REGISTRY, an .npmrc, a "
+         "binding of type npmrc) at one that has it"),
+    Hint("ETARGET", "no version of a package matches what package.json asks for",
+         "ask for a version the registry has (`npm view <package> versions`)"),
+    Hint("E401", "the npm registry refused the credentials", "check the token of the npmrc binding or .npmrc"),
+    Hint("ENOTFOUND", "the npm registry cannot be reached",
+         "check the network, or point the registry (NPM_CONFIG_REGISTRY or a binding of type npmrc) at a "
+         "reachable one"),
+    Hint("EAI_AGAIN", "the npm registry cannot be reached",
+         "check the network, or point the registry (NPM_CONFIG_REGISTRY or a binding of type npmrc) at a "
+         "reachable one"),
+    Hint("SELF_SIGNED_CERT_IN_CHAIN", "the npm registry's certificate is not trusted",
+         "give its CA as a binding of type ca-certificates"),
+    Hint("UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "the npm registry's certificate is not trusted",
+         "give its CA as a binding of type ca-certificates"),
+)
+
+
+def shown_lines(text: str) -> list[str]:
+    """What of npm's output says why it failed: its error lines and the output of the
+    scripts it ran, without its warnings and the usage text it appends to some errors."""
+    kept = []
+    for line in text.splitlines():
+        body = line.strip()
+        if body in ("npm error Usage:", "npm ERR! Usage:") or body.startswith("npm error Clean install"):
+            break
+        if body.startswith(("npm warn", "npm WARN", "npm notice")) or body in ("", "npm error", "npm ERR!"):
+            continue
+        kept.append(line.rstrip())
+    return kept
+
+
+class Npm:
+    def __init__(self, node: Node, env: dict[str, str], log: Logger) -> None:
+        self.node, self.env, self.log = node, env, log
+
+    def run(self, args: Sequence[str], cwd: Path, what: str, fix: str, where: str = "") -> str:
+        cmd = [str(self.node.executable), str(self.node.npm_cli), *args]
+        with self.log.timed(f"npm {' '.join(args)}"):
+            out = tool_run.run(cmd, tool_run.Failure(what, fix, where=where, hints=HINTS, lines=shown_lines), cwd=cwd, env=self.env,
+                               echo=self.log.detail)
+        return out.stdout
