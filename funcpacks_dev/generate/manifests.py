@@ -38,6 +38,12 @@ FUNCTIONS: dict[str, dict[str, str]] = {
     "hello-world-dotnet": {"GOOGLE_FUNCTION_TARGET": "helloworld", "GOOGLE_FUNCTION_SIGNATURE_TYPE": "http"},
     "dotnet-minimal": {},
     "dotnet-cloudevents": {},
+    # OpenFunction's hello-world-node: exactly its build env (no package.json).
+    "hello-world-node": {"FUNC_NAME": "helloWorld", "FUNC_TYPE": "http"},
+    "node-esm": {"GOOGLE_FUNCTION_TARGET": "hello"},
+    "node-lock": {"GOOGLE_FUNCTION_TARGET": "hello"},
+    "node-cloudevent": {"FUNC_NAME": "onEvent", "FUNC_TYPE": "cloudevent"},
+    "node-app": {},
 }
 
 
@@ -49,6 +55,8 @@ BUILDERS = {name: "builder-go" for name in ("hello-world-go", "go-google-functio
 BUILDERS |= {name: "builder-dotnet" for name in ("hello-world-dotnet", "dotnet-minimal", "dotnet-cloudevents")}
 BUILDERS |= {name: "builder-python" for name in ("hello-world-python", "python-no-requirements", "python-cloudevent",
                                                  "python-procfile-app", "python-uv", "python-pep621", "python-poetry")}
+BUILDERS |= {name: "builder-node" for name in ("hello-world-node", "node-esm", "node-lock", "node-cloudevent",
+                                               "node-app")}
 
 
 def render(sample: str, env: dict[str, str], data: dict, strategy_name: str = strategy.NAME,

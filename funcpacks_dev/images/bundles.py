@@ -1,9 +1,10 @@
 """The dependencies the builder carries: the default Go toolchain ([go] toolchain), the
 Go seed (the caches a build of a function on each default functions framework leaves,
-made with that toolchain), uv ([python] uv) and the default .NET SDK ([dotnet] sdk), each
+made with that toolchain), uv ([python] uv), the default .NET SDK ([dotnet] sdk), the
+default Node.js and the functions framework for Node.js ([nodejs]), each
 made once by the buildpack's own code (go_buildpack.bundle, go_buildpack.seed_bundle,
-python_buildpack.bundle, dotnet_buildpack.bundle: the same downloads, checks and builds
-as a build's) into
+python_buildpack.bundle, dotnet_buildpack.bundle, nodejs_buildpack.bundle,
+nodejs_buildpack.framework_bundle: the same downloads, checks and builds as a build's) into
 .tools/bundles/<buildpack>/, then linked into every packaging of the buildpacks
 (funcpacks/bundled.py says how a build finds them).
 
@@ -23,6 +24,7 @@ linux-x64 only): that builder then carries none and builder-dotnet is not made f
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -72,7 +74,7 @@ def dotnet_feed() -> tuple[str, bool]:
 def wanted(data: dict | None = None, arch: str | None = None) -> list[Bundle]:
     data = data or versions.load()
     arch = arch or arches.host()
-    go, sdk = data["go"]["toolchain"], data["dotnet"]["sdk"]
+    go, sdk, node = data["go"]["toolchain"], data["dotnet"]["sdk"], data["nodejs"]
     feed, named = dotnet_feed()
     toolchain, host_toolchain = f"go{go}.linux-{arch}", f"go{go}.linux-{arches.host()}"
     fetch_go = ("go_buildpack.bundle", go, arch, data["go"]["goproxy"], data["go"]["gosumdb"])
@@ -80,13 +82,24 @@ def wanted(data: dict | None = None, arch: str | None = None) -> list[Bundle]:
     # the same entries at native speed, go_buildpack/seed_bundle.py), fetched first.
     host_go = [] if arch == arches.host() else [
         Bundle("go", host_toolchain, (*fetch_go[:2], arches.host(), *fetch_go[3:]), carried=False)]
-    return host_go + [
+    fetch_node = ("nodejs_buildpack.bundle", node["version"], arch, node["wheel-sha256"][arch], node["index"])
+    host_node_name = f"node-v{node['version']}-linux-{arches.host()}"
+    # The framework is installed by this machine's Node.js (JavaScript only: the same for every arch).
+    host_node = [] if arch == arches.host() else [
+        Bundle("nodejs", host_node_name, (*fetch_node[:2], arches.host(), node["wheel-sha256"][arches.host()],
+                                          node["index"]), carried=False)]
+    return host_go + host_node + [
         Bundle("go", toolchain, fetch_go),
         # After the toolchain, which builds it; the pins name the frameworks and versions.
         Bundle("go", f"{toolchain}.seed", ("go_buildpack.seed_bundle", str(BUNDLES / "go" / host_toolchain), arch,
                                            json.dumps(data["go"], sort_keys=True)), made_by_code=True),
         Bundle("python", f"uv-{data['python']['uv']}-linux-{arch}",
                ("python_buildpack.bundle", arch, versions.uv_requirement(data).strip())),
+        Bundle("nodejs", f"node-v{node['version']}-linux-{arch}", fetch_node),
+        Bundle("nodejs", f"functions-framework-{node['functions-framework']}-linux-{arch}",
+               ("nodejs_buildpack.framework_bundle", str(BUNDLES / "nodejs" / host_node_name),
+                node["functions-framework"], arch,
+                hashlib.sha256((ROOT / "buildpacks/nodejs/framework/package-lock.json").read_bytes()).hexdigest())),
         Bundle("dotnet", f"dotnet-sdk-{sdk}-linux-{arch}", ("dotnet_buildpack.bundle", sdk, arch),
                (("FUNC_DOTNET_FEED", feed),) if feed else (), optional=not named or arch != arches.host()),
     ]

@@ -13,8 +13,10 @@ BUILDPACKS_SRC = versions.ROOT / "buildpacks"
 # Order groups: the CA certificates buildpack is optional and first in every group, so
 # every language buildpack's downloads can trust a user's extra CAs.
 # Go first, .NET before Python: a .NET project rarely carries Python files, while a
-# Python project carrying a .csproj is rarer still.
-LANGUAGE_BUILDPACKS = ["go", "dotnet", "python"]
+# Python project carrying a .csproj is rarer still. Node.js before Python: a Node.js project
+# may carry a Python script (node-gyp's, a tool's), and Node.js's detect leaves a source
+# with Python's own files and no package.json to Python.
+LANGUAGE_BUILDPACKS = ["go", "dotnet", "nodejs", "python"]
 OPTIONAL_FIRST = ["ca-certificates"]
 
 
@@ -37,7 +39,8 @@ class Flavor:
 # tools/lifecycle/dockerfile_applier.go), and a builder name is what OpenFunction's
 # spec.build.builder and pack's --builder already take.
 FLAVORS = (
-    Flavor("builder", "run", tuple(LANGUAGE_BUILDPACKS), "funcpacks: Go, .NET and Python functions on Debian {debian}"),
+    Flavor("builder", "run", tuple(LANGUAGE_BUILDPACKS),
+           "funcpacks: Go, .NET, Node.js and Python functions on Debian {debian}"),
     # The Go buildpack refuses cgo builds for a run image without a C library.
     Flavor("builder-go", "run-static", ("go",), "funcpacks for Go: static binaries on a minimal Debian {debian} run image",
            (("FUNCPACKS_RUN_IMAGE", "static"),)),
@@ -49,6 +52,9 @@ FLAVORS = (
     # Python only: a build detects one language instead of trying Go and .NET first, and a
     # node pulls the build image, uv and the buildpacks, not the Go seed and the .NET SDK.
     Flavor("builder-python", "run", ("python",), "funcpacks for Python: functions and apps on Debian {debian}"),
+    # Node.js only, on the general run image: its bash runs start scripts and Procfiles as
+    # npm and gcp-builder run them, and it holds the C++ runtime node links against.
+    Flavor("builder-node", "run", ("nodejs",), "funcpacks for Node.js: functions and apps on Debian {debian}"),
 )
 # Run images make builder makes itself (not make stacks): run_dotnet.py.
 MADE_RUN_IMAGES = ("run-dotnet",)

@@ -92,8 +92,12 @@ def test_each_arch_carries_its_own_toolchain_seed_uv_and_sdk(arch):
     data = versions.load()
     names = {b.name: b for b in bundles.wanted(data, arch) if b.carried}
     go = f"go{data['go']['toolchain']}.linux-{arch}"
+    node, framework = data["nodejs"]["version"], data["nodejs"]["functions-framework"]
     assert {go, f"{go}.seed", f"uv-{data['python']['uv']}-linux-{arch}",
-            f"dotnet-sdk-{data['dotnet']['sdk']}-linux-{arch}"} == set(names)
+            f"dotnet-sdk-{data['dotnet']['sdk']}-linux-{arch}", f"node-v{node}-linux-{arch}",
+            f"functions-framework-{framework}-linux-{arch}"} == set(names)
+    # Node.js of that arch, checked against its own pinned wheel sha256
+    assert names[f"node-v{node}-linux-{arch}"].command[3] == data["nodejs"]["wheel-sha256"][arch]
     sdk = names[f"dotnet-sdk-{data['dotnet']['sdk']}-linux-{arch}"]
     # another architecture's SDK is never required: the mirrored feed holds linux-x64 only
     assert sdk.optional or arch == arches.host()
@@ -101,5 +105,9 @@ def test_each_arch_carries_its_own_toolchain_seed_uv_and_sdk(arch):
     seed = names[f"{go}.seed"]
     assert seed.command[1].endswith(f"go{data['go']['toolchain']}.linux-{arches.host()}")
     helpers = [b for b in bundles.wanted(data, arch) if not b.carried]
+    # the framework is installed by this machine's Node.js (JavaScript only), fetched but not carried
     assert [b.name for b in helpers] == ([] if arch == arches.host() else
-                                         [f"go{data['go']['toolchain']}.linux-{arches.host()}"])
+                                         [f"go{data['go']['toolchain']}.linux-{arches.host()}",
+                                          f"node-v{node}-linux-{arches.host()}"])
+    assert names[f"functions-framework-{framework}-linux-{arch}"].command[1].endswith(
+        f"node-v{node}-linux-{arches.host()}")

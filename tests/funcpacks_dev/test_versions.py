@@ -52,8 +52,9 @@ def test_generated_builder_toml_uses_versions(tmp_path):
     assert doc["run"]["images"] == [{"image": data["images"]["run"]}]
     assert doc["lifecycle"]["uri"].endswith(f"lifecycle-v{data['lifecycle']['version']}+linux.x86-64.tgz")
     assert {b["id"] for b in doc["buildpacks"]} == {"funcpacks/ca-certificates", "funcpacks/go", "funcpacks/dotnet",
-                                                    "funcpacks/python"}
-    assert [o["group"][1]["id"] for o in doc["order"]] == ["funcpacks/go", "funcpacks/dotnet", "funcpacks/python"]
+                                                    "funcpacks/nodejs", "funcpacks/python"}
+    assert [o["group"][1]["id"] for o in doc["order"]] == ["funcpacks/go", "funcpacks/dotnet", "funcpacks/nodejs",
+                                                           "funcpacks/python"]
     for order in doc["order"]:
         first = order["group"][0]
         assert first["id"] == "funcpacks/ca-certificates" and first["optional"] is True
@@ -61,6 +62,8 @@ def test_generated_builder_toml_uses_versions(tmp_path):
     assert python == {"functions-framework": data["python"]["functions-framework"],
                       "uv-requirement": versions.uv_requirement(data).strip()}
     assert tomllib.loads((packaged["go"] / "defaults.toml").read_text()) == data["go"]
+    assert tomllib.loads((packaged["nodejs"] / "defaults.toml").read_text()) == {
+        k: data["nodejs"][k] for k in ("version", "index", "functions-framework")}
     go_doc = tomllib.loads(builder_toml.builder_toml(data, packaged, tmp_path, flavors.FLAVORS[1]))
     assert go_doc["run"]["images"] == [{"image": data["images"]["run-static"]}]
     assert [[g["id"] for g in o["group"]] for o in go_doc["order"]] == [["funcpacks/ca-certificates", "funcpacks/go"]]
@@ -98,8 +101,8 @@ def test_function_manifests_match_versions_and_samples():
 
 def test_top_level_builder_tomls_are_generated_from_versions():
     files = builder_toml.top_level_files()
-    assert sorted(p.name for p in files) == ["builder-dotnet.toml", "builder-go.toml", "builder-python.toml",
-                                                    "builder.toml"]
+    assert sorted(p.name for p in files) == ["builder-dotnet.toml", "builder-go.toml", "builder-node.toml",
+                                                    "builder-python.toml", "builder.toml"]
     for path, text in files.items():
         assert path.read_text() == text, f"{path.name} is stale: run make generate"
         doc = tomllib.loads(text)

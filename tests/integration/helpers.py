@@ -47,6 +47,17 @@ def answer(image: str) -> tuple[int, str]:
         return funcbuild.wait_http(f"http://127.0.0.1:{port}/")
 
 
+def request_once(image: str, method: str = "GET", data: bytes | None = None,
+                 headers: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """Runs the image and sends GET / (or POST data) once it answers: (status, body, the
+    container's log)."""
+    with funcbuild.running(image) as (name, port):
+        url = f"http://127.0.0.1:{port}/"
+        status, body = funcbuild.wait_http(url, data=data, headers=headers) if method == "POST" \
+            else funcbuild.wait_http(url)
+        return status, body, funcbuild.container_logs(name)
+
+
 def assert_answers(image: str, path: str, expected: str, timeout: float = 60, prefix: bool = False) -> None:
     """Runs the image until GET path answers (within timeout seconds); the answer must be
     (200, expected), or with prefix a 200 whose body starts with expected. The container's

@@ -8,7 +8,7 @@ import pytest
 
 from funcpacks_dev import docker_engine, funcbuild, versions
 from helpers import (SAMPLES, answer, build, copy_sample, inspect, layer_shas, must_build, recording_server,
-                     remove_image)
+                     remove_image, request_once)
 
 BP = "funcpacks/python"
 STACK_PYTHON = versions.load()["debian"]["python"]
@@ -41,13 +41,7 @@ SAMPLE_CASES = [
                          ids=[f"{c[0]}-{'-'.join(sorted(c[1])) or 'procfile'}" for c in SAMPLE_CASES])
 def test_sample_builds_runs_and_answers(sample, env, method, expected, tag):
     must_build(SAMPLES / sample, tag, env)
-    with funcbuild.running(tag) as (name, port):
-        url = f"http://127.0.0.1:{port}/"
-        if method == "POST":
-            status, body = funcbuild.wait_http(url, data=b'{"msg": "hi"}', headers=CE_HEADERS)
-        else:
-            status, body = funcbuild.wait_http(url)
-        logs = funcbuild.container_logs(name)
+    status, body, logs = request_once(tag, method, b'{"msg": "hi"}', CE_HEADERS)
     assert 200 <= status < 300, (status, body, logs)
     if sample == "hello-world-python":
         size = inspect(tag)["Size"]
