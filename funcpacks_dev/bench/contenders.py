@@ -198,6 +198,10 @@ class Dockerfile(Contender):
             shutil.copy(contender_dir / "main.go", self.work / "main.go")
             self.args["GO_VERSION"] = data["go"]["toolchain"]
             self.args["GOPROXY"] = data["go"]["goproxy"].split(",")[0]
+        elif sample.lang == "nodejs":
+            self._node_deps(data)
+            self.args.update({"NODE_VERSION": data["nodejs"]["version"], "FUNCTION_TARGET": sample.target,
+                              "NODE_WHEEL_SHA256": data["nodejs"]["wheel-sha256"][arches.host()]})
         elif sample.lang == "dotnet":
             (self.work / "nuget").mkdir()
             for package in sample.nuget_packages:
@@ -206,6 +210,20 @@ class Dockerfile(Contender):
             url, sha512 = mirrors.newest_sdk(mirrors.DEPS / "dotnet")
             self.args.update({"SDK_URL": url.replace(mirrors.DOTNET_FEED, feed), "SDK_SHA512": sha512,
                               "ASSEMBLY": sample.target})
+
+    def _node_deps(self, data: dict) -> None:
+        """deps/: the function's package.json and lock, or, for a function without
+        package.json, one that names the framework at the pin funcpacks adds."""
+        deps = self.work / "deps"
+        deps.mkdir()
+        pkg = self.src / "package.json"
+        if pkg.exists():
+            for name in ("package.json", "package-lock.json"):
+                if (self.src / name).exists():
+                    shutil.copy(self.src / name, deps / name)
+            return
+        framework = {"@google-cloud/functions-framework": data["nodejs"]["functions-framework"]}
+        (deps / "package.json").write_text(json.dumps({"private": True, "dependencies": framework}) + "\n")
 
     def _build(self, nocache: bool) -> None:
         docker_engine.build(str(self.work), self.tag, buildargs=self.args, nocache=nocache, network_mode="host")

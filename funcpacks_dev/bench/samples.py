@@ -46,6 +46,10 @@ SAMPLES = [
            builder_key="builder-dotnet", run_key="run-dotnet", dockerfile_run_key="run",
            nuget_packages=("microsoft.netcore.app.ref.3.1.0.nupkg", "microsoft.aspnetcore.app.ref.3.1.10.nupkg"),
            registry=True),
+    # OpenFunction's hello-world-node (no package.json), and a function whose lock npm ci installs.
+    Sample("hello-world-node", "nodejs", {"FUNC_NAME": "helloWorld"}, "helloWorld", "index.js",
+           builder_key="builder-node"),
+    Sample("node-lock", "nodejs", {"GOOGLE_FUNCTION_TARGET": "hello"}, "hello", "index.js", builder_key="builder-node"),
 ]
 
 
