@@ -16,7 +16,10 @@ only on this machine, so the lifecycle of each architecture takes that architect
 run image. A mirror gets the registry's copy of each image (same digests, nothing
 compressed twice). Before any builder is made, the registry must answer and take the
 credentials. An image the registry already holds with the same content (config digest),
-and an index it holds with the same bytes, are not pushed again.
+and an index it holds with the same bytes, are not pushed again; a builder this machine
+pushed to the same reference from the same inputs (buildpacks, bundles, lifecycle, build
+and run images, pack; build/publish/<arch>/published-builders.json), which the registry
+still holds, is not even made again.
 Every reference is printed with its digest and written to build/published.json, which
 `manifests` reads to render the Function CRs and the strategies with the builder pinned by
 digest (REGISTRY/builder:<tag>@sha256:...).
@@ -203,25 +206,67 @@ def local_id(image: str) -> str:
     return proc.stdout.strip()
 
 
+def _records_path(arch: str) -> Path:
+    return builder.BUILD_DIR / "publish" / arch / "published-builders.json"
+
+
+def _records(arch: str) -> dict[str, dict[str, str]]:
+    """registry reference -> {"inputs": the builder's inputs digest, "config": the config
+    digest pushed there}, for the builders this machine published for arch."""
+    path = _records_path(arch)
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def record_pushed(ref: str, arch: str, inputs: str, config: str) -> None:
+    records = _records(arch)
+    records[ref] = {"inputs": inputs, "config": config}
+    _records_path(arch).parent.mkdir(parents=True, exist_ok=True)
+    _records_path(arch).write_text(json.dumps(records, indent=2, sort_keys=True) + "\n")
+
+
+@dataclass(frozen=True)
+class MadeBuilder:
+    inputs: str  # builder.inputs_digest of what it is made of (and the pack that makes it)
+    config: str  # its config digest (the local image's id), or the one the registry holds
+    kept: bool  # the registry holds it, made from the same inputs: not made again
+
+
 def make_builders(refs: dict[str, str], mirrors: list[dict[str, str]], data: dict,
-                  made: list[flavors.Flavor], arch: str, carried: dict[str, list[Path]]) -> None:
+                  made: list[flavors.Flavor], arch: str, carried: dict[str, list[Path]],
+                  skopeo: "Skopeo | None" = None) -> dict[str, MadeBuilder]:
     """arch's builders again, naming the registry's build and run images (reproducible: the
     same inputs give the same image), with the bundles carried (bundles.ensure's answer for
-    arch). The registry names are local tags of arch's images while this runs."""
+    arch). The registry names are local tags of arch's images while this runs. A builder
+    this machine already published to that reference from the same inputs, which the
+    registry still holds, is not made again (with skopeo to ask the registry)."""
     out = builder.BUILD_DIR / "publish" / arch
     packaged = builder.package_buildpacks(out / "buildpacks", data, carried, arch=arch)
     builder.compile_bytecode(packaged, arches.local(data["images"]["build"], arch))
+    records = _records(arch)
+    result = {}
     for flavor in made:
-        run_key = flavor.run_image_key
+        run_key, ref = flavor.run_image_key, refs[flavor.image_key]
         toml = out / f"{flavor.image_key}.toml"
         toml.write_text(builder_toml.builder_toml(data, packaged, out, flavor, build_image=refs["build"],
                                                   run_image=refs[run_key], run_mirrors=[m[run_key] for m in mirrors],
                                                   arch=arch, targets=arch == arches.host()))
-        proc = builder.run_pack([builder.pack_bin(), "builder", "create", refs[flavor.image_key], "--config", str(toml),
+        inputs = hashlib.sha256((builder.inputs_digest(toml, packaged, data, flavor, arch) + data["pack"]["version"])
+                                .encode()).hexdigest()
+        record = records.get(ref, {})
+        if skopeo is not None and record.get("inputs") == inputs:
+            held = skopeo.digests(f"{ref}-{arch}")
+            if held is not None and held[1] == record.get("config"):
+                print(f"publish: {ref}-{arch} is made from the same inputs as the registry's: not made again",
+                      flush=True)
+                result[flavor.image_key] = MadeBuilder(inputs, record["config"], kept=True)
+                continue
+        proc = builder.run_pack([builder.pack_bin(), "builder", "create", ref, "--config", str(toml),
                                  "--pull-policy", "never"], capture_output=True, text=True)
         if proc.returncode != 0:
-            raise PublishError(f"pack builder create {refs[flavor.image_key]} ({arch}) failed: "
+            raise PublishError(f"pack builder create {ref} ({arch}) failed: "
                                f"{(proc.stderr or proc.stdout).strip().splitlines()[-1:]}")
+        result[flavor.image_key] = MadeBuilder(inputs, local_id(ref), kept=False)
+    return result
 
 
 def published_arches(data: dict) -> list[str]:
@@ -264,22 +309,28 @@ def push(registry: str, tag: str, mirror_registries: list[str], skopeo: Skopeo, 
             local_id(local)
             for target in targets:
                 subprocess.run(["docker", "tag", local, target[key]], check=True)
-        make_builders(refs, mirrors, data, made, arch, carried)
+        builders = make_builders(refs, mirrors, data, made, arch, carried, skopeo)
         for key in builder_keys:  # a mirror holds the same builder: pack picks the closest run image
             for target in mirrors:
-                subprocess.run(["docker", "tag", refs[key], target[key]], check=True)
+                if not builders[key].kept:
+                    subprocess.run(["docker", "tag", refs[key], target[key]], check=True)
         for key in stack_keys + builder_keys:
             for number, target in enumerate(targets):
                 ref, arch_ref = target[key], f"{target[key]}-{arch}"
                 held = skopeo.digests(arch_ref)
-                if held is not None and held[1] == local_id(ref):
+                config = builders[key].config if key in builders else local_id(ref)
+                if held is not None and held[1] == config:
                     action = "unchanged"
                 elif number:  # a mirror: the registry's copy, already compressed
                     skopeo.copy(f"{refs[key]}-{arch}", arch_ref)
                     action = "pushed"
                 else:
+                    if key in builders and builders[key].kept:  # the registry lost it since: make it again
+                        raise PublishError(f"{arch_ref} changed in the registry while this ran; publish again")
                     skopeo.push(ref, arch_ref)
                     action = "pushed"
+                if number == 0 and key in builders:
+                    record_pushed(ref, arch, builders[key].inputs, config)
                 entry = skopeo.descriptor(arch_ref, arch)
                 print(f"publish: {action:9} {arch_ref}@{entry['digest']}", flush=True)
                 entries.setdefault((key, number), []).append(entry)
