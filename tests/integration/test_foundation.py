@@ -151,7 +151,8 @@ def test_builder_inspect_lists_buildpacks_lifecycle_and_run_image():
     assert f"Version: {DATA['lifecycle']['version']}" in sections["Lifecycle"]
     assert sections["Run Images"].split() == [DATA["images"]["run"]]
     listed = [ln.split()[0] for ln in sections["Buildpacks"].splitlines()[1:]]
-    assert listed == ["funcpacks/ca-certificates", "funcpacks/dotnet", "funcpacks/go", "funcpacks/python"]
+    assert listed == ["funcpacks/ca-certificates", "funcpacks/dotnet", "funcpacks/go", "funcpacks/nodejs",
+                      "funcpacks/python"]
     assert "Trusted: Yes" in local
     cfg = inspect(DATA["images"]["builder"])["Config"]
     env_vars = dict(e.split("=", 1) for e in cfg["Env"])
