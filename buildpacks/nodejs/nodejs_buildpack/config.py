@@ -97,11 +97,11 @@ def node_request(app_dir: Path, env: Mapping[str, str], pkg: PackageJson, log: L
         found = (hint.value, hint.source) if hint else ("", "")
     if found[0]:
         try:
-            node_versions.check(found[0] if not found[0].lower().startswith(("lts", "node", "latest", "current"))
-                                else "*")
+            node_versions.check(found[0])
         except node_versions.BadRange:
             raise UserError(f"cannot read the Node.js version {found[0]!r}", where=found[1],
-                            fix="give a version or range as npm reads them: 22, 22.11.0, ^20.10, >=20 <23, 22.x") \
+                            fix="give a version or range as npm reads them (22, 22.11.0, ^20.10, >=20 <23, 22.x) or "
+                                "an .nvmrc alias (lts/*, lts/<code name>, node)") \
                 from None
     return found
 

@@ -99,8 +99,19 @@ def satisfies(version: str, request: str) -> bool:
     return any(all(_holds(v, c) for c in _set(alt)) for alt in request.split("||"))
 
 
+ANY = ("node", "latest", "current", "stable")
+DEFAULT_LINE = ("lts/*", "lts", "lts/-0")
+
+
+def _known_alias(request: str) -> bool:
+    r = request.strip().lower()
+    return r in ANY or r in DEFAULT_LINE or (r.startswith("lts/") and r[4:] in LTS_NAMES)
+
+
 def check(request: str) -> None:
-    """Raises BadRange when the request cannot be read."""
+    """Raises BadRange when the request is neither a known alias nor a range npm reads."""
+    if _known_alias(request):
+        return
     for alt in request.split("||"):
         _set(alt)
 
@@ -108,9 +119,9 @@ def check(request: str) -> None:
 def alias(request: str, default: str) -> str:
     """.nvmrc's aliases as a range: lts/* (the default's line), lts/<name>, node/latest/current (any)."""
     r = request.strip().lower()
-    if r in ("node", "latest", "current", "stable"):
+    if r in ANY:
         return "*"
-    if r in ("lts/*", "lts", "lts/-0"):
+    if r in DEFAULT_LINE:
         return str(parse(default)[0])
     if r.startswith("lts/") and r[4:] in LTS_NAMES:
         return str(LTS_NAMES[r[4:]])

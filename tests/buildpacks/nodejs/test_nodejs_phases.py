@@ -129,6 +129,8 @@ def test_a_second_build_reuses_every_layer(lifecycle, bp):
      ["unknown function signature type 'openfunction'", "Dapr"]),
     ({"index.js": HELLO, "package.json": '{"engines": {"node": "banana"}}'}, {"FUNC_NAME": "helloWorld"},
      ["cannot read the Node.js version 'banana'", "package.json engines.node"]),
+    ({"index.js": HELLO, ".nvmrc": "lts/banana\n"}, {"FUNC_NAME": "helloWorld"},
+     ["cannot read the Node.js version 'lts/banana'", ".nvmrc", "lts/<code name>"]),
     ({"index.js": HELLO, "package.json": '{"dependencies": {"x": "1"}}', "yarn.lock": ""},
      {"FUNC_NAME": "helloWorld"}, ["locked by yarn (yarn.lock)", "npm install --package-lock-only"]),
     ({"index.js": HELLO}, {"FUNC_NAME": "helloWorld", "GOOGLE_SKIP_FRAMEWORK_INJECTION": "true"},
