@@ -325,7 +325,7 @@ def push(registry: str, tag: str, mirror_registries: list[str], skopeo: Skopeo, 
                     skopeo.copy(f"{refs[key]}-{arch}", arch_ref)
                     action = "pushed"
                 else:
-                    if key in builders and builders[key].kept:  # the registry lost it since: make it again
+                    if key in builders and builders[key].kept:  # not made here: nothing local to push
                         raise PublishError(f"{arch_ref} changed in the registry while this ran; publish again")
                     skopeo.push(ref, arch_ref)
                     action = "pushed"

@@ -11,6 +11,10 @@ from funcpacks.tool_run import Hint
 
 from .runtime import Node
 
+UNREACHABLE = ("the npm registry cannot be reached",
+               "check the network, or point the registry (NPM_CONFIG_REGISTRY or a binding of type npmrc) at a "
+               "reachable one")
+UNTRUSTED = ("the npm registry's certificate is not trusted", "give its CA as a binding of type ca-certificates")
 HINTS = (
     Hint("can only install packages when your package.json and package-lock.json",
          "package-lock.json does not match package.json (npm ci installs exactly the lock)",
@@ -23,16 +27,8 @@ HINTS = (
     Hint("ETARGET", "no version of a package matches what package.json asks for",
          "ask for a version the registry has (`npm view <package> versions`)"),
     Hint("E401", "the npm registry refused the credentials", "check the token of the npmrc binding or .npmrc"),
-    Hint("ENOTFOUND", "the npm registry cannot be reached",
-         "check the network, or point the registry (NPM_CONFIG_REGISTRY or a binding of type npmrc) at a "
-         "reachable one"),
-    Hint("EAI_AGAIN", "the npm registry cannot be reached",
-         "check the network, or point the registry (NPM_CONFIG_REGISTRY or a binding of type npmrc) at a "
-         "reachable one"),
-    Hint("SELF_SIGNED_CERT_IN_CHAIN", "the npm registry's certificate is not trusted",
-         "give its CA as a binding of type ca-certificates"),
-    Hint("UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "the npm registry's certificate is not trusted",
-         "give its CA as a binding of type ca-certificates"),
+    *(Hint(code, *UNREACHABLE) for code in ("ENOTFOUND", "EAI_AGAIN")),
+    *(Hint(code, *UNTRUSTED) for code in ("SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY")),
 )
 
 

@@ -17,8 +17,6 @@ LOCKS = ("package-lock.json", "npm-shrinkwrap.json")
 @dataclass(frozen=True)
 class PackageJson:
     present: bool = False
-    main: str = ""
-    module_type: str = "commonjs"  # "type": "module" makes .js files ES modules
     scripts: dict[str, str] = field(default_factory=dict)
     dependencies: dict[str, str] = field(default_factory=dict)
     dev_dependencies: dict[str, str] = field(default_factory=dict)
@@ -76,14 +74,16 @@ def read(app_dir: Path) -> PackageJson:
     engines = data.get("engines") or {}
     if not isinstance(engines, dict):
         raise _error('"engines" must be an object', fix='write "engines" as {"node": "22"}')
+    # Checked only: the functions framework resolves "main" and node reads "type" itself,
+    # but a wrong one fails every start of the image.
+    _string(data, "main")
     module_type = _string(data, "type") or "commonjs"
     if module_type not in ("commonjs", "module"):
         raise _error(f'"type" is {module_type!r}', fix='set "type" to "module" or "commonjs" (or remove it)')
     node = engines.get("node", "")
     if not isinstance(node, str):
         raise _error('"engines.node" must be a string', fix='write it as a version range, e.g. ">=20"')
-    return PackageJson(present=True, main=_string(data, "main"), module_type=module_type,
-                       scripts=_string_map(data, "scripts"), dependencies=_string_map(data, "dependencies"),
+    return PackageJson(present=True, scripts=_string_map(data, "scripts"), dependencies=_string_map(data, "dependencies"),
                        dev_dependencies=_string_map(data, "devDependencies"), engines_node=node.strip(),
                        package_manager=_string(data, "packageManager"))
 

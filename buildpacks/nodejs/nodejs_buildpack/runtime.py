@@ -22,7 +22,6 @@ BUNDLED_KIND = "nodejs"
 class Node:
     version: str
     home: Path  # bin/node, lib/node_modules/npm, include/node
-    origin: str  # "the builder's" or "downloaded"
 
     @property
     def executable(self) -> Path:
@@ -43,7 +42,7 @@ def provide(step: Step, cfg: Config, default: str, index: str, mirrors: UrlMappi
         own = bundled.use_in_place(ctx.buildpack_dir, BUNDLED_KIND, default, arch, layer)
         if own is not None:
             log.info(f"Node.js {default}{asked}: the builder's, used in place (nothing downloaded or cached)")
-            return Node(default, own.path, "the builder's")
+            return Node(default, own.path)
     releases = node_release.listing(index, arch, mirrors)
     version = node_versions.newest([r.version for r in releases], request or default)
     if version is None:
@@ -53,4 +52,4 @@ def provide(step: Step, cfg: Config, default: str, index: str, mirrors: UrlMappi
                             f"the builder carries {default}")
     release = next(r for r in releases if r.version == version)
     home = node_layer.provide(step, release, arch, mirrors, f"Node.js {version}{asked}")
-    return Node(version, home, "downloaded")
+    return Node(version, home)
