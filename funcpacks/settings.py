@@ -72,6 +72,9 @@ TABLE: tuple[Definition, ...] = (
                "Node.js's @google-cloud/functions-framework)"),
     Definition("vendor_pip_dependencies", ("GOOGLE_VENDOR_PIP_DEPENDENCIES", "FUNC_VENDOR_PIP_DEPENDENCIES"),
                (PYTHON,), "a directory of the source with every wheel: install from it only (air-gapped)"),
+    Definition("vendor_npm_dependencies", ("GOOGLE_VENDOR_NPM_DEPENDENCIES", "FUNC_VENDOR_NPM_DEPENDENCIES"),
+               (NODEJS,), "`true`: the source's own node_modules is the dependencies, as it is (no registry, no "
+               "install); native modules in it are rebuilt, offline"),
     Definition("framework_version", ("FUNC_FRAMEWORK_VERSION",), (PYTHON, GO),
                "the version of the functions framework added when the source names none: Python's "
                "functions-framework, or OpenFunction's Go framework (Google's is added at its pin)"),

@@ -52,7 +52,8 @@ LANGUAGE_DEFAULTS = {
     "python": lambda data: {"functions-framework": data["python"]["functions-framework"],
                             "uv-requirement": versions.uv_requirement(data).strip()},
     "go": lambda data: data["go"],
-    "nodejs": lambda data: {k: data["nodejs"][k] for k in ("version", "index", "functions-framework")},
+    "nodejs": lambda data: {k: data["nodejs"][k] for k in ("version", "index", "functions-framework", "pnpm",
+                                                          "yarn-classic", "yarn-berry")},
 }
 
 

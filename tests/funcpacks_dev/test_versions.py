@@ -63,7 +63,7 @@ def test_generated_builder_toml_uses_versions(tmp_path):
                       "uv-requirement": versions.uv_requirement(data).strip()}
     assert tomllib.loads((packaged["go"] / "defaults.toml").read_text()) == data["go"]
     assert tomllib.loads((packaged["nodejs"] / "defaults.toml").read_text()) == {
-        k: data["nodejs"][k] for k in ("version", "index", "functions-framework")}
+        k: data["nodejs"][k] for k in ("version", "index", "functions-framework", "pnpm", "yarn-classic", "yarn-berry")}
     go_doc = tomllib.loads(builder_toml.builder_toml(data, packaged, tmp_path, flavors.FLAVORS[1]))
     assert go_doc["run"]["images"] == [{"image": data["images"]["run-static"]}]
     assert [[g["id"] for g in o["group"]] for o in go_doc["order"]] == [["funcpacks/ca-certificates", "funcpacks/go"]]

@@ -8,9 +8,10 @@ from funcpacks.context import BuildContext
 from funcpacks.launch import Launch, Process
 from funcpacks.layers import Step
 
-from . import (config, dependencies_layer, framework_layer, function_check, function_layer, npm_cache_layer, npmrc,
-               runtime, runtime_layer)
+from . import (config, dependencies_layer, framework_layer, function_check, function_layer, installers,
+               npm_cache_layer, npmrc, package_manager, package_manager_layer, runtime, runtime_layer)
 from .npm import Npm
+from .package_manager import Choice
 
 BUILDPACK = "funcpacks/nodejs"
 
@@ -31,8 +32,12 @@ def build(ctx: BuildContext) -> None:
                            defaults.value(ctx.buildpack_dir, "index"), config.mirrors(ctx.env, ctx.platform_dir))
     image_node = runtime_layer.provide(step, node)
     log.header("Dependencies")
-    npm = _npm(step, node) if dependencies_layer.needed(ctx.app_dir, cfg) else None
-    dependencies = dependencies_layer.provide(step, cfg, npm)
+    if cfg.vendored:
+        dependencies = dependencies_layer.vendored(step, cfg, _npm(step, node, cache=False))
+    else:
+        choice = package_manager.choose(ctx.app_dir, cfg.package, defaults.load(ctx.buildpack_dir))
+        tool = _installer(step, node, choice) if dependencies_layer.needed(cfg, choice) else None
+        dependencies = dependencies_layer.provide(step, cfg, choice, tool)
     log.header("Launch")
     served: Process | None = None
     if cfg.mode == "function":
@@ -55,10 +60,20 @@ def build(ctx: BuildContext) -> None:
            labels=cfg.launch.image_labels).write(ctx.layers_dir)
 
 
-def _npm(step: Step, node: runtime.Node) -> Npm:
-    """npm with its cache layer, the npmrc binding and the build's certificates."""
+def _installer(step: Step, node: runtime.Node, choice: Choice) -> installers.Installer:
+    """npm, or pnpm or Yarn fetched by npm, with what it runs for this project."""
+    npm = _npm(step, node)
+    program = package_manager_layer.provide(step, choice, npm) if choice.name != package_manager.NPM else None
+    if program is None:
+        step.log.info(f"npm {node.npm_version} ({choice.origin})")
+    return installers.installer(npm, choice, program, step.log)
+
+
+def _npm(step: Step, node: runtime.Node, cache: bool = True) -> Npm:
+    """npm with its cache layer (none when it downloads nothing), the npmrc binding and the
+    build's certificates."""
     ctx = step.ctx
-    env = npmrc.environment(ctx.env, node.executable.parent, npm_cache_layer.provide(step),
+    env = npmrc.environment(ctx.env, node.executable.parent, npm_cache_layer.provide(step) if cache else None,
                             npmrc.user_config(ctx.env, ctx.platform_dir))
     # node-gyp (native modules) compiles against this Node.js's headers instead of downloading
     # them from nodejs.org; in node-gyp's own spelling, which npm does not warn about.

@@ -46,6 +46,7 @@ class Config:
     scripts: tuple[str, ...] = ()  # package.json scripts run after the install
     scripts_origin: str = ""
     skip_framework_injection: str = ""  # the setting that said not to add the framework
+    vendored: str = ""  # the setting that said to use the source's node_modules as it is
     app_command: str = ""  # app mode without an entrypoint: the start script or `node server.js`
     app_command_origin: str = ""
     launch: launch_settings.LaunchSettings = field(default_factory=launch_settings.LaunchSettings)
@@ -134,10 +135,12 @@ def resolve(app_dir: Path, env: Mapping[str, str], log: Logger | None = None) ->
     req, req_origin = node_request(app_dir, env, pkg, log)
     scripts, scripts_origin = _scripts(env, pkg, log)
     skip = settings.lookup(env, "skip_framework_injection", log)
+    vendor = settings.lookup(env, "vendor_npm_dependencies", log)
     common = dict(package=pkg, node_request=req, node_request_origin=req_origin, scripts=scripts,
                   scripts_origin=scripts_origin, launch=launch,
                   skip_framework_injection=f"{skip.source}={skip.value}" if skip and settings.truthy(skip.value)
-                  else "")
+                  else "",
+                  vendored=f"{vendor.source}={vendor.value}" if vendor and settings.truthy(vendor.value) else "")
     target = settings.lookup(env, "function_target", log)
     if target:
         sig = settings.value(env, "signature_type", log, "http").lower()

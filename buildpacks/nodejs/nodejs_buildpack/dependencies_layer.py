@@ -1,8 +1,9 @@
-"""The `dependencies` layer (launch + cache): the project's node_modules, installed by npm
-in the source directory as the project expects (`npm ci` exactly the lock; without a lock
-`npm install`, which is not reproducible and says so), then moved into the layer, with
-`node_modules` in the source a link to it. Reused while package.json, the lock, the Node.js
-line and the arch are unchanged; cached, so the build-time check of the function loads it.
+"""The `dependencies` layer (launch + cache): the project's node_modules, installed by its
+package manager (npm, pnpm or Yarn: package_manager.py) in the source directory as the
+project expects (exactly the lock; without one, resolved now, which is not reproducible and
+says so), then moved into the layer, with `node_modules` in the source a link to it. Reused
+while package.json, the lock, the manager, the Node.js line and the arch are unchanged;
+cached, so the build-time check of the function loads it.
 
 Build scripts (gcp-build, build, GOOGLE_NODE_RUN_SCRIPTS) need devDependencies: then
 everything is installed, the scripts run, and devDependencies are pruned, on every build
@@ -19,66 +20,76 @@ from funcpacks.errors import UserError
 from funcpacks.layers import Layer, Step
 from funcpacks.log import Logger
 
-from . import installed, node_versions, package_json
+from . import installed, node_versions, package_json, package_manager
 from .config import Config
+from .installers import Installer
 from .npm import Npm
+from .package_manager import Choice
 
 NAME = "dependencies"
 LAYOUT = "1"
 MODULES = "node_modules"
-# Other package managers' locks: installing with npm would ignore what they pin.
-OTHER_LOCKS = {"yarn.lock": "yarn", "pnpm-lock.yaml": "pnpm", "bun.lockb": "bun", "bun.lock": "bun"}
-
-
-def _refuse_other_managers(app: Path, cfg: Config, lock: str) -> None:
-    manager = cfg.package.package_manager.split("@", 1)[0]
-    if manager and manager != "npm":
-        raise UserError(f"package.json's packageManager is {cfg.package.package_manager!r}; this builder installs "
-                        "with npm only", where="package.json packageManager",
-                        fix="install with npm (remove packageManager and commit a package-lock.json from "
-                            "`npm install`)")
-    if lock:
-        return
-    for name, tool in OTHER_LOCKS.items():
-        if (app / name).exists():
-            raise UserError(f"the project is locked by {tool} ({name}); this builder installs with npm only, which "
-                            f"would ignore what {name} pins", where=name,
-                            fix="commit a package-lock.json (`npm install --package-lock-only`), which npm ci "
-                                "installs exactly")
+# What else an install reads besides package.json and the lock.
+SETTINGS_FILES = (".npmrc", ".yarnrc", ".yarnrc.yml", "pnpm-workspace.yaml", ".pnpmfile.cjs")
 
 
 def inputs_digest(app: Path, lock: str) -> str:
     h = hashlib.sha256()
-    for name in (package_json.FILE, lock, ".npmrc"):
+    for name in (package_json.FILE, lock, *SETTINGS_FILES):
         if name and (app / name).is_file():
             h.update(name.encode() + b"\0" + (app / name).read_bytes() + b"\0")
     return h.hexdigest()[:32]
 
 
-def needed(app: Path, cfg: Config) -> bool:
-    """Whether npm has anything to do: else there is no layer (and no npm cache)."""
+def needed(cfg: Config, choice: Choice) -> bool:
+    """Whether the package manager has anything to do: else there is no layer (and no cache)."""
     pkg = cfg.package
-    return pkg.present and bool(pkg.installs_anything or package_json.lock_file(app) or cfg.scripts)
+    return pkg.present and bool(pkg.installs_anything or choice.lock or cfg.scripts)
 
 
-def provide(step: Step, cfg: Config, npm: Npm | None) -> Layer | None:
-    """npm: None when needed() says there is nothing to install."""
+def vendored(step: Step, cfg: Config, npm: Npm) -> Layer:
+    """The source's own node_modules (GOOGLE_VENDOR_NPM_DEPENDENCIES): nothing is installed
+    and no registry is asked; `npm rebuild --offline` compiles its native modules for this
+    Node.js and arch; then it moves into the layer like an installed tree (launch only: the
+    source is what it comes from, every build)."""
+    ctx, log = step.ctx, step.log
+    own = ctx.app_dir / MODULES
+    if not own.is_dir() or own.is_symlink():
+        raise UserError(f"{cfg.vendored} says to use the source's {MODULES}, but the source has none",
+                        where=str(ctx.app_dir), fix=f"commit {MODULES} (from `npm ci --omit=dev`) with the source, or "
+                                                    "unset the setting to install from package.json and the lock")
+    layer = step.layers.get(NAME).reset()
+    log.info(f"the source's {MODULES}, as it is ({cfg.vendored}): nothing is installed")
+    with layer.removed_on_failure():
+        npm.run(["rebuild", "--offline"], ctx.app_dir, f"npm could not rebuild the native modules of the source's "
+                f"{MODULES}", where=MODULES, fix=f"vendor a {MODULES} whose native modules build offline (their "
+                "sources in it), or unset the setting to install from the registry")
+        shutil.move(str(own), layer.path / MODULES)
+    return _finish(step, layer, launch_only=True)
+
+
+def provide(step: Step, cfg: Config, choice: Choice, tool: Installer | None) -> Layer | None:
+    """tool: None when needed() says there is nothing to install."""
     ctx, log = step.ctx, step.log
     app, pkg = ctx.app_dir, cfg.package
     layer = step.layers.get(NAME)
-    lock = package_json.lock_file(app)
-    _refuse_other_managers(app, cfg, lock)
-    if npm is None:
+    lock = choice.lock
+    ignored = package_manager.other_locks(app, choice)
+    if ignored:
+        log.warn(f"{', '.join(ignored)} {'is' if len(ignored) == 1 else 'are'} not used: {choice.label} installs "
+                 f"({choice.origin}); remove the other lock so that the project says one thing")
+    if tool is None:
         log.info("no dependencies to install" + ("" if pkg.present else " (no package.json)"))
         layer.remove()
         return None
     own_modules = app / MODULES
     if own_modules.exists() or own_modules.is_symlink():
         log.warn(f"the source's {MODULES} is not used: the dependencies are installed from package.json"
-                 + (f" and {lock}" if lock else ""))
+                 + (f" and {lock}" if lock else "") + "; set GOOGLE_VENDOR_NPM_DEPENDENCIES=true to use it as it is")
         _remove(own_modules)
-    expected = {"node": str(node_versions.parse(npm.node.version)[0]), "arch": ctx.target.arch,
-                "inputs": inputs_digest(app, lock), "lock": lock or "none", "layout": LAYOUT}
+    expected = {"node": str(node_versions.parse(tool.runner.node.version)[0]), "arch": ctx.target.arch,
+                "manager": choice.label, "inputs": inputs_digest(app, lock), "lock": lock or "none",
+                "layout": LAYOUT}
     if cfg.scripts:
         log.rebuilding(NAME, f"the build scripts ({', '.join(cfg.scripts)}: {cfg.scripts_origin}) run on every "
                              "build, with devDependencies")
@@ -89,15 +100,20 @@ def provide(step: Step, cfg: Config, npm: Npm | None) -> Layer | None:
         reused = layer.reuse_or_reset(expected, log)
     if not reused:
         with layer.removed_on_failure():
-            _install(app, cfg, lock, npm, log)
+            _install(app, cfg, tool, log)
             if (app / MODULES).is_dir():
                 shutil.move(str(app / MODULES), layer.path / MODULES)
             else:
                 (layer.path / MODULES).mkdir()
-    os.symlink(layer.path / MODULES, app / MODULES)
+    return _finish(step, layer)
+
+
+def _finish(step: Step, layer: Layer, launch_only: bool = False) -> Layer:
+    ctx, log = step.ctx, step.log
+    os.symlink(layer.path / MODULES, ctx.app_dir / MODULES)
     # Programs of the dependencies (node_modules/.bin) for start scripts and Procfiles.
     layer.env_prepend_path("PATH", str(layer.path / MODULES / ".bin"))
-    layer.set_types(launch=True, cache=True).write()
+    layer.set_types(launch=True, cache=not launch_only).write()
     found = installed.packages(layer.path / MODULES)
     sbom.write_layer_sbom(ctx.layers_dir, NAME, [sbom.Component(p.name, p.version, "npm") for p in found],
                           "funcpacks/nodejs")
@@ -105,26 +121,24 @@ def provide(step: Step, cfg: Config, npm: Npm | None) -> Layer | None:
     return layer
 
 
-def _install(app: Path, cfg: Config, lock: str, npm: Npm, log: Logger) -> None:
-    dev = ["--include=dev"] if cfg.scripts else ["--omit=dev"]
-    if lock:
-        npm.run(["ci", *dev], app, f"npm ci could not install what {lock} pins", where=lock,
-                fix=f"run `npm ci` locally to see the same error; keep {lock} in step with package.json "
-                    "(`npm install`)")
-    else:
-        log.warn("package.json has no package-lock.json: `npm install` resolves the versions now, so this build "
-                 "is not reproducible; run `npm install` and commit package-lock.json")
-        npm.run(["install", "--no-package-lock", *dev], app, "npm install failed", where=package_json.FILE,
-                fix="run `npm install` locally to see the same error, fix package.json, and commit the "
-                    "package-lock.json it writes")
+def _install(app: Path, cfg: Config, tool: Installer, log: Logger) -> None:
+    choice, run = tool.choice, tool.runner.run
+    if not choice.lock:
+        log.warn(f"package.json has no lock: {choice.name} resolves the versions now, so this build is not "
+                 f"reproducible; run `{choice.name} install` and commit the lock it writes")
+    what = (f"{choice.name} could not install what {choice.lock} pins" if choice.lock
+            else f"{choice.name} install failed")
+    run(tool.install_with_dev if cfg.scripts else tool.install, app, what, where=choice.lock or package_json.FILE,
+        fix=tool.lock_fix)
     for script in cfg.scripts:
-        npm.run(["run", script], app, f"the package.json script {script!r} failed", where=f"package.json scripts."
-                f"{script} ({cfg.scripts_origin})",
-                fix=f"run `npm run {script}` locally to see the same error" + (
-                    "" if "GOOGLE_NODE_RUN_SCRIPTS" in cfg.scripts_origin else
-                    "; set GOOGLE_NODE_RUN_SCRIPTS empty to run no script"))
-    if cfg.scripts:
-        npm.run(["prune", "--omit=dev"], app, "npm prune failed", fix="run `npm prune --omit=dev` locally")
+        run(tool.script(script), app, f"the package.json script {script!r} failed", where=f"package.json scripts."
+            f"{script} ({cfg.scripts_origin})",
+            fix=f"run `{choice.name} run {script}` locally to see the same error" + (
+                "" if "GOOGLE_NODE_RUN_SCRIPTS" in cfg.scripts_origin else
+                "; set GOOGLE_NODE_RUN_SCRIPTS empty to run no script"))
+    if cfg.scripts and tool.prune:
+        run(tool.prune, app, f"{choice.name} could not remove the devDependencies after the build scripts",
+            fix=f"run `{' '.join([choice.name, *tool.prune[:2]])}` locally to see the same error")
 
 
 def _remove(path: Path) -> None:

@@ -1,11 +1,15 @@
-"""The packages an npm install left in a node_modules tree (nested trees included), read
-from each package's own package.json: what the SBOM lists and what checks compare."""
+"""The packages an install left in a node_modules tree (nested trees included, and pnpm's
+store of real packages under node_modules/.pnpm), read from each package's own
+package.json: what the SBOM lists and what checks compare."""
 from __future__ import annotations
 
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+
+PNPM_STORE = ".pnpm"
 
 
 @dataclass(frozen=True)
@@ -38,11 +42,17 @@ def packages(node_modules: Path) -> list[Package]:
         here = Path(directory)
         if here.name.startswith("@") and here.parent.name == "node_modules":
             continue  # a scope: its packages were read with its node_modules; walk into them
+        if here.name == PNPM_STORE and here.parent.name == "node_modules":
+            dirs[:] = [d for d in dirs if d != "node_modules"]  # name@version/node_modules/<the package>
+            continue
         if here.name != "node_modules":
             dirs[:] = [d for d in dirs if d == "node_modules"]  # a package: only its nested tree
             continue
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        # pnpm's top-level entries are links into its store, which is walked instead.
+        dirs[:] = [d for d in dirs if not d.startswith(".") or d == PNPM_STORE]
         for d in dirs:
+            if d == PNPM_STORE:
+                continue
             scope = here / d
             for pkg_dir in sorted(scope.iterdir()) if d.startswith("@") else [scope]:
                 found.extend(_read(pkg_dir, base))

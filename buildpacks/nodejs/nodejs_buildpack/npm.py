@@ -1,5 +1,5 @@
-"""Running npm (the one the chosen Node.js carries, as `node npm-cli.js`) and turning its
-failures into errors that say what to do."""
+"""Running npm (the one the chosen Node.js carries, as `node npm-cli.js`), pnpm or Yarn,
+and turning their failures into errors that say what to do."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -30,6 +30,25 @@ HINTS = (
     *(Hint(code, *UNREACHABLE) for code in ("ENOTFOUND", "EAI_AGAIN")),
     *(Hint(code, *UNTRUSTED) for code in ("SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY")),
 )
+# pnpm's and Yarn's own words for the same failures (npm's codes come through some of them).
+LOCK_HINTS = {
+    "pnpm": Hint("ERR_PNPM_OUTDATED_LOCKFILE", "pnpm-lock.yaml does not match package.json (the build installs "
+                 "exactly the lock)", "run `pnpm install` and commit the updated pnpm-lock.yaml"),
+    "yarn": Hint("Your lockfile needs to be updated", "yarn.lock does not match package.json (the build installs "
+                 "exactly the lock)", "run `yarn install` and commit the updated yarn.lock"),
+    "yarn-berry": Hint("YN0028", "yarn.lock does not match package.json (the build installs exactly the lock)",
+                       "run `yarn install` and commit the updated yarn.lock"),
+}
+MISSING = ("a package is not in the registry the build uses",
+           "check the name and version in package.json, or point the registry at one that has it")
+OTHER_HINTS = (
+    Hint("ERR_PNPM_FETCH_404", *MISSING), Hint("ERR_PNPM_NO_MATCHING_VERSION", *MISSING[:1], "ask for a version "
+                                                "the registry has (`pnpm view <package> versions`)"),
+    Hint("Couldn't find package", *MISSING), Hint("YN0035", *MISSING),
+    Hint("ERR_PNPM_LOCKFILE_BREAKING_CHANGE", "this pnpm cannot read the project's pnpm-lock.yaml (another "
+         "pnpm major wrote it)", 'set package.json "packageManager" to the pnpm that wrote it (`corepack use '
+         'pnpm@<version>`)'),
+)
 
 
 def shown_lines(text: str) -> list[str]:
@@ -47,12 +66,21 @@ def shown_lines(text: str) -> list[str]:
 
 
 class Npm:
-    def __init__(self, node: Node, env: dict[str, str], log: Logger) -> None:
-        self.node, self.env, self.log = node, env, log
+    """A package manager run by the chosen Node.js: npm by default, or `program` (pnpm's or
+    Yarn's bin entry) named `name`, whose hints come before npm's."""
+
+    def __init__(self, node: Node, env: dict[str, str], log: Logger, name: str = "npm",
+                 program: Path | None = None, hints: tuple[Hint, ...] = ()) -> None:
+        self.node, self.env, self.log, self.name = node, env, log, name
+        self.prefix = [str(program)] if program else [str(node.executable), str(node.npm_cli)]
+        self.hints = (*hints, *OTHER_HINTS, *HINTS) if program else HINTS
+
+    def with_program(self, name: str, program: Path, env: dict[str, str], hints: tuple[Hint, ...]) -> "Npm":
+        return Npm(self.node, env, self.log, name, program, hints)
 
     def run(self, args: Sequence[str], cwd: Path, what: str, fix: str, where: str = "") -> str:
-        cmd = [str(self.node.executable), str(self.node.npm_cli), *args]
-        with self.log.timed(f"npm {' '.join(args)}"):
-            out = tool_run.run(cmd, tool_run.Failure(what, fix, where=where, hints=HINTS, lines=shown_lines), cwd=cwd, env=self.env,
-                               echo=self.log.detail)
+        with self.log.timed(f"{self.name} {' '.join(args)}"):
+            out = tool_run.run([*self.prefix, *args], tool_run.Failure(what, fix, where=where, hints=self.hints,
+                                                                       lines=shown_lines),
+                               cwd=cwd, env=self.env, echo=self.log.detail)
         return out.stdout

@@ -31,6 +31,11 @@ class Node:
     def npm_cli(self) -> Path:
         return self.home / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
 
+    @property
+    def npm_version(self) -> str:
+        import json
+        return str(json.loads((self.npm_cli.parent.parent / "package.json").read_text()).get("version", "?"))
+
 
 def provide(step: Step, cfg: Config, default: str, index: str, mirrors: UrlMapping) -> Node:
     ctx, log = step.ctx, step.log

@@ -3,6 +3,7 @@ buildpack packaged as the builder carries it (its Node.js and functions framewor
 from __future__ import annotations
 
 import json
+import shutil
 import tomllib
 
 import pytest
@@ -131,8 +132,13 @@ def test_a_second_build_reuses_every_layer(lifecycle, bp):
      ["cannot read the Node.js version 'banana'", "package.json engines.node"]),
     ({"index.js": HELLO, ".nvmrc": "lts/banana\n"}, {"FUNC_NAME": "helloWorld"},
      ["cannot read the Node.js version 'lts/banana'", ".nvmrc", "lts/<code name>"]),
-    ({"index.js": HELLO, "package.json": '{"dependencies": {"x": "1"}}', "yarn.lock": ""},
-     {"FUNC_NAME": "helloWorld"}, ["locked by yarn (yarn.lock)", "npm install --package-lock-only"]),
+    ({"index.js": HELLO, "package.json": '{"dependencies": {"x": "1"}}', "bun.lockb": ""},
+     {"FUNC_NAME": "helloWorld"}, ["locked by bun (bun.lockb)", "npm install --package-lock-only"]),
+    ({"index.js": HELLO, "package.json": '{"dependencies": {"x": "1"}, "packageManager": "pnpm@latest"}'},
+     {"FUNC_NAME": "helloWorld"}, ["cannot read package.json packageManager 'pnpm@latest'"]),
+    ({"index.js": HELLO, "package.json": '{"dependencies": {"x": "1"}}'},
+     {"FUNC_NAME": "helloWorld", "GOOGLE_VENDOR_NPM_DEPENDENCIES": "true"},
+     ["GOOGLE_VENDOR_NPM_DEPENDENCIES=true says to use the source's node_modules, but the source has none"]),
     ({"index.js": HELLO}, {"FUNC_NAME": "helloWorld", "GOOGLE_SKIP_FRAMEWORK_INJECTION": "true"},
      ["does not declare @google-cloud/functions-framework", "GOOGLE_SKIP_FRAMEWORK_INJECTION=true"]),
     ({"index.js": HELLO, "package.json": '{"devDependencies": {"@google-cloud/functions-framework": "5"}}'},
@@ -348,10 +354,7 @@ def test_a_request_the_builders_node_satisfies_downloads_nothing(lifecycle, bp):
     assert f"Node.js {NODE['version']} (asked for >=20 in package.json engines.node): the builder's" in res.out
 
 
-def test_a_native_module_is_compiled_against_the_builds_node_headers_offline(lifecycle, bp):
-    """A package with a binding.gyp: npm runs node-gyp, which compiles it with the build
-    image's compiler against the headers of the Node.js the build uses (no download)."""
-    make_tgz(lifecycle.app / "vendor", "native-answer", "1.0.0", {
+NATIVE_ANSWER = {
         "binding.gyp": '{"targets": [{"target_name": "answer", "sources": ["answer.c"]}]}',
         "answer.c": "#include <node_api.h>\n"
                     "static napi_value Get(napi_env env, napi_callback_info info) {\n"
@@ -359,7 +362,13 @@ def test_a_native_module_is_compiled_against_the_builds_node_headers_offline(lif
                     "NAPI_MODULE_INIT() {\n"
                     "  napi_value fn; napi_create_function(env, NULL, 0, Get, NULL, &fn);\n"
                     "  napi_set_named_property(env, exports, \"get\", fn); return exports; }\n",
-        "index.js": "module.exports = require('./build/Release/answer.node');\n"})
+        "index.js": "module.exports = require('./build/Release/answer.node');\n"}
+
+
+def test_a_native_module_is_compiled_against_the_builds_node_headers_offline(lifecycle, bp):
+    """A package with a binding.gyp: npm runs node-gyp, which compiles it with the build
+    image's compiler against the headers of the Node.js the build uses (no download)."""
+    make_tgz(lifecycle.app / "vendor", "native-answer", "1.0.0", NATIVE_ANSWER)
     write(lifecycle.app, {
         "package.json": json.dumps({"dependencies": {"native-answer": "file:vendor/native-answer-1.0.0.tgz"}}),
         "index.js": "const answer = require('native-answer');\n"
@@ -370,3 +379,22 @@ def test_a_native_module_is_compiled_against_the_builds_node_headers_offline(lif
     built = lifecycle.layers(bp) / "dependencies/node_modules/native-answer/build/Release/answer.node"
     assert built.read_bytes()[:4] == b"\x7fELF"
     assert "checked: hi is a function of index.js" in res.out  # loaded: the module was required
+
+
+def test_a_vendored_node_modules_is_used_as_it_is_and_its_native_modules_rebuilt_offline(lifecycle, bp):
+    """GOOGLE_VENDOR_NPM_DEPENDENCIES: no install and no registry (it points nowhere); the
+    vendored native module, shipped as sources, is compiled by `npm rebuild`."""
+    shutil.copytree(versions.ROOT / "samples" / "node-vendored-native", lifecycle.app, dirs_exist_ok=True)
+    res = lifecycle.build(bp, {"FUNC_NAME": "hi", "GOOGLE_VENDOR_NPM_DEPENDENCIES": "true",
+                               "NPM_CONFIG_REGISTRY": "http://127.0.0.1:9/"})
+    assert res.code == 0, res.output
+    assert "the source's node_modules, as it is (GOOGLE_VENDOR_NPM_DEPENDENCIES=true)" in res.out
+    layers = lifecycle.layers(bp)
+    built = layers / "dependencies/node_modules/native-answer/build/Release/answer.node"
+    assert built.read_bytes()[:4] == b"\x7fELF"
+    deps = tomllib.loads((layers / "dependencies.toml").read_text())
+    assert deps["types"] == {"launch": True, "build": False, "cache": False}  # the source is what it comes from
+    sbom = json.loads((layers / "dependencies.sbom.cdx.json").read_text())
+    assert [c["purl"] for c in sbom["components"]] == ["pkg:npm/native-answer@1.0.0"]
+    assert not (layers / "npm-cache").exists() and not (layers / "package-manager").exists()
+    assert "checked: hi is a function of index.js" in res.out
