@@ -42,6 +42,10 @@ FUNCTIONS: dict[str, dict[str, str]] = {
     "hello-world-node": {"FUNC_NAME": "helloWorld", "FUNC_TYPE": "http"},
     "node-esm": {"GOOGLE_FUNCTION_TARGET": "hello"},
     "node-lock": {"GOOGLE_FUNCTION_TARGET": "hello"},
+    "node-pnpm": {"GOOGLE_FUNCTION_TARGET": "hello"},
+    "node-yarn": {"GOOGLE_FUNCTION_TARGET": "hello"},
+    "node-yarn-berry": {"GOOGLE_FUNCTION_TARGET": "hello"},
+    "node-vendored-native": {"FUNC_NAME": "hi", "GOOGLE_VENDOR_NPM_DEPENDENCIES": "true"},
     "node-cloudevent": {"FUNC_NAME": "onEvent", "FUNC_TYPE": "cloudevent"},
     "node-app": {},
 }
@@ -56,7 +60,8 @@ BUILDERS |= {name: "builder-dotnet" for name in ("hello-world-dotnet", "dotnet-m
 BUILDERS |= {name: "builder-python" for name in ("hello-world-python", "python-no-requirements", "python-cloudevent",
                                                  "python-procfile-app", "python-uv", "python-pep621", "python-poetry")}
 BUILDERS |= {name: "builder-node" for name in ("hello-world-node", "node-esm", "node-lock", "node-cloudevent",
-                                               "node-app")}
+                                               "node-app", "node-pnpm", "node-yarn", "node-yarn-berry",
+                                               "node-vendored-native")}
 
 
 def render(sample: str, env: dict[str, str], data: dict, strategy_name: str = strategy.NAME,

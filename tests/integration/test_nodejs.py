@@ -11,6 +11,7 @@ import pytest
 
 from funcpacks_dev import docker_engine, funcbuild, versions
 from helpers import SAMPLES, assert_answers, image_layers, inspect, must_build, remove_image, request_once
+import node_locks
 
 NODE = versions.load()["nodejs"]
 BUILDER = versions.get("images.builder-node")
@@ -93,6 +94,25 @@ def test_a_locked_function_has_exactly_the_locks_packages_in_the_image(tag):
     assert_answers(tag, "/", "hello, world (1m)")
 
 
+LOCKED_BY_OTHERS = [
+    # (sample, what reads its lock, the manager the build names, the body)
+    ("node-pnpm", node_locks.pnpm, f"pnpm {NODE['pnpm']} (pnpm-lock.yaml; the builder's pnpm)", "hello, pnpm (1m)"),
+    ("node-yarn", node_locks.yarn_classic, f"yarn {NODE['yarn-classic']} (yarn.lock, Yarn 1's; the builder's Yarn)",
+     "hello, yarn (1m)"),
+    ("node-yarn-berry", node_locks.yarn_berry, "yarn 4.18.1 (package.json packageManager)", "hello, yarn berry (1m)"),
+]
+
+
+@pytest.mark.parametrize("sample, read_lock, manager, body", LOCKED_BY_OTHERS, ids=[c[0] for c in LOCKED_BY_OTHERS])
+def test_pnpm_and_yarn_projects_have_exactly_their_locks_packages_in_the_image(sample, read_lock, manager, body, tag):
+    out = must_build(SAMPLES / sample, tag, {"GOOGLE_FUNCTION_TARGET": "hello"}, builder=BUILDER)
+    assert manager in out
+    installed = {(path.rsplit("node_modules/", 1)[-1], version) for path, version in _installed(tag).items()}
+    assert installed == read_lock(SAMPLES / sample)
+    assert not any(name == "left-pad" for name, _ in installed)  # a devDependency
+    assert_answers(tag, "/", body)
+
+
 def test_another_node_version_is_downloaded_once_then_cached(tag, tmp_path):
     src = tmp_path / "fn"
     shutil.copytree(SAMPLES / "hello-world-node", src)
@@ -119,9 +139,50 @@ def test_what_no_source_has_fails_the_build_naming_it(package, needles, tag, tmp
     src = tmp_path / "fn"
     shutil.copytree(SAMPLES / "hello-world-node", src)
     (src / "package.json").write_text(package)
-    proc = funcbuild.pack_build(src, tag, {"FUNC_NAME": "helloWorld"}, capture=True, timeout=900,
-                                builder_image=BUILDER)
+    _fails_naming(src, {"FUNC_NAME": "helloWorld"}, needles, tag)
+
+
+def _fails_naming(src, env, needles, tag):
+    proc = funcbuild.pack_build(src, tag, env, capture=True, timeout=900, builder_image=BUILDER)
     assert proc.returncode != 0
     for needle in needles:
         assert needle in proc.stdout, proc.stdout[-4000:]
     assert not docker_engine.image_exists(tag)
+
+
+def _outdated_pnpm_lock(src):
+    pkg = json.loads((src / "package.json").read_text())
+    pkg["dependencies"]["left-pad"] = pkg["devDependencies"].pop("left-pad")
+    (src / "package.json").write_text(json.dumps(pkg))
+
+
+def _wrong_yarn_digest(src):
+    pkg = json.loads((src / "package.json").read_text())
+    pkg["packageManager"] = pkg["packageManager"].split("+")[0] + "+sha512." + "0" * 128
+    (src / "package.json").write_text(json.dumps(pkg))
+
+
+@pytest.mark.parametrize("sample, change, needles", [
+    ("node-pnpm", _outdated_pnpm_lock, ["pnpm-lock.yaml does not match package.json",
+                                        "run `pnpm install` and commit the updated pnpm-lock.yaml",
+                                        "ERR_PNPM_OUTDATED_LOCKFILE"]),
+    ("node-yarn-berry", _wrong_yarn_digest, ["the @yarnpkg/cli-dist@4.18.1 the registry gave has sha512",
+                                             "corepack use yarn@4.18.1"]),
+], ids=["pnpm-lock-out-of-date", "yarn-digest-wrong"])
+def test_a_lock_or_a_package_manager_pin_that_does_not_hold_fails_the_build(sample, change, needles, tag, tmp_path):
+    src = tmp_path / "fn"
+    shutil.copytree(SAMPLES / sample, src)
+    change(src)
+    _fails_naming(src, {"GOOGLE_FUNCTION_TARGET": "hello"}, needles, tag)
+
+
+
+def test_vendored_node_modules_with_a_native_module_builds_with_no_network_and_answers(tag):
+    """GOOGLE_VENDOR_NPM_DEPENDENCIES with the build's network off: the vendored native
+    module (sources only) is compiled by `npm rebuild` against the build's Node.js, and the
+    image runs it on the run image's glibc."""
+    out = must_build(SAMPLES / "node-vendored-native", tag, {"FUNC_NAME": "hi", "GOOGLE_VENDOR_NPM_DEPENDENCIES": "true"},
+                     ["--network", "none"], builder=BUILDER)
+    assert "nothing is installed" in out and "npm rebuild --offline" in out
+    assert _installed(tag) == {"node_modules/native-answer": "1.0.0"}
+    assert_answers(tag, "/", "42")
