@@ -56,7 +56,11 @@ FUNCTIONS = {
     "go-general": Fn("samples/hello-world-go", "builder", {"FUNC_NAME": "HelloWorld", "FUNC_CLEAR_SOURCE": "true"},
                      "/shipwright", "hello, shipwright!\n", "hello-world-go", cleared=True),
     "dotnet": Fn("samples/dotnet-minimal", "builder-dotnet", {}, "/", "hello, world", "dotnet-minimal"),
+    # OpenFunction's own sample as its users build it: Node.js and the framework from the builder.
+    "node": Fn("samples/hello-world-node", "builder-node", {"FUNC_NAME": "helloWorld", "FUNC_TYPE": "http"}, "/",
+               "hello, world", "hello-world-node"),
 }
+LANGUAGES = ["python", "go", "go-general", "dotnet"]
 
 
 @dataclass
@@ -66,18 +70,20 @@ class Platform:
     gid: int
     lifecycle_step: str  # the step whose image is the builder
     digest_result: str
-    languages: list[str] = field(default_factory=lambda: ["python", "go", "go-general", "dotnet"])
+    languages: list[str] = field(default_factory=lambda: list(LANGUAGES))
     # False: the step sets no user, the builder image's USER (its CNB_USER_ID) builds
     fixed_user: bool = True
 
 
 PLATFORMS = [
-    Platform("openfunction", 1000, 1000, "create", "shp-image-digest"),
+    # Node.js on the two shapes of run: one `creator` as a fixed uid (OpenFunction's strategy,
+    # Shipwright 0.11) and the phases as the builder's own user (Tekton's catalog task).
+    Platform("openfunction", 1000, 1000, "create", "shp-image-digest", [*LANGUAGES, "node"]),
     Platform("buildpacks-v3", 1001, 1000, "build-and-push", "shp-image-digest"),
     Platform("buildpacks-v3-heroku", 1000, 1000, "build-and-push", "shp-image-digest"),
     Platform("tekton-buildpacks", 1000, 1000, "create", "APP_IMAGE_DIGEST"),
     Platform("tekton-buildpacks-phases", ST["build-user-id"], ST["group-id"], "build", "APP_IMAGE_DIGEST",
-             fixed_user=False),
+             [*LANGUAGES, "node"], fixed_user=False),
 ]
 CASES = [(p, lang) for p in PLATFORMS for lang in p.languages]
 
