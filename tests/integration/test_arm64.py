@@ -48,6 +48,10 @@ CASES = {
     # against that architecture's glibc; it answers with the glibc it runs on
     "cgo-libc": Case(FIXTURES / "cgo-libc", "builder", {"GOOGLE_FUNCTION_TARGET": "Libc", "CGO_ENABLED": "1"}, "/",
                      "glibc 2."),
+    # Node.js of the image's architecture (the builder's, offline), and a native module that
+    # `npm rebuild` compiles for it from the vendored sources
+    "node-vendored-native": Case(SAMPLES / "node-vendored-native", "builder-node",
+                                 {"FUNC_NAME": "hi", "GOOGLE_VENDOR_NPM_DEPENDENCIES": "true"}, "/", "42"),
 }
 
 
@@ -133,3 +137,12 @@ def test_a_seeded_arm64_function_compiles_only_its_own_package(built):
     assert "build cache: the builder's seed is read in place" in log
     sealed = re.search(r"build cache sealed: (\d+) files / ([\d.]+) MB", log)
     assert sealed and float(sealed.group(2)) < 5, sealed and sealed.group(0)
+
+
+def test_arm64_node_is_the_builders_own_used_in_place(built):
+    """builder-node's arm64 image carries the aarch64 Node.js (its wheel's pinned sha256):
+    the emulated build downloads none."""
+    _, log = built[("node-vendored-native", ARCH)]
+    assert not log.startswith("FAILED"), log
+    assert f"Node.js {DATA['nodejs']['version']}: the builder's, used in place" in log
+    assert "Building layer 'node'" not in log
