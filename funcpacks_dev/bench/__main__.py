@@ -43,8 +43,8 @@ from funcpacks_dev.local_platform.http_servers import file_server
 from funcpacks_dev.bench.contenders import CONTENDERS, OnArch, RegistryPath, push_run_images, say
 from funcpacks_dev.bench.measure import (ARCH_METRICS, METRICS, REGISTRY_METRICS, builder_images_mb, machine,
                                          measure, measure_arch, measure_registry)
-from funcpacks_dev.bench.report import (ARCHES_BEGIN, ARCHES_END, RESULTS_DIR, SCHEMA, _ratio_samples, arch_table,
-                                        chart, summary, table, update_docs)
+from funcpacks_dev.bench.report import (ARCHES_BEGIN, ARCHES_END, RESULTS_DIR, SCHEMA, TABLE_BEGIN, TABLE_END,
+                                        _ratio_samples, arch_table, chart, summary, table, update_docs)
 from funcpacks_dev.bench.samples import QUICK_SAMPLE, SAMPLES, Sample, default_samples
 
 
@@ -67,6 +67,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--wrk-seconds", type=float, default=10)
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
     parser.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
+    parser.add_argument("--docs-section", default="",
+                        help="write the table between the <!-- bench:NAME --> markers of docs/benchmarks.md instead "
+                             "of the full run's (a run of some samples, kept beside the full one)")
     opts = parser.parse_args(argv)
     reps = 1 if opts.quick else opts.reps
     wanted = opts.samples.split(",") if opts.samples else default_samples(opts.quick, opts.registry_only)
@@ -163,7 +166,9 @@ def main(argv: list[str]) -> int:
     print("\n\n".join(t for t in (md, arch_md) if t))
     if not opts.no_docs:
         if md:
-            update_docs(md)
+            section = opts.docs_section
+            update_docs(md, markers=(f"<!-- bench:{section} -->", f"<!-- /bench:{section} -->") if section
+                        else (TABLE_BEGIN, TABLE_END))
         if arch_md:
             update_docs(arch_md, markers=(ARCHES_BEGIN, ARCHES_END))
     say(f"done in {result['duration_s']:.0f} s: {opts.out / 'latest.json'}"
