@@ -5,6 +5,7 @@ through builds that fail at each stage (a bad setting, a download, a compile, th
 check) and one that succeeds, run with bin/build as the lifecycle runs it."""
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -129,3 +130,30 @@ def test_a_private_key_among_ca_certificates_is_refused_without_showing_it(lifec
     assert res.code == 1 and "binding entry holds no PEM certificate" in res.err, res.output
     assert "corp.key" in res.err and "PRIVATE KEY" not in res.output
     assert_nowhere(res, lifecycle.layers(bp))
+
+
+NPMRC_SECRET = "npmrc-Pa55-4e0d"
+
+
+@pytest.mark.slow  # pnpm and Yarn come from the npm registry
+@pytest.mark.parametrize("manager", ["", "pnpm@10.34.9", "yarn@1.22.22"])
+def test_node_builds_use_the_npmrc_binding_and_keep_its_token_out(manager, lifecycle, packaged_with_bundles,
+                                                                   tmp_path):
+    """The binding's .npmrc sends a scope to a registry that is down, with a token: the
+    manager that installs (npm, pnpm, Yarn 1) asks that registry, and the token is nowhere."""
+    root = tmp_path / "bindings"
+    (root / "npm").mkdir(parents=True)
+    (root / "npm" / "type").write_text("npmrc")
+    (root / "npm" / ".npmrc").write_text(f"@funcpacks-private:registry=http://{CLOSED}/\n"
+                                         f"//{CLOSED}/:_authToken={NPMRC_SECRET}\n")
+    pkg = {"dependencies": {"@funcpacks-private/greet": "1.0.0"}, **({"packageManager": manager} if manager else {})}
+    (lifecycle.app / "package.json").write_text(json.dumps(pkg))
+    (lifecycle.app / "index.js").write_text("exports.hi = (req, res) => res.send('hi');\n")
+    bp = packaged_with_bundles["nodejs"]
+    # no retries: the registry is down, and npm would back off for a minute
+    res = lifecycle.build(bp, {"SERVICE_BINDING_ROOT": str(root), "FUNC_NAME": "hi", "NPM_CONFIG_FETCH_RETRIES": "0"})
+    assert res.code == 1, res.output[-3000:]
+    assert CLOSED in res.err, res.output[-3000:]
+    assert NPMRC_SECRET not in res.output
+    for path in (p for p in lifecycle.layers(bp).rglob("*") if p.is_file() and not p.is_symlink()):
+        assert NPMRC_SECRET.encode() not in path.read_bytes(), path

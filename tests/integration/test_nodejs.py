@@ -96,7 +96,8 @@ def test_a_locked_function_has_exactly_the_locks_packages_in_the_image(tag):
 
 LOCKED_BY_OTHERS = [
     # (sample, what reads its lock, the manager the build names, the body)
-    ("node-pnpm", node_locks.pnpm, f"pnpm {NODE['pnpm']} (pnpm-lock.yaml; the builder's pnpm)", "hello, pnpm (1m)"),
+    ("node-pnpm", node_locks.pnpm, f"pnpm {NODE['pnpm']} (pnpm-lock.yaml; the builder's pnpm)",
+     "hello, pnpm (1m, built by gcp-build)"),
     ("node-yarn", node_locks.yarn_classic, f"yarn {NODE['yarn-classic']} (yarn.lock, Yarn 1's; the builder's Yarn)",
      "hello, yarn (1m)"),
     ("node-yarn-berry", node_locks.yarn_berry, "yarn 4.18.1 (package.json packageManager)", "hello, yarn berry (1m)"),
@@ -107,6 +108,8 @@ LOCKED_BY_OTHERS = [
 def test_pnpm_and_yarn_projects_have_exactly_their_locks_packages_in_the_image(sample, read_lock, manager, body, tag):
     out = must_build(SAMPLES / sample, tag, {"GOOGLE_FUNCTION_TARGET": "hello"}, builder=BUILDER)
     assert manager in out
+    if sample == "node-pnpm":  # its build script ran, and pnpm pruned with the same store
+        assert "pnpm run gcp-build" in out and "pnpm prune --prod" in out
     installed = {(path.rsplit("node_modules/", 1)[-1], version) for path, version in _installed(tag).items()}
     assert installed == read_lock(SAMPLES / sample)
     assert not any(name == "left-pad" for name, _ in installed)  # a devDependency
@@ -150,9 +153,16 @@ def _fails_naming(src, env, needles, tag):
     assert not docker_engine.image_exists(tag)
 
 
-def _outdated_pnpm_lock(src):
+def _outdated_lock(src):
     pkg = json.loads((src / "package.json").read_text())
     pkg["dependencies"]["left-pad"] = pkg["devDependencies"].pop("left-pad")
+    (src / "package.json").write_text(json.dumps(pkg))
+
+
+def _new_dependency(src):
+    """Yarn berry's lock does not say which dependencies are dev ones: a new one makes it stale."""
+    pkg = json.loads((src / "package.json").read_text())
+    pkg["dependencies"]["is-number"] = "7.0.0"
     (src / "package.json").write_text(json.dumps(pkg))
 
 
@@ -163,12 +173,14 @@ def _wrong_yarn_digest(src):
 
 
 @pytest.mark.parametrize("sample, change, needles", [
-    ("node-pnpm", _outdated_pnpm_lock, ["pnpm-lock.yaml does not match package.json",
+    ("node-pnpm", _outdated_lock, ["pnpm-lock.yaml does not match package.json",
                                         "run `pnpm install` and commit the updated pnpm-lock.yaml",
                                         "ERR_PNPM_OUTDATED_LOCKFILE"]),
     ("node-yarn-berry", _wrong_yarn_digest, ["the @yarnpkg/cli-dist@4.18.1 the registry gave has sha512",
                                              "corepack use yarn@4.18.1"]),
-], ids=["pnpm-lock-out-of-date", "yarn-digest-wrong"])
+    ("node-yarn-berry", _new_dependency, ["yarn.lock does not match package.json", "YN0028",
+                                              "run `yarn install` and commit the updated yarn.lock"]),
+], ids=["pnpm-lock-out-of-date", "yarn-digest-wrong", "yarn-berry-lock-out-of-date"])
 def test_a_lock_or_a_package_manager_pin_that_does_not_hold_fails_the_build(sample, change, needles, tag, tmp_path):
     src = tmp_path / "fn"
     shutil.copytree(SAMPLES / sample, src)

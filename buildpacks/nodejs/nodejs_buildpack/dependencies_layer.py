@@ -14,6 +14,7 @@ import hashlib
 import os
 import shutil
 from pathlib import Path
+from typing import Callable
 
 from funcpacks import sbom
 from funcpacks.errors import UserError
@@ -41,17 +42,23 @@ def inputs_digest(app: Path, lock: str) -> str:
     return h.hexdigest()[:32]
 
 
+# pnpm 10 and later run no dependency's install script unless the project allows it:
+# a native module is then left uncompiled.
+PNPM_IGNORED_SCRIPTS = "Ignored build scripts:"
+
+
 def needed(cfg: Config, choice: Choice) -> bool:
     """Whether the package manager has anything to do: else there is no layer (and no cache)."""
     pkg = cfg.package
     return pkg.present and bool(pkg.installs_anything or choice.lock or cfg.scripts)
 
 
-def vendored(step: Step, cfg: Config, npm: Npm) -> Layer:
+def vendored(step: Step, cfg: Config, npm: Npm, tool: Installer) -> Layer:
     """The source's own node_modules (GOOGLE_VENDOR_NPM_DEPENDENCIES): nothing is installed
     and no registry is asked; `npm rebuild --offline` compiles its native modules for this
     Node.js and arch; then it moves into the layer like an installed tree (launch only: the
-    source is what it comes from, every build)."""
+    source is what it comes from, every build). Build scripts run on it with npm, as they
+    would after an install."""
     ctx, log = step.ctx, step.log
     own = ctx.app_dir / MODULES
     if not own.is_dir() or own.is_symlink():
@@ -64,12 +71,15 @@ def vendored(step: Step, cfg: Config, npm: Npm) -> Layer:
         npm.run(["rebuild", "--offline"], ctx.app_dir, f"npm could not rebuild the native modules of the source's "
                 f"{MODULES}", where=MODULES, fix=f"vendor a {MODULES} whose native modules build offline (their "
                 "sources in it), or unset the setting to install from the registry")
+        _run_scripts(ctx.app_dir, cfg, tool)
         shutil.move(str(own), layer.path / MODULES)
     return _finish(step, layer, launch_only=True)
 
 
-def provide(step: Step, cfg: Config, choice: Choice, tool: Installer | None) -> Layer | None:
-    """tool: None when needed() says there is nothing to install."""
+def provide(step: Step, cfg: Config, choice: Choice, node_version: str,
+            make_tool: Callable[[], Installer] | None) -> Layer | None:
+    """make_tool: None when needed() says there is nothing to install; called only when
+    the layer is built (a reused layer needs no package manager, nor its download)."""
     ctx, log = step.ctx, step.log
     app, pkg = ctx.app_dir, cfg.package
     layer = step.layers.get(NAME)
@@ -78,7 +88,7 @@ def provide(step: Step, cfg: Config, choice: Choice, tool: Installer | None) -> 
     if ignored:
         log.warn(f"{', '.join(ignored)} {'is' if len(ignored) == 1 else 'are'} not used: {choice.label} installs "
                  f"({choice.origin}); remove the other lock so that the project says one thing")
-    if tool is None:
+    if make_tool is None:
         log.info("no dependencies to install" + ("" if pkg.present else " (no package.json)"))
         layer.remove()
         return None
@@ -87,7 +97,7 @@ def provide(step: Step, cfg: Config, choice: Choice, tool: Installer | None) -> 
         log.warn(f"the source's {MODULES} is not used: the dependencies are installed from package.json"
                  + (f" and {lock}" if lock else "") + "; set GOOGLE_VENDOR_NPM_DEPENDENCIES=true to use it as it is")
         _remove(own_modules)
-    expected = {"node": str(node_versions.parse(tool.runner.node.version)[0]), "arch": ctx.target.arch,
+    expected = {"node": str(node_versions.parse(node_version)[0]), "arch": ctx.target.arch,
                 "manager": choice.label, "inputs": inputs_digest(app, lock), "lock": lock or "none",
                 "layout": LAYOUT}
     if cfg.scripts:
@@ -100,7 +110,7 @@ def provide(step: Step, cfg: Config, choice: Choice, tool: Installer | None) -> 
         reused = layer.reuse_or_reset(expected, log)
     if not reused:
         with layer.removed_on_failure():
-            _install(app, cfg, tool, log)
+            _install(app, cfg, make_tool(), log)
             if (app / MODULES).is_dir():
                 shutil.move(str(app / MODULES), layer.path / MODULES)
             else:
@@ -128,17 +138,29 @@ def _install(app: Path, cfg: Config, tool: Installer, log: Logger) -> None:
                  f"reproducible; run `{choice.name} install` and commit the lock it writes")
     what = (f"{choice.name} could not install what {choice.lock} pins" if choice.lock
             else f"{choice.name} install failed")
-    run(tool.install_with_dev if cfg.scripts else tool.install, app, what, where=choice.lock or package_json.FILE,
-        fix=tool.lock_fix)
+    if choice.lock and tool.verify:
+        run(tool.verify, app, what, where=choice.lock, fix=tool.lock_fix)
+    out = run(tool.install_with_dev if cfg.scripts else tool.install, app, what,
+              where=choice.lock or package_json.FILE, fix=tool.lock_fix)
+    ignored = next((line.strip() for line in out.splitlines() if PNPM_IGNORED_SCRIPTS in line), "")
+    if ignored:
+        log.warn(f"pnpm ran no install script of these dependencies ({ignored.split(':', 1)[1].strip()}): a native "
+                 "module among them is not compiled; allow them in package.json \"pnpm\": {\"onlyBuiltDependencies\": "
+                 "[...]} (`pnpm approve-builds` writes it)")
+    _run_scripts(app, cfg, tool)
+    if cfg.scripts and tool.prune:
+        run(tool.prune, app, f"{choice.name} could not remove the devDependencies after the build scripts",
+            fix=f"run `{' '.join([choice.name, *tool.prune[:2]])}` locally to see the same error")
+
+
+def _run_scripts(app: Path, cfg: Config, tool: Installer) -> None:
+    choice, run = tool.choice, tool.runner.run
     for script in cfg.scripts:
         run(tool.script(script), app, f"the package.json script {script!r} failed", where=f"package.json scripts."
             f"{script} ({cfg.scripts_origin})",
             fix=f"run `{choice.name} run {script}` locally to see the same error" + (
                 "" if "GOOGLE_NODE_RUN_SCRIPTS" in cfg.scripts_origin else
                 "; set GOOGLE_NODE_RUN_SCRIPTS empty to run no script"))
-    if cfg.scripts and tool.prune:
-        run(tool.prune, app, f"{choice.name} could not remove the devDependencies after the build scripts",
-            fix=f"run `{' '.join([choice.name, *tool.prune[:2]])}` locally to see the same error")
 
 
 def _remove(path: Path) -> None:

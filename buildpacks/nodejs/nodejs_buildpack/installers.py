@@ -21,7 +21,9 @@ class Installer:
     install: list[str]  # the install when no build script runs: no devDependencies
     install_with_dev: list[str]
     prune: list[str] = field(default_factory=list)  # after the scripts: drops devDependencies
-    dev_kept: bool = False  # the manager cannot prune (Yarn 2 and 3): devDependencies stay
+    # Run first when there is a lock, where the install itself does not hold to it (Yarn
+    # 4's `workspaces focus` resolves again): fails when the lock is out of step.
+    verify: list[str] = field(default_factory=list)
 
     def script(self, name: str) -> list[str]:
         return ["run", name]
@@ -42,11 +44,13 @@ def for_npm(npm: Npm, choice: Choice) -> Installer:
 
 def for_pnpm(npm: Npm, choice: Choice, program: Path, cache: Path) -> Installer:
     runner = npm.with_program("pnpm", program, dict(npm.env), (LOCK_HINTS["pnpm"],))
-    # copy: the store is in a cache-only layer; hard links into the image's layer would tie
-    # the two together.
-    base = ["install", "--frozen-lockfile" if choice.lock else "--no-lockfile", "--store-dir",
-            str(cache / "pnpm-store"), "--package-import-method", "copy", "--config.confirm-modules-purge=false"]
-    return Installer(runner, choice, [*base, "--prod"], base, ["prune", "--prod"])
+    # The same store and settings for install and prune (pnpm refuses a node_modules made
+    # with another store). copy: the store is in a cache-only layer; hard links into the
+    # image's layer would tie the two together. No purge prompt: there is no terminal.
+    settings = [f"--config.store-dir={cache / 'pnpm-store'}", "--config.package-import-method=copy",
+                "--config.confirm-modules-purge=false"]
+    base = ["install", "--frozen-lockfile" if choice.lock else "--no-lockfile", *settings]
+    return Installer(runner, choice, [*base, "--prod"], base, ["prune", "--prod", *settings])
 
 
 def for_yarn_classic(npm: Npm, choice: Choice, program: Path, cache: Path) -> Installer:
@@ -74,17 +78,20 @@ def for_yarn_berry(npm: Npm, choice: Choice, program: Path, cache: Path, log: Lo
         env["YARN_NPM_REGISTRY_SERVER"] = registry
     runner = npm.with_program("yarn", program, env, (LOCK_HINTS["yarn-berry"],))
     if int(choice.version.split(".")[0]) >= 4:
-        # `workspaces focus --production` installs without devDependencies (built into Yarn 4).
+        # `workspaces focus --production` installs without devDependencies (built into Yarn 4),
+        # but resolves again whatever immutability says: the lock is checked first by an install
+        # without running a build script.
         focus = ["workspaces", "focus", "--all", "--production"]
-        return Installer(runner, choice, focus, ["install"], focus)
+        verify = ["install", "--immutable", "--mode=skip-build"] if choice.lock else []
+        return Installer(runner, choice, focus, ["install"], focus, verify)
     log.warn(f"Yarn {choice.version} cannot install without devDependencies: they are in the image; set "
              'package.json "packageManager" to yarn@4 or later to leave them out')
-    return Installer(runner, choice, ["install"], ["install"], dev_kept=True)
+    return Installer(runner, choice, ["install"], ["install"])
 
 
 def installer(npm: Npm, choice: Choice, program: Path | None, log: Logger) -> Installer:
     cache = Path(npm.env["npm_config_cache"])
-    if choice.name == package_manager.NPM or program is None:
+    if program is None:  # npm: the chosen Node.js carries it
         return for_npm(npm, choice)
     if choice.name == package_manager.PNPM:
         return for_pnpm(npm, choice, program, cache)

@@ -23,8 +23,6 @@ YARNRC = ".yarnrc.yml"
 # corepack's spelling: name@exact-version, optionally +<algorithm>.<hex digest of the tarball>.
 FIELD = re.compile(r"^(?P<name>[a-z][a-z0-9-]*)@(?P<version>\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)"
                    r"(?:\+(?P<algorithm>sha1|sha224|sha256|sha384|sha512)\.(?P<digest>[0-9a-f]+))?$")
-# The keys of the builder's defaults (versions.toml [nodejs]) for each manager's default.
-PIN_KEYS = {PNPM: "pnpm", "yarn-classic": "yarn-classic", "yarn-berry": "yarn-berry"}
 
 
 @dataclass(frozen=True)
@@ -51,11 +49,27 @@ class Choice:
         return f"{self.name} {self.version}" if self.version else self.name
 
 
+# node_modules used as it is (GOOGLE_VENDOR_NPM_DEPENDENCIES): npm rebuilds it and runs the scripts.
+VENDORED = Choice(NPM, "", "the source's node_modules", "")
+
+
 def _berry_project(app: Path) -> bool:
     if (app / YARNRC).is_file():
         return True
-    head = user_files.read_source_file(app, YARN_LOCK)[:2000] if (app / YARN_LOCK).is_file() else ""
-    return "__metadata:" in head
+    lock = app / YARN_LOCK
+    if not lock.is_file() or lock.is_symlink():
+        return False
+    with lock.open("rb") as f:  # the head says it: a monorepo's lock can be many megabytes
+        return b"__metadata:" in f.read(4096)
+
+
+def yarn_path(app: Path) -> str:
+    """.yarnrc.yml's yarnPath: the Yarn release the project commits, to which any Yarn
+    hands over ('' when there is none)."""
+    if not (app / YARNRC).is_file():
+        return ""
+    m = re.search(r"^yarnPath:\s*[\"']?([^\"'\n]+?)[\"']?\s*$", user_files.read_source_file(app, YARNRC), re.MULTILINE)
+    return m.group(1) if m else ""
 
 
 def _from_field(app: Path, pkg: PackageJson) -> Choice:
@@ -85,11 +99,11 @@ def choose(app: Path, pkg: PackageJson, pins: Mapping[str, str]) -> Choice:
     if npm_lock:
         return Choice(NPM, "", npm_lock, npm_lock)
     if (app / PNPM_LOCK).is_file():
-        return Choice(PNPM, pins[PIN_KEYS[PNPM]], f"{PNPM_LOCK}; the builder's pnpm", PNPM_LOCK)
+        return Choice(PNPM, pins["pnpm"], f"{PNPM_LOCK}; the builder's pnpm", PNPM_LOCK)
     if (app / YARN_LOCK).is_file():
         key = "yarn-berry" if _berry_project(app) else "yarn-classic"
         kind = "Yarn berry's" if key == "yarn-berry" else "Yarn 1's"
-        return Choice(YARN, pins[PIN_KEYS[key]], f"{YARN_LOCK}, {kind}; the builder's Yarn", YARN_LOCK)
+        return Choice(YARN, pins[key], f"{YARN_LOCK}, {kind}; the builder's Yarn", YARN_LOCK)
     for name in BUN_LOCKS:
         if (app / name).exists():
             raise UserError(f"the project is locked by bun ({name}); this builder installs with npm, pnpm or Yarn",

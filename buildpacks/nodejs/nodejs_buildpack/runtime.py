@@ -4,6 +4,7 @@ downloaded, verified and cached in the `node` layer (node_layer.py). A request t
 default satisfies takes the default: `>=20` builds offline."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +34,6 @@ class Node:
 
     @property
     def npm_version(self) -> str:
-        import json
         return str(json.loads((self.npm_cli.parent.parent / "package.json").read_text()).get("version", "?"))
 
 
