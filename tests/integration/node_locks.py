@@ -46,8 +46,7 @@ def yarn_berry(app: Path) -> set[tuple[str, str]]:
     for descriptors, entry in lock.items():
         if descriptors == "__metadata" or "@workspace:" in descriptors:
             continue
-        name = entry["resolution"].rsplit("@", 1)[0].split("@npm")[0] if "@npm:" in entry["resolution"] else \
-            entry["resolution"].rsplit("@", 1)[0]
+        name = entry["resolution"].rsplit("@", 1)[0]  # name@npm:version
         deps = {**(entry.get("dependencies") or {}), **(entry.get("optionalDependencies") or {})}
         edges[descriptors] = (name, str(entry["version"]), [f"{n}@{r}" for n, r in deps.items()])
         for d in descriptors.split(", "):

@@ -33,8 +33,8 @@ def build(ctx: BuildContext) -> None:
     image_node = runtime_layer.provide(step, node)
     log.header("Dependencies")
     if cfg.vendored:
-        npm = _npm(step, node, cache=False)
-        dependencies = dependencies_layer.vendored(step, cfg, npm, installers.for_npm(npm, package_manager.VENDORED))
+        dependencies = dependencies_layer.vendored(
+            step, cfg, installers.for_npm(_npm(step, node, cache=False), package_manager.VENDORED))
     else:
         choice = package_manager.choose(ctx.app_dir, cfg.package, defaults.load(ctx.buildpack_dir))
         make_tool = (lambda: _installer(step, node, choice)) if dependencies_layer.needed(cfg, choice) else None
@@ -67,9 +67,9 @@ def _installer(step: Step, node: runtime.Node, choice: Choice) -> installers.Ins
     program = package_manager_layer.provide(step, choice, npm) if choice.name != package_manager.NPM else None
     if program is None:
         step.log.info(f"npm {node.npm_version} ({choice.origin})")
-    if choice.berry and package_manager.yarn_path(step.ctx.app_dir):
-        step.log.info(f".yarnrc.yml's yarnPath: Yarn hands over to the project's own release "
-                      f"{package_manager.yarn_path(step.ctx.app_dir)}")
+    own_release = package_manager.yarn_path(step.ctx.app_dir) if choice.berry else ""
+    if own_release:
+        step.log.info(f".yarnrc.yml's yarnPath: Yarn hands over to the project's own release {own_release}")
     return installers.installer(npm, choice, program, step.log)
 
 

@@ -24,7 +24,6 @@ from funcpacks.log import Logger
 from . import installed, node_versions, package_json, package_manager
 from .config import Config
 from .installers import Installer
-from .npm import Npm
 from .package_manager import Choice
 
 NAME = "dependencies"
@@ -53,7 +52,7 @@ def needed(cfg: Config, choice: Choice) -> bool:
     return pkg.present and bool(pkg.installs_anything or choice.lock or cfg.scripts)
 
 
-def vendored(step: Step, cfg: Config, npm: Npm, tool: Installer) -> Layer:
+def vendored(step: Step, cfg: Config, tool: Installer) -> Layer:
     """The source's own node_modules (GOOGLE_VENDOR_NPM_DEPENDENCIES): nothing is installed
     and no registry is asked; `npm rebuild --offline` compiles its native modules for this
     Node.js and arch; then it moves into the layer like an installed tree (launch only: the
@@ -68,7 +67,7 @@ def vendored(step: Step, cfg: Config, npm: Npm, tool: Installer) -> Layer:
     layer = step.layers.get(NAME).reset()
     log.info(f"the source's {MODULES}, as it is ({cfg.vendored}): nothing is installed")
     with layer.removed_on_failure():
-        npm.run(["rebuild", "--offline"], ctx.app_dir, f"npm could not rebuild the native modules of the source's "
+        tool.runner.run(["rebuild", "--offline"], ctx.app_dir, f"npm could not rebuild the native modules of the source's "
                 f"{MODULES}", where=MODULES, fix=f"vendor a {MODULES} whose native modules build offline (their "
                 "sources in it), or unset the setting to install from the registry")
         _run_scripts(ctx.app_dir, cfg, tool)
