@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping
 
+from . import func_yaml
 from .errors import UserError
 from .log import Logger
 
@@ -86,6 +88,12 @@ TABLE: tuple[Definition, ...] = (
                "app mode: the Go main package / the .NET project to build"),
     Definition("go_targets", ("BP_GO_TARGETS",), (GO,),
                "Paketo's spelling of the Go main package (one target; `:`-separated lists are refused)"),
+    Definition("go_workdir", ("BP_GO_WORKDIR",), (GO,),
+               "knative func's scaffolding directory (`.func/build`): for a func function funcpacks generates the "
+               "same main from the source, so it is not read; set for anything else, the build fails"),
+    Definition("default_listen_address", ("BPE_DEFAULT_LISTEN_ADDRESS",), (GO,),
+               "a Knative Functions function's `LISTEN_ADDRESS` at launch (func sets `[::]:8080`); without it the "
+               "function listens on `[::]:$PORT` (8080 when PORT is unset)"),
     Definition("dotnet_project_path", ("BP_DOTNET_PROJECT_PATH",), (DOTNET,),
                "Paketo's spelling of the directory of the .NET project to build"),
     Definition("build_args", ("GOOGLE_BUILD_ARGS", "FUNC_BUILD_ARGS"), (GO, DOTNET),
@@ -243,10 +251,16 @@ def runtime(env: Mapping[str, str], log: Logger | None = None) -> RuntimeRequest
     return RuntimeRequest(m.group(1), _suffix_version(m.group(1), m.group(2)), s.source, s.value)
 
 
-def runtime_forbids(env: Mapping[str, str], language: str) -> str:
-    """Why a forced runtime rules this language out ('' when it does not)."""
+def runtime_forbids(env: Mapping[str, str], language: str, app_dir: Path | None = None) -> str:
+    """Why a forced runtime rules this language out ('' when it does not): the runtime
+    setting, else (given the source) the runtime a Knative Functions func.yaml names."""
     req = runtime(env)
-    if req is None or req.language == language:
+    if req is None:
+        named = func_yaml.language(app_dir) if app_dir is not None else None
+        if named is None or named[0] == language:
+            return ""
+        return f"{named[1]}: the build is for {named[0]}, not {language}"
+    if req.language == language:
         return ""
     return f"{req.source}={req.value}: the build is for {req.language}, not {language}"
 

@@ -10,7 +10,7 @@ from . import config, project
 
 
 def detect(ctx: DetectContext) -> None:
-    forbidden = config.forbidden(ctx.env)
+    forbidden = config.forbidden(ctx.env, ctx.app_dir)
     if forbidden:
         raise DetectFailed(forbidden)
     buildable = config.project_setting(ctx.env)

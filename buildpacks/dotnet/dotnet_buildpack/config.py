@@ -33,9 +33,9 @@ class Config:
         return self.launch.run_image == launch_settings.DOTNET
 
 
-def forbidden(env: Mapping[str, str]) -> str:
+def forbidden(env: Mapping[str, str], app_dir: Path | None = None) -> str:
     """Why a forced runtime rules .NET out ('' when it does not)."""
-    return settings.runtime_forbids(env, settings.DOTNET)
+    return settings.runtime_forbids(env, settings.DOTNET, app_dir)
 
 
 def project_setting(env: Mapping[str, str], log: Logger | None = None) -> settings.Setting | None:

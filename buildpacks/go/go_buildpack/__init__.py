@@ -10,7 +10,7 @@ from . import config
 
 
 def detect(ctx: DetectContext) -> None:
-    forbidden = config.forbidden(ctx.env)
+    forbidden = config.forbidden(ctx.env, ctx.app_dir)
     if forbidden:
         raise DetectFailed(forbidden)
     if not (ctx.app_dir / "go.mod").is_file() and not any(ctx.app_dir.glob("*.go")):

@@ -36,12 +36,14 @@ class Config:
     main_package: str = "."  # app mode: the package to build
     main_package_origin: str = DEFAULT_MAIN_ORIGIN  # the setting that named it
     cgo: bool = False
+    go_workdir: settings.Setting | None = None  # knative func's scaffolding directory
+    default_listen_address: settings.Setting | None = None  # LISTEN_ADDRESS at launch (knative func)
     launch: launch_settings.LaunchSettings = field(default_factory=launch_settings.LaunchSettings)
 
 
-def forbidden(env: Mapping[str, str]) -> str:
+def forbidden(env: Mapping[str, str], app_dir: Path | None = None) -> str:
     """Why a forced runtime rules Go out ('' when it does not)."""
-    return settings.runtime_forbids(env, settings.GO)
+    return settings.runtime_forbids(env, settings.GO, app_dir)
 
 
 def resolve(app_dir: Path, env: Mapping[str, str], default_proxy: str, default_sumdb: str, log: Logger) -> Config:
@@ -59,7 +61,9 @@ def resolve(app_dir: Path, env: Mapping[str, str], default_proxy: str, default_s
         build_flags=tuple(flags), goldflags=settings.value(env, "goldflags", log),
         gcflags=settings.value(env, "gogcflags", log),
         main_package=package, main_package_origin=package_origin,
-        cgo=cgo.enabled(env.get("CGO_ENABLED", ""), launch.static_run_image), launch=launch)
+        cgo=cgo.enabled(env.get("CGO_ENABLED", ""), launch.static_run_image), launch=launch,
+        go_workdir=settings.lookup(env, "go_workdir") if not target else None,
+        default_listen_address=settings.lookup(env, "default_listen_address"))
 
 
 def main_package(env: Mapping[str, str], log: Logger | None = None) -> tuple[str, str]:

@@ -13,7 +13,7 @@ from . import config
 
 
 def detect(ctx: DetectContext) -> None:
-    forbidden = config.forbidden(ctx.env)
+    forbidden = config.forbidden(ctx.env, ctx.app_dir)
     if forbidden:
         raise DetectFailed(forbidden)
     if not config.is_node_project(ctx.app_dir, ctx.env):

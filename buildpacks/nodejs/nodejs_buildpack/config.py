@@ -52,8 +52,8 @@ class Config:
     launch: launch_settings.LaunchSettings = field(default_factory=launch_settings.LaunchSettings)
 
 
-def forbidden(env: Mapping[str, str]) -> str:
-    return settings.runtime_forbids(env, settings.NODEJS)
+def forbidden(env: Mapping[str, str], app_dir: Path | None = None) -> str:
+    return settings.runtime_forbids(env, settings.NODEJS, app_dir)
 
 
 def mirrors(env: Mapping[str, str], platform_dir: Path) -> "Mirrors":

@@ -44,9 +44,9 @@ class Config:
     launch: launch_settings.LaunchSettings = field(default_factory=launch_settings.LaunchSettings)
 
 
-def forbidden(env: Mapping[str, str]) -> str:
+def forbidden(env: Mapping[str, str], app_dir: Path | None = None) -> str:
     """Why a forced runtime rules Python out ('' when it does not)."""
-    return settings.runtime_forbids(env, settings.PYTHON)
+    return settings.runtime_forbids(env, settings.PYTHON, app_dir)
 
 
 def is_python_project(app_dir: Path, env: Mapping[str, str]) -> bool:
