@@ -197,15 +197,17 @@ def test_dotnet_buildable_outside_the_source_is_refused(lifecycle, packaged, out
 
 
 def test_a_go_package_that_is_not_main_fails_the_build(lifecycle, packaged_with_bundles):
-    """knative func's Go template: `package function` with a Handle function, no main. go
-    build would write a library archive as the image's program."""
+    """A library package in no shape a builder serves: go build would write a library
+    archive as the image's program."""
     write(lifecycle.app, {
         "go.mod": "module function\n\ngo 1.22\n",
-        "handle.go": "// Package function is a knative func function.\npackage function\n\nimport \"net/http\"\n\n"
-                     "func Handle(w http.ResponseWriter, r *http.Request) { w.Write([]byte(\"OK\")) }\n"})
+        "serve.go": "// Package function has a handler, but under no name a functions framework calls.\npackage function\n\n"
+                    "import \"net/http\"\n\n"
+                    "func Serve(w http.ResponseWriter, r *http.Request) { w.Write([]byte(\"OK\")) }\n"})
     res = lifecycle.build(packaged_with_bundles["go"], {"GOPROXY": "off"})
     assert_refused(res, "the package to build, . (package function), is not a main package",
-                   "where: default (.): .", "set GOOGLE_FUNCTION_TARGET (or FUNC_NAME)")
+                   "where: default (.): .", "set GOOGLE_FUNCTION_TARGET (or FUNC_NAME)",
+                   "Knative Functions shape (instanced: func New() *T", "static: a package-level func Handle")
     assert not (lifecycle.layers(packaged_with_bundles["go"]) / "function").exists()
     # the same through GOOGLE_BUILDABLE
     write(lifecycle.app, {"cmd/lib/lib.go": "package lib\n"})

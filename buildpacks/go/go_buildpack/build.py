@@ -40,11 +40,11 @@ def build(ctx: BuildContext) -> None:
         if cfg.target:
             main = main_package.for_function(src, go.executable, env, cfg, defaults, log)
         else:
-            main = main_package.for_app(src, go.executable, env, cfg, log)
+            main = main_package.for_app(src, go.executable, env, cfg, defaults, log)
         binary = function_layer.provide(step, go, src, env, cfg, main)
         step.done()  # seals the module and build caches
     shutil.rmtree(module_source.ROOT, ignore_errors=True)
-    _launch(ctx, cfg, binary, log)
+    _launch(ctx, cfg, binary, main.labels, log)
 
 
 def _go_env(build_env: dict[str, str], cfg: Config, src: Source, creds: Credentials, modcache: Layer,
@@ -67,7 +67,7 @@ def _go_env(build_env: dict[str, str], cfg: Config, src: Source, creds: Credenti
     return env
 
 
-def _launch(ctx: BuildContext, cfg: Config, binary: Path, log: Logger) -> None:
+def _launch(ctx: BuildContext, cfg: Config, binary: Path, labels: dict[str, str], log: Logger) -> None:
     # The source is cleared before the processes are checked, so they are checked against
     # what the image will hold (the Procfile was read with the settings: it may be cleared too).
     source.clear_if_asked(ctx.app_dir, cfg.launch, log)
@@ -78,4 +78,4 @@ def _launch(ctx: BuildContext, cfg: Config, binary: Path, log: Logger) -> None:
                               arch=ctx.target.arch, has_libc=not static)
     built = Process("web", [str(binary)], default=True)
     Launch(processes.for_image(cfg.launch.entrypoint, cfg.launch.procfile, log, runner, built, cfg.target is not None),
-           labels=cfg.launch.image_labels).write(ctx.layers_dir)
+           labels={**labels, **cfg.launch.image_labels}).write(ctx.layers_dir)

@@ -35,6 +35,9 @@ SIGNATURE_TYPES = (HTTP, EVENT, CLOUDEVENT)
 _REGISTER = re.compile(r"\bfunctions\.(HTTP|CloudEvent|OpenFunction|Typed)\s*\(\s*\"([^\"]+)\"")
 _REGISTERED_KIND = {"HTTP": HTTP, "CloudEvent": CLOUDEVENT, "OpenFunction": OPENFUNCTION_KIND, "Typed": HTTP}
 _EXPORTED = re.compile(r"^func\s+([A-Z]\w*)\s*\(([^)]*)\)\s*([^{\n]*)\{?", re.MULTILINE)
+# An exported method: receiver type (without '*' or type parameters), name, parameters, results.
+_METHOD = re.compile(r"^func\s*\(\s*(?:\w+\s+)?\*?\s*(\w+)(?:\[[^\]]*\])?\s*\)\s*([A-Z]\w*)\s*\(([^)]*)\)\s*([^{\n]*)",
+                     re.MULTILINE)
 _PACKAGE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
 _IMPORT_LINE = re.compile(r"^import\s+(?:([\w.]+)\s+)?\"([^\"]+)\"", re.MULTILINE)
 _IMPORT_SPEC = re.compile(r"^\s*(?:([\w.]+)\s+)?\"([^\"]+)\"", re.MULTILINE)
@@ -112,6 +115,12 @@ class Package:
     exported: dict[str, Kind] = field(default_factory=dict)
     imports: set[str] = field(default_factory=set)
     files: dict[str, set[str]] = field(default_factory=dict)  # import path -> files importing it
+    # As written, for the shapes of knative.py: exported package-level functions and the
+    # exported methods of each type (name -> (parameters, results)), and the names the
+    # CloudEvents SDK's Event goes by in the package's files.
+    signatures: dict[str, tuple[str, str]] = field(default_factory=dict)
+    methods: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+    cloudevents_names: set[str] = field(default_factory=set)
 
 
 def _types(text: str) -> dict[str, str]:
@@ -182,8 +191,12 @@ def scan(directory: Path) -> Package:
         ce_names = _cloudevents_names(imports)
         for kind, name in _REGISTER.findall(text):
             pkg.registered[name] = _REGISTERED_KIND[kind]
+        pkg.cloudevents_names |= ce_names
         for name, params, results in _EXPORTED.findall(text):
             pkg.exported[name] = _classify(params, results, types, ce_names)
+            pkg.signatures[name] = (_params(params), " ".join(results.split()))
+        for recv, name, params, results in _METHOD.findall(text):
+            pkg.methods.setdefault(recv, {})[name] = (_params(params), " ".join(results.split()))
     return pkg
 
 

@@ -7,15 +7,16 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from funcpacks import user_files
+from funcpacks import func_yaml, user_files
 from funcpacks.errors import UserError
 from funcpacks.log import Logger
 
-from . import functions, generated_module, gotool, module_source
-from .config import Config
+from . import functions, generated_module, gotool, knative, module_source
+from .config import DEFAULT_MAIN_ORIGIN, Config
 from .module_source import GOPATH, VENDORED, Source
 
-FRAMEWORK_PINS = {functions.OPENFUNCTION: "openfunction-framework", functions.GOOGLE: "google-framework"}
+FRAMEWORK_PINS = {functions.OPENFUNCTION: "openfunction-framework", functions.GOOGLE: "google-framework",
+                  knative.MODULE: "knative-func-go"}
 
 
 @dataclass(frozen=True)
@@ -23,9 +24,19 @@ class Main:
     package: str  # as `go build` takes it, relative to the work copy
     binary: str  # the file name in the function layer's bin/
     launch_env: dict[str, str] = field(default_factory=dict)  # defaults the framework reads at launch
+    labels: dict[str, str] = field(default_factory=dict)  # image labels of the builder's own
 
 
-def for_app(src: Source, go: Path, env: dict[str, str], cfg: Config, log: Logger) -> Main:
+def for_app(src: Source, go: Path, env: dict[str, str], cfg: Config, pins: dict, log: Logger) -> Main:
+    if cfg.main_package_origin == DEFAULT_MAIN_ORIGIN:
+        func = func_yaml.read(src.work_dir)
+        pkg = functions.scan(src.work_dir) if any(src.work_dir.glob("*.go")) else None
+        if pkg is not None and knative.applies(pkg, func):
+            return for_knative(src, go, env, cfg, pkg, func, pins, log)
+    if cfg.go_workdir is not None:
+        raise UserError(f"{cfg.go_workdir.source}={cfg.go_workdir.value!r} is set, but the source root is no Knative "
+                        "Functions function, the one case funcpacks reads it for", where=cfg.go_workdir.source,
+                        fix="name the main package with GOOGLE_BUILDABLE (e.g. ./cmd/server) instead")
     generated_module.tidy(src, go, env, log)
     check_is_main(src.work_dir, cfg.main_package, cfg.main_package_origin)
     log.info(f"app: the main package {cfg.main_package}")
@@ -43,8 +54,9 @@ def check_is_main(work_dir: Path, package: str, origin: str) -> None:
             f"the package to build, {package} (package {name}), is not a main package: go build makes a library "
             "archive of it, not a program, and the image could not start",
             where=f"{origin}: {package}",
-            fix="to serve a function of it, set GOOGLE_FUNCTION_TARGET (or FUNC_NAME) to the function's name; "
-                "to build an app, point GOOGLE_BUILDABLE at its package main (e.g. ./cmd/server)")
+            fix="to serve a function of it, set GOOGLE_FUNCTION_TARGET (or FUNC_NAME) to the function's name, or give "
+                f"it a Knative Functions shape ({knative.SHAPES}); to build an app, point GOOGLE_BUILDABLE at its "
+                "package main (e.g. ./cmd/server)")
 
 
 def for_function(src: Source, go: Path, env: dict[str, str], cfg: Config, pins: dict, log: Logger) -> Main:
@@ -60,7 +72,7 @@ def for_function(src: Source, go: Path, env: dict[str, str], cfg: Config, pins: 
     if src.mode == VENDORED:
         _check_vendored_framework(src, choice, log)
     elif src.mode == GOPATH:
-        _gopath_framework(src, go, env, fw, *_framework_version(cfg, fw, pins, log), log)
+        _gopath_framework(src, go, env, fw, functions.MAIN_PACKAGE[fw], *_framework_version(cfg, fw, pins, log), log)
     elif not choice.in_go_mod:
         version, why = _framework_version(cfg, fw, pins, log)
         log.info(f"adding {fw}@{version} ({why})")
@@ -78,6 +90,48 @@ def for_function(src: Source, go: Path, env: dict[str, str], cfg: Config, pins: 
         if p.kind in functions.SIGNATURE_TYPES:
             launch_env["FUNCTION_SIGNATURE_TYPE"] = p.kind
     return Main(f"./{functions.GENERATED_DIR}", "function", launch_env)
+
+
+def for_knative(src: Source, go: Path, env: dict[str, str], cfg: Config, pkg: functions.Package,
+                func: func_yaml.FuncYaml | None, pins: dict, log: Logger) -> Main:
+    """A Knative Functions (func) function: the main func's scaffolding would write, built
+    here from the source itself (func's own .func/build, when BP_GO_WORKDIR names it, is not
+    read: it is the same main, made by the CLI)."""
+    shape = knative.shape(pkg, func)
+    why = "func.yaml says runtime: go" if func is not None and func.runtime == "go" else \
+        f"package {pkg.name} has a package-level {'New()' if shape.signature == knative.INSTANCED else 'Handle'}"
+    log.info(f"Knative Functions: {why}; {shape.describe()}")
+    if cfg.go_workdir is not None:
+        log.info(f"{cfg.go_workdir.source}={cfg.go_workdir.value}: func's scaffolding there is not used; the same main "
+                 "is generated from the source")
+    need = knative.framework_package(shape)
+    pin = pins[FRAMEWORK_PINS[knative.MODULE]]
+    version = src.requires.get(knative.MODULE, pin)  # what the image is served by
+    if src.mode == VENDORED:
+        if need not in module_source.vendored_packages(src.work_dir):
+            raise UserError(f"vendor/ lacks {need}, which the generated main package imports",
+                            where="vendor/modules.txt",
+                            fix=f"add a file with the blank import  import _ \"{need}\"  to the package, then run "
+                                "'go mod tidy && go mod vendor' and commit go.mod, go.sum and vendor/")
+        log.info(f"{need} is vendored")
+    elif src.mode == GOPATH:
+        _gopath_framework(src, go, env, knative.MODULE, need, pin, "funcpacks' pin", log)
+    elif knative.MODULE in src.requires:
+        log.info(f"go.mod requires {knative.MODULE}@{version}")
+    else:
+        log.info(f"adding {knative.MODULE}@{pin} (funcpacks' pin)")
+        gotool.run(go, ["get", f"{knative.MODULE}@{pin}"], src.work_dir, env,
+                   f"cannot add {knative.MODULE}@{pin}", "check the module proxy (GOPROXY / FUNC_GOPROXY)")
+    main_dir = src.work_dir / functions.GENERATED_DIR
+    main_dir.mkdir()
+    (main_dir / "main.go").write_text(knative.main_source(shape, src.import_path))
+    generated_module.tidy(src, go, env, log, pkg)
+    launch_env = {}
+    if cfg.default_listen_address is not None:
+        launch_env["LISTEN_ADDRESS"] = cfg.default_listen_address.value
+    # The label func's own builds carry (its CLI compares it with the middleware it would
+    # scaffold today, to say when a rebuild would update it); BP_IMAGE_LABELS wins.
+    return Main(f"./{functions.GENERATED_DIR}", "function", launch_env, {knative.MIDDLEWARE_LABEL: version})
 
 
 def _framework_version(cfg: Config, fw: str, pins: dict, log: Logger) -> tuple[str, str]:
@@ -109,11 +163,10 @@ def _check_vendored_framework(src: Source, choice: functions.Choice, log: Logger
     log.info(f"{need} is vendored")
 
 
-def _gopath_framework(src: Source, go: Path, env: dict[str, str], fw: str, version: str, why: str,
+def _gopath_framework(src: Source, go: Path, env: dict[str, str], fw: str, need: str, version: str, why: str,
                       log: Logger) -> None:
     """GOPATH mode finds packages in vendor/ or $GOPATH/src: when vendor/ lacks the
-    framework, it is fetched (with what it imports) into $GOPATH/src."""
-    need = functions.MAIN_PACKAGE[fw]
+    framework's package `need`, it is fetched (with what it imports) into $GOPATH/src."""
     if module_source.gopath_has(src.work_dir, need):
         log.info(f"{need} is vendored")
         return

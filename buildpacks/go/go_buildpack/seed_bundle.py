@@ -34,7 +34,7 @@ import tomli_w
 from funcpacks import bundled, defaults as builder_defaults
 from funcpacks.context import BuildContext, Target
 
-from . import build, build_cache_layer, functions, module_cache_layer, seed
+from . import build, build_cache_layer, module_cache_layer, seed
 from .main_package import FRAMEWORK_PINS
 from .toolchain_layer import BUNDLED_KIND
 
@@ -46,7 +46,39 @@ import "net/http"
 
 func Serve(w http.ResponseWriter, r *http.Request) {}
 """
-_TARGET = {functions.OPENFUNCTION: "FUNC_NAME", functions.GOOGLE: "GOOGLE_FUNCTION_TARGET"}
+_GO_MOD = "module example.com/seed\n\ngo 1.21\n"
+# Knative Functions' shapes as func's templates lay them out (go.mod `module function`;
+# the CloudEvents one requires the SDK at the version its template does): the build adds
+# func-go at its pin.
+_KNATIVE_HTTP = """package function
+
+import "net/http"
+
+type F struct{}
+
+func New() *F { return &F{} }
+
+func (f *F) Handle(w http.ResponseWriter, r *http.Request) {}
+"""
+_KNATIVE_CLOUDEVENTS = """package function
+
+import "github.com/cloudevents/sdk-go/v2/event"
+
+type F struct{}
+
+func New() *F { return &F{} }
+
+func (f *F) Handle(e event.Event) (*event.Event, error) { return &e, nil }
+"""
+_KNATIVE_GO_MOD = "module function\n\ngo 1.21\n"
+# (name, files, the setting that makes it a function): one build each.
+_SEEDS = (
+    ("openfunction", {"go.mod": _GO_MOD, "seed.go": _FUNCTION}, {"FUNC_NAME": "Serve"}),
+    ("google", {"go.mod": _GO_MOD, "seed.go": _FUNCTION}, {"GOOGLE_FUNCTION_TARGET": "Serve"}),
+    ("knative-http", {"go.mod": _KNATIVE_GO_MOD, "function.go": _KNATIVE_HTTP}, {}),
+    ("knative-cloudevents", {"go.mod": _KNATIVE_GO_MOD + "\nrequire github.com/cloudevents/sdk-go/v2 v2.15.2\n",
+                             "function.go": _KNATIVE_CLOUDEVENTS, "func.yaml": "runtime: go\ninvoke: cloudevent\n"}, {}),
+)
 # Far in the future, so a go command never touches them (it records a use only in an mtime
 # at least an hour old); the builder stores its own times anyway.
 _MTIME = 4102444800  # 2100-01-01
@@ -67,8 +99,8 @@ def bundle(bundled_dir: Path, toolchain: str, arch: str, pins: str) -> Path:
         if described.get("arch") != arch:
             toolchain_dir = _cross_toolchain(toolchain_dir, work / "toolchain" / name, arch, described)
         bp_dir = _buildpack_dir(work / "buildpack", toolchain_dir, defaults)
-        for fw, var in _TARGET.items():
-            layers = _build_function(work / fw.replace("/", "_"), bp_dir, arch, var)
+        for name, files, settings in _SEEDS:
+            layers = _build_function(work / name, bp_dir, arch, files, settings)
             _merge(layers / module_cache_layer.NAME, dest / seed.MODULES)
             _merge(layers / build_cache_layer.NAME, dest / seed.BUILD, build_cache_layer.entries)
     for path in (dest, *dest.rglob("*")):
@@ -111,17 +143,17 @@ def _buildpack_dir(bp_dir: Path, toolchain_dir: Path, defaults: dict) -> Path:
     return bp_dir
 
 
-def _build_function(root: Path, bp_dir: Path, arch: str, target_var: str) -> Path:
-    """Runs the build on a function served by the framework target_var selects; its layers."""
+def _build_function(root: Path, bp_dir: Path, arch: str, files: dict[str, str], settings: dict[str, str]) -> Path:
+    """Runs the build on a function made of files, with settings; its layers."""
     app, platform, layers = root / "app", root / "platform", root / "layers"
     for d in (app, platform, layers):
         d.mkdir(parents=True)
-    (app / "go.mod").write_text("module example.com/seed\n\ngo 1.21\n")
-    (app / "seed.go").write_text(_FUNCTION)
+    for name, text in files.items():
+        (app / name).write_text(text)
     # As a build container has it: none of the host's settings (its go env file among them).
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("GO", "FUNC_", "GOOGLE_", "BP_", "CNB_", "CGO_", "XDG_"))}
-    env.update({target_var: "Serve", "HOME": str(root)})
+    env.update(settings, HOME=str(root))
     ctx = BuildContext(app_dir=app, platform_dir=platform, plan_path=root / "plan.toml", buildpack_dir=bp_dir,
                        env=env, target=Target("linux", arch, "debian", ""), layers_dir=layers)
     cwd = os.getcwd()

@@ -223,6 +223,25 @@ def test_a_function_on_a_default_framework_builds_from_the_seed_offline(lifecycl
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("sample", ["knative-go-http", "knative-go-cloudevents"])
+def test_a_knative_function_builds_from_the_seed_offline(lifecycle, packaged_with_bundles, sample):
+    """func's templates as `func create` writes them: the build adds knative.dev/func-go at
+    its pin and compiles the generated main with the module proxy turned off."""
+    bp = packaged_with_bundles["go"]
+    shutil.copytree(ROOT / "samples" / sample, lifecycle.app, dirs_exist_ok=True)
+    res = lifecycle.build(bp, {"GOPROXY": "off"})
+    assert res.code == 0, res.output
+    invoke = "cloudevent" if "cloudevents" in sample else "http"
+    assert f"Knative Functions: func.yaml says runtime: go; an instanced {invoke} function" in res.out
+    assert f"adding knative.dev/func-go@{versions.get('go.knative-func-go')}" in res.out
+    assert "go: downloading" not in res.output
+    binary = lifecycle.layers(bp) / "function" / "bin" / "function"
+    assert binary.is_file() and os.access(binary, os.X_OK)
+    files, _ = _files_and_bytes(lifecycle.layers(bp) / "go-build-cache")
+    assert files < 60, files  # the function's own package and main: func-go came compiled in the seed
+
+
+@pytest.mark.slow
 def test_a_cache_layer_filled_without_the_seed_starts_empty_with_it(lifecycle, packaged, packaged_with_bundles):
     """What a builder without the seed cached would be a copy of the seed: dropped once."""
     layers = _app(lifecycle, packaged["go"])
