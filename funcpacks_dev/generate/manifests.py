@@ -48,6 +48,11 @@ FUNCTIONS: dict[str, dict[str, str]] = {
     "node-vendored-native": {"FUNC_NAME": "hi", "GOOGLE_VENDOR_NPM_DEPENDENCIES": "true"},
     "node-cloudevent": {"FUNC_NAME": "onEvent", "FUNC_TYPE": "cloudevent"},
     "node-app": {},
+    # Knative Functions' templates and a function with every hook: func.yaml and the shape
+    # say what they are, so the build env names nothing.
+    "knative-go-http": {},
+    "knative-go-cloudevents": {},
+    "knative-go-hooks": {},
 }
 
 
@@ -55,7 +60,8 @@ FUNCTIONS: dict[str, dict[str, str]] = {
 # own. go-cgo links glibc, so it stays on the general builder; the .NET samples run on
 # run-dotnet's runtime.
 BUILDERS = {name: "builder-go" for name in ("hello-world-go", "go-google-function", "go-two-handlers", "go-app",
-                                            "go-no-gomod", "go-background-event", "go-vendored")}
+                                            "go-no-gomod", "go-background-event", "go-vendored",
+                                            "knative-go-http", "knative-go-cloudevents", "knative-go-hooks")}
 BUILDERS |= {name: "builder-dotnet" for name in ("hello-world-dotnet", "dotnet-minimal", "dotnet-cloudevents")}
 BUILDERS |= {name: "builder-python" for name in ("hello-world-python", "python-no-requirements", "python-cloudevent",
                                                  "python-procfile-app", "python-uv", "python-pep621", "python-poetry")}
