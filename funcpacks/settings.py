@@ -91,9 +91,9 @@ TABLE: tuple[Definition, ...] = (
     Definition("go_workdir", ("BP_GO_WORKDIR",), (GO,),
                "knative func's scaffolding directory (`.func/build`): for a func function funcpacks generates the "
                "same main from the source, so it is not read; set for anything else, the build fails"),
-    Definition("default_listen_address", ("BPE_DEFAULT_LISTEN_ADDRESS",), (GO,),
+    Definition("default_listen_address", ("BPE_DEFAULT_LISTEN_ADDRESS",), (GO, PYTHON),
                "a Knative Functions function's `LISTEN_ADDRESS` at launch (func sets `[::]:8080`); without it the "
-               "function listens on `[::]:$PORT` (8080 when PORT is unset)"),
+               "function listens on all interfaces at `$PORT` (8080 when PORT is unset)"),
     Definition("dotnet_project_path", ("BP_DOTNET_PROJECT_PATH",), (DOTNET,),
                "Paketo's spelling of the directory of the .NET project to build"),
     Definition("build_args", ("GOOGLE_BUILD_ARGS", "FUNC_BUILD_ARGS"), (GO, DOTNET),

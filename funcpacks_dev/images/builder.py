@@ -50,6 +50,7 @@ TOOLS = ROOT / ".tools"
 # What each buildpack's defaults.toml holds (funcpacks/defaults.py reads it): from versions.toml.
 LANGUAGE_DEFAULTS = {
     "python": lambda data: {"functions-framework": data["python"]["functions-framework"],
+                            "func-python": data["python"]["func-python"],
                             "uv-requirement": versions.uv_requirement(data).strip()},
     "go": lambda data: data["go"],
     "nodejs": lambda data: {k: data["nodejs"][k] for k in ("version", "index", "functions-framework", "pnpm",

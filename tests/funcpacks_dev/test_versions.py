@@ -60,6 +60,7 @@ def test_generated_builder_toml_uses_versions(tmp_path):
         assert first["id"] == "funcpacks/ca-certificates" and first["optional"] is True
     python = tomllib.loads((packaged["python"] / "defaults.toml").read_text())
     assert python == {"functions-framework": data["python"]["functions-framework"],
+                      "func-python": data["python"]["func-python"],
                       "uv-requirement": versions.uv_requirement(data).strip()}
     assert tomllib.loads((packaged["go"] / "defaults.toml").read_text()) == data["go"]
     assert tomllib.loads((packaged["nodejs"] / "defaults.toml").read_text()) == {

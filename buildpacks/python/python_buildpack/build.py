@@ -8,7 +8,7 @@ from funcpacks.launch import Launch
 from funcpacks.layers import Step
 from funcpacks.log import Logger
 
-from . import config, dependencies_layer, function_check, function_layer, module_check, runtime
+from . import config, dependencies_layer, function_check, function_layer, knative, module_check, runtime
 
 BUILDPACK = "funcpacks/python"
 
@@ -18,15 +18,19 @@ def build(ctx: BuildContext) -> None:
     log = step.log
     cfg = config.resolve(ctx.app_dir, ctx.env, log)
     processes.check(cfg.launch.entrypoint, cfg.launch.procfile, cfg.mode == "function", log)
-    _check_what_runs(ctx, cfg, log)
+    shape = _check_what_runs(ctx, cfg, log)
     log.header("Python")
     interp = runtime.choose(cfg.runtime_request, cfg.runtime_request_origin, log)
     log.header("Dependencies")
     default_pin = defaults.value(ctx.buildpack_dir, "functions-framework")
+    if cfg.mode == "knative":
+        default_pin = defaults.value(ctx.buildpack_dir, "func-python")
     dependencies = dependencies_layer.provide(step, cfg, interp, default_pin)
     log.header("Launch")
-    served = function_layer.provide(step, cfg, dependencies) \
-        if cfg.mode == "function" else None
+    if cfg.mode == "knative":
+        served = function_layer.provide_knative(step, cfg, shape, dependencies)
+    else:
+        served = function_layer.provide(step, cfg, dependencies) if cfg.mode == "function" else None
     # Commands run with bash: the Python run image has it, and Procfiles are written for a shell.
     runner = processes.Runner(shell=True, working_dir=ctx.app_dir,
                               reused=dependencies_layer.kept_programs(dependencies), arch=ctx.target.arch,
@@ -36,8 +40,13 @@ def build(ctx: BuildContext) -> None:
            labels=cfg.launch.image_labels).write(ctx.layers_dir)
 
 
-def _check_what_runs(ctx: BuildContext, cfg: config.Config, log: Logger) -> None:
-    """A function must be defined in its source file; an app names its command."""
+def _check_what_runs(ctx: BuildContext, cfg: config.Config, log: Logger) -> knative.Shape | None:
+    """A function must be defined in its source file; an app names its command; a
+    Knative Functions function exports what func-python serves."""
+    if cfg.mode == "knative":
+        shape = knative.shape(ctx.app_dir)
+        log.info(f"Knative Functions: {shape.why}; {shape.describe()}, served by {knative.FRAMEWORK}")
+        return shape
     if cfg.mode == "function":
         log.info(f"function {cfg.target!r} ({cfg.signature_type}) in {cfg.source}")
         names = function_check.check(ctx.app_dir, cfg.source, cfg.source_origin, cfg.target)
@@ -45,3 +54,4 @@ def _check_what_runs(ctx: BuildContext, cfg: config.Config, log: Logger) -> None
                  f"({len(names.functions)} module-level function(s)/class(es))")
     else:
         log.info(f"app: runs {cfg.entrypoint!r} (from {cfg.entrypoint_origin})")
+    return None

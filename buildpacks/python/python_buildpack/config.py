@@ -12,7 +12,7 @@ from funcpacks import launch_settings, settings, user_files
 from funcpacks.errors import UserError
 from funcpacks.log import Logger
 
-from . import vendor
+from . import knative, vendor
 from .vendor import Vendor
 
 DEFAULT_SOURCE = "main.py"
@@ -25,7 +25,7 @@ PROJECT_MARKERS = ("requirements.txt", "pyproject.toml", "setup.py", ".python-ve
 
 @dataclass(frozen=True)
 class Config:
-    mode: str  # "function" or "app"
+    mode: str  # "function", "app" or "knative" (a Knative Functions function: knative.py)
     target: str = ""
     signature_type: str = "http"
     source: str = DEFAULT_SOURCE
@@ -40,6 +40,7 @@ class Config:
     vendor: Vendor | None = None  # install from a directory of the source, no index
     package_manager: settings.Setting | None = None  # forces pip, uv or poetry
     source_origin: str = f"default ({DEFAULT_SOURCE})"  # what named the function's source file
+    default_listen_address: settings.Setting | None = None  # knative: LISTEN_ADDRESS at launch
     # With a log (the build) it holds the checked labels; detect passes none and checks none.
     launch: launch_settings.LaunchSettings = field(default_factory=launch_settings.LaunchSettings)
 
@@ -106,8 +107,12 @@ def resolve(app_dir: Path, env: Mapping[str, str], log: Logger | None = None) ->
     web = launch.procfile.processes.get("web", "")
     if web:
         return Config(mode="app", entrypoint=web, entrypoint_origin="Procfile (web)", **common)
+    if knative.applies(app_dir):
+        return Config(mode="knative", default_listen_address=settings.lookup(env, "default_listen_address", log),
+                      **common)
     raise UserError(
         "this Python project names no function and no command to run",
         where=str(app_dir),
         fix="set GOOGLE_FUNCTION_TARGET (or FUNC_NAME) to the function's name, "
-            "or GOOGLE_ENTRYPOINT (or FUNC_ENTRYPOINT) / a Procfile 'web:' line for an app")
+            "or GOOGLE_ENTRYPOINT (or FUNC_ENTRYPOINT) / a Procfile 'web:' line for an app, "
+            "or lay it out as a Knative Functions function (function/__init__.py exporting new)")

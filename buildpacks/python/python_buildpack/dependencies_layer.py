@@ -30,7 +30,7 @@ from funcpacks.errors import UserError
 from funcpacks.layers import Layer, Step
 from funcpacks.log import Logger
 
-from . import installers, package_manager, pkg_resources_use, poetry, poetry_layer, requirements, uv
+from . import installers, knative, package_manager, pkg_resources_use, poetry, poetry_layer, requirements, uv
 from .config import Config
 from .package_manager import Choice
 from .requirements import FRAMEWORK, Declaration
@@ -52,26 +52,28 @@ class Installed:
 
 
 def framework_spec(cfg: Config, decl: Declaration, default_pin: str, log: Logger) -> list[str]:
-    """Requirements added to the user's: the functions framework when they name none."""
-    if cfg.mode != "function":
+    """Requirements added to the user's: the framework that serves the function when they
+    name none (functions-framework; func-python for a Knative Functions function)."""
+    if cfg.mode not in ("function", "knative"):
         return []
-    if decl.names_framework():
+    framework = knative.FRAMEWORK if cfg.mode == "knative" else FRAMEWORK
+    if framework in decl.names:
         if cfg.framework_version:
-            log.warn(f"FUNC_FRAMEWORK_VERSION={cfg.framework_version} is ignored: {decl.kind} names {FRAMEWORK} itself")
+            log.warn(f"FUNC_FRAMEWORK_VERSION={cfg.framework_version} is ignored: {decl.kind} names {framework} itself")
         return []
     if cfg.skip_framework_injection:
-        log.info(f"{decl.kind if decl.kind != 'none' else 'the project'} names no {FRAMEWORK}, and "
+        log.info(f"{decl.kind if decl.kind != 'none' else 'the project'} names no {framework}, and "
                  f"{cfg.skip_framework_injection} says not to add it")
         return []
     if decl.locked:
         tool = decl.kind.split(".")[0]
-        raise UserError(f"pyproject.toml names no {FRAMEWORK}, and the build does not change a lock",
+        raise UserError(f"pyproject.toml names no {framework}, and the build does not change a lock",
                         where=f"pyproject.toml (locked in {decl.kind})",
-                        fix=f"run `{tool} add {FRAMEWORK}` and commit pyproject.toml and {decl.kind}")
+                        fix=f"run `{tool} add {framework}` and commit pyproject.toml and {decl.kind}")
     v = cfg.framework_version or default_pin
-    spec = f"{FRAMEWORK}=={v}" if re.match(r"^\d", v) else f"{FRAMEWORK}{v}"
+    spec = f"{framework}=={v}" if re.match(r"^\d", v) else f"{framework}{v}"
     origin = "FUNC_FRAMEWORK_VERSION" if cfg.framework_version else "default pin"
-    log.info(f"{decl.kind if decl.kind != 'none' else 'the project'} names no {FRAMEWORK}; adding {spec} ({origin})")
+    log.info(f"{decl.kind if decl.kind != 'none' else 'the project'} names no {framework}; adding {spec} ({origin})")
     return [spec]
 
 
@@ -134,7 +136,7 @@ def provide(step: Step, cfg: Config, interp: Interpreter, default_pin: str) -> L
     decl = requirements.read(ctx.app_dir, lock=lock)
     extra = framework_spec(cfg, decl, default_pin, log)
     layer = build_layer(step, cfg, interp, decl, extra, manager)
-    if cfg.mode == "function":
+    if cfg.mode in ("function", "knative"):
         _check_framework_supports(layer, cfg, decl)
     return layer
 
@@ -142,6 +144,13 @@ def provide(step: Step, cfg: Config, interp: Interpreter, default_pin: str) -> L
 def _check_framework_supports(layer: Layer, cfg: Config, decl: Declaration) -> None:
     """The framework is installed, and 1.x knows only http and event signatures."""
     versions = {requirements.canonical(d.name): d.version for d in distributions(layer)}
+    if cfg.mode == "knative":
+        if knative.FRAMEWORK not in versions:
+            raise UserError(f"{knative.FRAMEWORK}, which serves a Knative Functions function, is not installed",
+                            where=decl.kind if decl.kind != "none" else "the project",
+                            fix=f"add {knative.FRAMEWORK} to the dependencies"
+                                + (f", or unset {cfg.skip_framework_injection}" if cfg.skip_framework_injection else ""))
+        return
     ff = versions.get(FRAMEWORK)
     if ff is None and cfg.skip_framework_injection:
         raise UserError(f"{FRAMEWORK} is not installed, and {cfg.skip_framework_injection} says not "

@@ -294,3 +294,74 @@ def test_vendored_directory_bad_inputs(lifecycle, bp, setup, value, needle):
     res = lifecycle.build(bp, {"FUNC_NAME": "hello_world", "FUNC_VENDOR_PIP_DEPENDENCIES": value})
     assert res.code == 1 and needle in res.err and "FUNC_VENDOR_PIP_DEPENDENCIES" in res.err, res.output
     assert not (lifecycle.layers(bp) / "dependencies").exists()
+
+
+# ---- Knative Functions (func) ----------------------------------------------------------------
+
+KNATIVE_INIT = "from .func import new\n"
+KNATIVE_FUNC = ("def new():\n    return Function()\n\n\nclass Function:\n"
+                "    async def handle(self, scope, receive, send):\n        pass\n")
+
+
+@pytest.fixture
+def func_python_wheelhouse(tmp_path):
+    """A stand-in func-python (the real one is built in tests/integration/test_knative.py):
+    enough for pip to install and for the launcher's imports to resolve."""
+    d = tmp_path / "func-wheels"
+    pin = versions.get("python.func-python")
+    make_wheel(d, "func-python", pin, {"func_python/__init__.py": "", "func_python/http.py": "def serve(f):\n    pass\n",
+                                       "func_python/cloudevent.py": "def serve(f):\n    pass\n"})
+    return d
+
+
+def test_detect_a_func_function_without_any_setting(lifecycle, bp):
+    write(lifecycle.app, {"function/__init__.py": KNATIVE_INIT, "function/func.py": KNATIVE_FUNC,
+                          "pyproject.toml": "[project]\nname = 'function'\nversion = '0.1.0'\ndependencies = []\n"})
+    res, _ = lifecycle.detect(bp, {})
+    assert res.code == 0, res.output
+    # func.yaml's runtime sends it to the language it names
+    write(lifecycle.app, {"func.yaml": "name: f\nruntime: go\n"})
+    res, _ = lifecycle.detect(bp, {})
+    assert res.code == 100 and "func.yaml's runtime: go: the build is for go, not python" in res.output
+
+
+def test_a_func_function_is_served_by_func_python_after_new_was_tried(lifecycle, bp, func_python_wheelhouse):
+    pin = versions.get("python.func-python")
+    write(lifecycle.app, {"function/__init__.py": KNATIVE_INIT, "function/func.py": KNATIVE_FUNC,
+                          "func.yaml": "runtime: python\ninvoke: cloudevent\n",
+                          "pyproject.toml": "[project]\nname = 'function'\nversion = '0.1.0'\ndependencies = []\n"
+                                            "[build-system]\nrequires = ['hatchling']\nbuild-backend = 'hatchling.build'\n"})
+    res = lifecycle.build(bp, {**offline_pip(func_python_wheelhouse), "BPE_DEFAULT_LISTEN_ADDRESS": "[::]:8080"})
+    assert res.code == 0, res.output
+    assert "Knative Functions: func.yaml says runtime: python; an instanced (new()) cloudevent function" in res.out
+    assert f"adding func-python=={pin} (default pin)" in res.out
+    assert "checked: function.new returns an instance with handle" in res.out
+    layers = lifecycle.layers(bp)
+    serve = layers / "function" / "serve.py"
+    assert "from func_python.cloudevent import serve" in serve.read_text()
+    assert (layers / "function/env.launch/LISTEN_ADDRESS.default").read_text() == "[::]:8080"
+    launch = tomllib.loads((layers / "launch.toml").read_text())
+    assert launch["processes"][0]["command"] == [str(layers / "dependencies" / "bin" / "python"), str(serve)]
+
+
+@pytest.mark.parametrize("files, needles", [
+    ({"function/__init__.py": "x = 1\n"}, ["function/__init__.py exports neither new nor handle", "from .func import new"]),
+    ({"function/__init__.py": "def new(:\n"}, ["function/__init__.py does not parse"]),
+    ({"function/__init__.py": KNATIVE_INIT,
+      "function/func.py": "def new():\n    raise RuntimeError('no database configured')\n"},
+     ["calling new() failed at build time, so the image could not start", "RuntimeError: no database configured",
+      "start(cfg)"]),
+    ({"function/__init__.py": KNATIVE_INIT, "function/func.py": "def new():\n    return object()\n"},
+     ["new() returned object, which has no handle method"]),
+    ({"function/__init__.py": "from .func import handle\n", "function/func.py": "import missing_module\n"},
+     ["importing the function package failed at build time", "No module named 'missing_module'"]),
+    ({"func.yaml": "runtime: python\n", "main.py": "print(1)\n"}, ["there is no function/__init__.py"]),
+])
+def test_func_functions_that_could_not_start_fail_the_build(lifecycle, bp, func_python_wheelhouse, files, needles):
+    write(lifecycle.app, {"pyproject.toml": "[project]\nname = 'function'\nversion = '0.1.0'\ndependencies = []\n",
+                          **files})
+    res = lifecycle.build(bp, offline_pip(func_python_wheelhouse))
+    assert res.code == 1, res.output
+    for needle in needles:
+        assert needle in res.err, res.output
+    assert not (lifecycle.layers(bp) / "launch.toml").exists()
