@@ -53,6 +53,8 @@ FUNCTIONS: dict[str, dict[str, str]] = {
     "knative-go-http": {},
     "knative-go-cloudevents": {},
     "knative-go-hooks": {},
+    "knative-python-http": {},
+    "knative-python-cloudevents": {},
 }
 
 
@@ -64,7 +66,8 @@ BUILDERS = {name: "builder-go" for name in ("hello-world-go", "go-google-functio
                                             "knative-go-http", "knative-go-cloudevents", "knative-go-hooks")}
 BUILDERS |= {name: "builder-dotnet" for name in ("hello-world-dotnet", "dotnet-minimal", "dotnet-cloudevents")}
 BUILDERS |= {name: "builder-python" for name in ("hello-world-python", "python-no-requirements", "python-cloudevent",
-                                                 "python-procfile-app", "python-uv", "python-pep621", "python-poetry")}
+                                                 "python-procfile-app", "python-uv", "python-pep621", "python-poetry",
+                                                 "knative-python-http", "knative-python-cloudevents")}
 BUILDERS |= {name: "builder-node" for name in ("hello-world-node", "node-esm", "node-lock", "node-cloudevent",
                                                "node-app", "node-pnpm", "node-yarn", "node-yarn-berry",
                                                "node-vendored-native")}

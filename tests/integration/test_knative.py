@@ -15,6 +15,7 @@ from helpers import copy_sample, inspect, remove_image
 
 DATA = versions.load()
 GO_BUILDER = DATA["images"]["builder-go"]
+PYTHON_BUILDER = DATA["images"]["builder-python"]
 # What func's pack builder passes to every Go build (knative/func pkg/buildpacks/builder.go).
 FUNC_ENV = {"BPE_DEFAULT_LISTEN_ADDRESS": "[::]:8080", "BP_GO_WORKDIR": ".func/build"}
 CE_HEADERS = {"ce-specversion": "1.0", "ce-type": "com.example.knative", "ce-source": "/tests", "ce-id": "kn-1",
@@ -32,12 +33,15 @@ def _scaffold_as_func_build_does(app: Path) -> None:
     (scaffold / "f").symlink_to("../..")
 
 
-def _build(sample: str, tmp_path_factory, env: dict[str, str] | None = None, as_func: bool = False) -> tuple[str, str]:
+def _build(sample: str, tmp_path_factory, env: dict[str, str] | None = None, as_func: bool = False,
+           builder: str = GO_BUILDER) -> tuple[str, str]:
     name = f"funcpacks-test/knative-{sample.removeprefix('knative-')}-{uuid.uuid4().hex[:6]}"
     app = copy_sample(sample, tmp_path_factory.mktemp(sample))
     if as_func:
         _scaffold_as_func_build_does(app)
-    proc = funcbuild.pack_build(app, name, dict(env or {}, GOPROXY="off"), capture=True, builder_image=GO_BUILDER)
+    if builder == GO_BUILDER:
+        env = dict(env or {}, GOPROXY="off")
+    proc = funcbuild.pack_build(app, name, dict(env or {}), capture=True, builder_image=builder)
     assert proc.returncode == 0, proc.stdout[-6000:]
     return name, proc.stdout
 
@@ -53,6 +57,14 @@ def built(tmp_path_factory):
     }
     yield images
     remove_image(*(name for name, _ in images.values()))
+
+
+def _stop(container: str) -> tuple[dict, float, str]:
+    """SIGTERM (docker stop, 10 s grace period): the state, how long it took, the log."""
+    started = time.monotonic()
+    docker_engine.client().containers.get(container).stop(timeout=10)
+    took = time.monotonic() - started
+    return docker_engine.client().api.inspect_container(container)["State"], took, funcbuild.container_logs(container)
 
 
 def _health(port: int) -> None:
@@ -112,16 +124,12 @@ def test_hooks_start_gets_the_environment_and_stop_runs_on_sigterm(built):
     env = inspect(name)["Config"]["Env"]
     assert "LISTEN_ADDRESS=[::]:8080" not in env  # a launch default, set by the launcher, not baked as ENV
     container = f"funcpacks-{uuid.uuid4().hex[:10]}"
-    docker_engine.start(name, name=container, environment=["GREETING=servus"])
+    # PORT set as Knative Serving sets it: func's LISTEN_ADDRESS default wins, as in func's images
+    docker_engine.start(name, name=container, environment=["GREETING=servus", f"PORT={funcbuild.free_port()}"])
     try:
         assert funcbuild.wait_http("http://127.0.0.1:8080/knative") == (200, "servus from /knative\n")
         _health(8080)
-        handle = docker_engine.client().containers.get(container)
-        started = time.monotonic()
-        handle.stop(timeout=10)
-        took = time.monotonic() - started
-        state = docker_engine.client().api.inspect_container(container)["State"]
-        logs = funcbuild.container_logs(container)
+        state, took, logs = _stop(container)
     finally:
         docker_engine.remove_container(container)
     assert "hooks: started with greeting servus" in logs
@@ -137,3 +145,45 @@ def test_a_func_yaml_naming_a_runtime_funcpacks_lacks_fails_the_build(tmp_path):
     assert proc.returncode != 0
     assert "func.yaml says runtime: rust, which funcpacks does not build" in proc.stdout, proc.stdout[-3000:]
     assert "where: func.yaml" in proc.stdout
+
+
+# ---- Python: func's templates served by func-python ---------------------------------------
+
+@pytest.fixture(scope="module")
+def built_python(tmp_path_factory):
+    images = {sample: _build(sample, tmp_path_factory, builder=PYTHON_BUILDER)
+              for sample in ("knative-python-http", "knative-python-cloudevents")}
+    yield images
+    remove_image(*(name for name, _ in images.values()))
+
+
+def test_the_python_http_template_answers_ok_its_health_and_stops_on_sigterm(built_python):
+    name, log = built_python["knative-python-http"]
+    assert "Knative Functions: func.yaml says runtime: python; an instanced (new()) http function" in log
+    assert f"adding func-python=={DATA['python']['func-python']} (default pin)" in log
+    assert "checked: function.new returns an instance with handle" in log
+    with funcbuild.running(name) as (container, port):
+        assert funcbuild.wait_http(f"http://127.0.0.1:{port}/") == (200, "OK")
+        # the template's alive() and ready() answer (True, "Alive") and (True, "Ready")
+        assert funcbuild.wait_http(f"http://127.0.0.1:{port}/health/liveness") == (200, "Alive")
+        assert funcbuild.wait_http(f"http://127.0.0.1:{port}/health/readiness") == (200, "Ready")
+        state, took, logs = _stop(container)
+    assert "Function starting" in logs and "Function stopping" in logs, logs
+    assert state["ExitCode"] == 0 and took < 10, (state, took, logs)
+
+
+def test_the_python_cloudevents_template_answers_a_binary_event_with_its_event(built_python):
+    name, log = built_python["knative-python-cloudevents"]
+    assert "an instanced (new()) cloudevent function" in log
+    with funcbuild.running(name) as (container, port):
+        assert funcbuild.wait_http(f"http://127.0.0.1:{port}/health/readiness") == (200, "Ready")
+        resp = requests.post(f"http://127.0.0.1:{port}/", data=b'{"hello": "knative"}', headers=CE_HEADERS, timeout=30)
+        assert resp.status_code == 200, resp.text
+        # func's Python template sends its response event in structured mode
+        assert resp.headers["content-type"].startswith("application/cloudevents+json")
+        event = resp.json()
+        assert (event["type"], event["id"], event["source"], event["data"]) == \
+            ("function.response", "response-kn-1", "function", {"message": "OK"})
+        state, took, logs = _stop(container)
+    assert "Request Received" in logs and "Function stopping" in logs, logs
+    assert state["ExitCode"] == 0 and took < 10, (state, took, logs)
