@@ -43,6 +43,8 @@ NAME = "dependencies"
 LAYOUT = "3"
 # The last setuptools with pkg_resources, for environments that need it (pkg_resources_use).
 PKG_RESOURCES_SETUPTOOLS = "setuptools<81"
+# Where a lock resolved at build time is kept in the environment (path in the layer).
+RESOLVED_LOCK = "funcpacks-resolved/poetry.lock"
 
 
 @dataclass(frozen=True)
@@ -134,11 +136,25 @@ def provide(step: Step, cfg: Config, interp: Interpreter, default_pin: str) -> L
     for unused in package_manager.unused_locks(ctx.app_dir, lock):
         log.warn(f"{unused} is not used: {manager.reason}")
     decl = requirements.read(ctx.app_dir, lock=lock)
+    _say_if_not_reproducible(decl, log)
     extra = framework_spec(cfg, decl, default_pin, log)
     layer = build_layer(step, cfg, interp, decl, extra, manager)
     if cfg.mode in ("function", "knative"):
         _check_framework_supports(layer, cfg, decl)
     return layer
+
+
+def _say_if_not_reproducible(decl: Declaration, log: Logger) -> None:
+    """A project without a lock is resolved by this build: said once, with the command
+    that pins the result."""
+    if decl.resolved_at_build:
+        log.warn("pyproject.toml is Poetry's and there is no poetry.lock: Poetry resolves the dependencies now "
+                 "(`poetry lock`), so the result is not reproducible (a later build may get newer versions); run "
+                 "`poetry lock` and commit poetry.lock to pin them")
+    elif decl.kind == "pyproject.toml" and decl.pyproject_dependencies:
+        log.warn("pyproject.toml has no lock: its dependencies are resolved now, so the result is not reproducible "
+                 "(a later build may get newer versions); run `uv lock` (or `poetry lock`) and commit the lock to "
+                 "pin them")
 
 
 def _check_framework_supports(layer: Layer, cfg: Config, decl: Declaration) -> None:
@@ -219,6 +235,29 @@ def _locker(step: Step, interp: Interpreter, decl: Declaration, installer: insta
     return None
 
 
+def _checked_export(locker: Locker) -> str:
+    locker.check_lock()
+    return locker.export()
+
+
+def _resolved_export(locker: Locker, venv: Path, log: Logger) -> str:
+    """Poetry resolves pyproject.toml into a poetry.lock, which is exported and then moved
+    out of the source (the source is not changed) into the environment, as the record of
+    what this build resolved, ready to commit."""
+    assert isinstance(locker, poetry.Poetry)
+    with log.timed("poetry lock (resolving pyproject.toml)"):
+        lock = locker.lock()
+    try:
+        exported = locker.export()
+        record = venv / RESOLVED_LOCK
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_bytes(lock.read_bytes())
+        log.info(f"the poetry.lock this build resolved: {record}")
+    finally:
+        lock.unlink(missing_ok=True)
+    return exported
+
+
 def _install(interp: Interpreter, decl: Declaration, extra: list[str], layer: Layer, installer: installers.Installer,
              locker: Locker | None, log: Logger) -> None:
     venv = layer.path
@@ -229,13 +268,14 @@ def _install(interp: Interpreter, decl: Declaration, extra: list[str], layer: La
             raise UserError(f"pyproject.toml asks for Python {decl.python_constraint}; the stack's CPython is "
                             f"{interp.version}", where="pyproject.toml",
                             fix=f"allow {interp.version} in the python constraint, then run `poetry lock`")
-        locker.check_lock()
-        exported = locker.export()
+        exported = _resolved_export(locker, venv, log) if decl.resolved_at_build else _checked_export(locker)
         with tempfile.NamedTemporaryFile("w", suffix=".txt") as locked:  # outside every layer
             locked.write(exported)
             locked.flush()
             with log.timed(f"uv pip install of the {len(uv.locked_names(exported))} packages {decl.kind} pins"):
                 installer.install(venv, ["--require-hashes", "--no-deps", "-r", locked.name], decl.kind)
+        if extra:  # only without a lock (framework_spec): on top of what was resolved
+            installer.install(venv, extra, " ".join(extra))
     else:
         args = install_args(decl, extra)
         if args:

@@ -41,6 +41,13 @@ class Poetry:
             self.log.detail(line.rstrip())
         return out.stdout
 
+    def lock(self) -> Path:
+        """Resolves pyproject.toml into the app directory's poetry.lock (there was none);
+        the caller removes it once exported."""
+        self.run(["lock"], "Poetry could not resolve pyproject.toml's dependencies",
+                 fix="fix the dependency Poetry names above, then run `poetry lock` and commit poetry.lock")
+        return self.ctx.app_dir / "poetry.lock"
+
     def check_lock(self) -> None:
         self.run(["check", "--lock"], "poetry.lock does not match pyproject.toml",
                  fix="run `poetry lock` and commit the new poetry.lock (the build never re-resolves a lock)")

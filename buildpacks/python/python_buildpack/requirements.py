@@ -48,10 +48,13 @@ class Declaration:
     names: set[str] = field(default_factory=set)
     pyproject_dependencies: list[str] = field(default_factory=list)
     python_constraint: str = ""  # requires-python, or Poetry's python dependency
+    # A Poetry project without poetry.lock: Poetry resolves it at build time (as
+    # gcp-builder's `poetry install` does), so nothing is locked.
+    resolved_at_build: bool = False
 
     @property
     def locked(self) -> bool:
-        return self.kind in LOCKS
+        return self.kind in LOCKS and not self.resolved_at_build
 
     def names_framework(self) -> bool:
         return FRAMEWORK in self.names
@@ -136,7 +139,10 @@ def read(app_dir: Path, lock: str = "") -> Declaration:
                         fix='write e.g. dependencies = ["flask>=3"]')
     poetry_deps = table(data, "tool", "poetry", "dependencies")
     local_paths.check_pyproject(app_dir, data, deps)
-    if lock:
+    if lock == "poetry.lock" and not (app_dir / lock).exists():
+        decl = Declaration(lock, files={"pyproject.toml": text}, pyproject_dependencies=list(deps),
+                           resolved_at_build=True)
+    elif lock:
         if not (app_dir / lock).exists():
             raise UserError(f"the project has no {lock}, and the build does not resolve dependencies itself",
                             where=str(app_dir), fix=f"run `{lock.split('.')[0]} lock` and commit {lock}")
