@@ -2,8 +2,10 @@
 exactly, PEP 621 dependencies, the package-manager setting, framework injection rules."""
 from __future__ import annotations
 
+import io
 import re
 import shutil
+import tarfile
 import subprocess
 import sys
 import tomllib
@@ -116,9 +118,36 @@ def test_poetry_1_layout(tag):
     assert answer(tag) == (200, "hello, world")
 
 
+def test_poetry_without_a_lock_is_resolved_at_build_time_and_the_lock_kept(tag, tmp_path):
+    """As gcp-builder's `poetry install` does; the resolved poetry.lock is in the image,
+    the source is not changed, and the log says how to make the build reproducible."""
+    app = tmp_path / "app"
+    shutil.copytree(FIXTURES / "poetry1-layout", app)
+    (app / "poetry.lock").unlink()
+    out = must_build(app, tag, {"FUNC_NAME": "hello"})
+    assert "package manager: poetry (pyproject.toml has a [tool.poetry] table)" in out
+    assert "there is no poetry.lock: Poetry resolves the dependencies now (`poetry lock`), so the result is not " \
+           "reproducible" in out and "run `poetry lock` and commit poetry.lock" in out
+    assert not (app / "poetry.lock").exists()
+    archive = docker_engine.copy_out(tag, "/layers/funcpacks_python/dependencies/funcpacks-resolved/poetry.lock")
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        lock = tomllib.loads(tar.extractfile("poetry.lock").read().decode())
+    locked = {canonical(p["name"]): p["version"] for p in lock["package"]}
+    have = installed(tag)
+    assert have["functions-framework"] == locked["functions-framework"]
+    assert {n: v for n, v in have.items() if n in locked} == {n: locked[n] for n in have if n in locked}
+    assert answer(tag) == (200, "hello, world")
+    # the framework is added on top of a resolved project that names none, as without Poetry
+    (app / "pyproject.toml").write_text((app / "pyproject.toml").read_text().replace('functions-framework = "^3.8"\n', ''))
+    out = must_build(app, tag, {"FUNC_NAME": "hello"})
+    assert f"adding functions-framework=={versions.get('python.functions-framework')}" in out
+    assert answer(tag) == (200, "hello, world")
+
+
 def test_pep621_dependencies_without_a_lock(tag):
     out = must_build(SAMPLES / "python-pep621", tag, {"FUNC_NAME": "hello"})
     assert "package manager: pip (pyproject.toml names no lock file)" in out
+    assert "pyproject.toml has no lock: its dependencies are resolved now, so the result is not reproducible" in out
     assert {"functions-framework", "markupsafe"} <= set(installed(tag))
     assert answer(tag) == (200, "hello, world")
 
@@ -211,9 +240,11 @@ BAD_INPUTS = [
     ("poetry lock without the framework", "poetry1-layout", lambda app: (app / "pyproject.toml").write_text(
         (app / "pyproject.toml").read_text().replace('functions-framework = "^3.8"\n', '')),
      {"FUNC_NAME": "hello"}, ["names no functions-framework", "poetry add functions-framework"]),
-    ("poetry forced without poetry.lock", "python-uv", None,
-     {"GOOGLE_FUNCTION_TARGET": "hello", "FUNC_PYTHON_PACKAGE_MANAGER": "poetry"},
-     ["the project has no poetry.lock", "poetry lock"]),
+    ("poetry without a lock, unresolvable", "poetry1-layout", lambda app: (
+        (app / "poetry.lock").unlink(), (app / "pyproject.toml").write_text((app / "pyproject.toml").read_text().replace(
+            'functions-framework = "^3.8"\n', 'functions-framework = "^3.8"\nfuncpacks-no-such-distribution = "^1"\n'))),
+     {"FUNC_NAME": "hello"}, ["Poetry could not resolve pyproject.toml's dependencies", "funcpacks-no-such-distribution",
+                              "then run `poetry lock` and commit poetry.lock"]),
     ("unknown manager", "python-pep621", None, {"FUNC_NAME": "hello", "FUNC_PYTHON_PACKAGE_MANAGER": "conda"},
      ["unknown Python package manager 'conda'", "pip, uv, poetry"]),
     ("no framework and none to be added", "python-no-requirements", None,

@@ -83,8 +83,6 @@ def test_detect_honours_func_src(lifecycle, bp):
      ["Python 3.6 is not available", "FUNC_PYTHON_VERSION"]),
     ({"main.py": HELLO}, {"FUNC_NAME": "hello_world", "GOOGLE_PYTHON_PACKAGE_MANAGER": "pipenv"}, 1,
      ["unknown Python package manager 'pipenv'", "GOOGLE_PYTHON_PACKAGE_MANAGER", "pip, uv, poetry"]),
-    ({"main.py": HELLO, "pyproject.toml": "[tool.poetry]\nname = 'x'\n"}, {"FUNC_NAME": "hello_world"},
-     1, ["the project has no poetry.lock, and the build does not resolve dependencies itself", "`poetry lock`"]),
     ({"main.py": HELLO, "pyproject.toml": "[project\n"}, {"FUNC_NAME": "hello_world"}, 1,
      ["pyproject.toml is not valid TOML"]),
     ({"main.py": HELLO, "uv.lock": "version = 1\n"}, {"FUNC_NAME": "hello_world"}, 1,
