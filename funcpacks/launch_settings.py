@@ -43,9 +43,14 @@ def resolve(app_dir: Path, env: Mapping[str, str], log: Logger | None, *, clears
     """With a log (the build), spelling conflicts and invalid labels are reported; detect
     passes none. clears_source: whether the language reads the clear-source settings."""
     clear = settings.lookup(env, "clear_source", log) if clears_source else None
+    procfile = read_procfile(app_dir)
+    entrypoint = settings.lookup(env, "entrypoint", log)
+    if entrypoint is None and "web" not in procfile.processes:
+        # Paketo's procfile buildpack: a `web` command the Procfile's own `web` overrides.
+        entrypoint = settings.lookup(env, "procfile_default_process", log)
     return LaunchSettings(
-        entrypoint=settings.lookup(env, "entrypoint", log),
-        procfile=read_procfile(app_dir),
+        entrypoint=entrypoint,
+        procfile=procfile,
         clear_source=clear if clear is not None and settings.truthy(clear.value) else None,
         keep_files=settings.lookup(env, "keep_files", log) if clear is not None else None,
         image_labels=labels.from_env(env, log) if log is not None else {},

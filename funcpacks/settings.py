@@ -51,6 +51,9 @@ TABLE: tuple[Definition, ...] = (
                "default package.json's `main`, else `index.js`, else `function.js`)"),
     Definition("entrypoint", ("GOOGLE_ENTRYPOINT", "FUNC_ENTRYPOINT"), ALL,
                "app mode: the `web` process's command (wins over a Procfile's `web`)"),
+    Definition("procfile_default_process", ("BP_PROCFILE_DEFAULT_PROCESS",), ALL,
+               "Paketo's spelling of the `web` command, used when neither the entrypoint settings nor a Procfile "
+               "`web` line name one (knative func sets it for Python functions)"),
     Definition("runtime_version", ("GOOGLE_RUNTIME_VERSION", "FUNC_RUNTIME_VERSION"), ALL,
                "the version of the language (Python; the Go toolchain; the .NET SDK; Node.js)"),
     Definition("python_version", ("GOOGLE_PYTHON_VERSION", "FUNC_PYTHON_VERSION", "BP_CPYTHON_VERSION"), (PYTHON,),

@@ -269,11 +269,17 @@ def _install(interp: Interpreter, decl: Declaration, extra: list[str], layer: La
                             f"{interp.version}", where="pyproject.toml",
                             fix=f"allow {interp.version} in the python constraint, then run `poetry lock`")
         exported = _resolved_export(locker, venv, log) if decl.resolved_at_build else _checked_export(locker)
+        exported, local = uv.split_local(exported)
         with tempfile.NamedTemporaryFile("w", suffix=".txt") as locked:  # outside every layer
             locked.write(exported)
             locked.flush()
             with log.timed(f"uv pip install of the {len(uv.locked_names(exported))} packages {decl.kind} pins"):
                 installer.install(venv, ["--require-hashes", "--no-deps", "-r", locked.name], decl.kind)
+        for requirement in local:
+            log.info(f"{decl.kind} names a path in the source, {requirement}: installed without a hash")
+            editable = requirement.startswith(("-e ", "--editable"))
+            args = ["-e", requirement.split(None, 1)[1].lstrip("= ")] if editable else [requirement]
+            installer.install(venv, ["--no-deps", *args], decl.kind)
         if extra:  # only without a lock (framework_spec): on top of what was resolved
             installer.install(venv, extra, " ".join(extra))
     else:

@@ -10,6 +10,7 @@ the lock's hashes.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Mapping
 
@@ -103,6 +104,20 @@ class Uv:
                  "uv could not install the dependencies", where=where,
                  fix="fix the package uv names above (name, version, hash, or the index settings "
                      "PIP_INDEX_URL / PIP_EXTRA_INDEX_URL / UV_DEFAULT_INDEX / UV_INDEX)")
+
+
+_LOCAL = re.compile(r"^(?:-e\s+|--editable[=\s]+)?(?:[A-Za-z0-9][A-Za-z0-9._-]*\s*@\s*)?file:")
+
+
+def split_local(exported: str) -> tuple[str, list[str]]:
+    """(the exported requirements that carry hashes, the local path ones): a path
+    dependency (Poetry's `{ path = "...", develop = true }`, inside the source: checked
+    when pyproject.toml is read) is a directory, so no lock holds a hash of it. Its own
+    dependencies are in the lock, so it is installed without them, after the rest."""
+    hashed, local = [], []
+    for line in exported.replace("\\\n", " ").splitlines():
+        (local if _LOCAL.match(line.strip()) else hashed).append(line.strip())
+    return "\n".join(hashed) + "\n", [line.split(" ;")[0].strip() for line in local if line]
 
 
 def locked_names(exported: str) -> set[str]:
