@@ -3,6 +3,7 @@ templates as `func create` writes them, built with the Go builder and served by
 knative.dev/func-go, the way func's images serve them."""
 from __future__ import annotations
 
+import shutil
 import time
 import uuid
 from pathlib import Path
@@ -18,6 +19,9 @@ GO_BUILDER = DATA["images"]["builder-go"]
 PYTHON_BUILDER = DATA["images"]["builder-python"]
 # What func's pack builder passes to every Go build (knative/func pkg/buildpacks/builder.go).
 FUNC_ENV = {"BPE_DEFAULT_LISTEN_ADDRESS": "[::]:8080", "BP_GO_WORKDIR": ".func/build"}
+# ... and to a Python build, with its scaffolding and pre-buildpack (tests/fixtures/knative).
+FUNC_PYTHON_ENV = {"BPE_DEFAULT_LISTEN_ADDRESS": "[::]:8080", "BP_PROCFILE_DEFAULT_PROCESS": "python -m service.main"}
+FUNC_PYTHON_BUILD = Path(__file__).resolve().parents[1] / "fixtures" / "knative" / "python-build"
 CE_HEADERS = {"ce-specversion": "1.0", "ce-type": "com.example.knative", "ce-source": "/tests", "ce-id": "kn-1",
               "Content-Type": "application/json"}
 
@@ -187,3 +191,32 @@ def test_the_python_cloudevents_template_answers_a_binary_event_with_its_event(b
         state, took, logs = _stop(container)
     assert "Request Received" in logs and "Function stopping" in logs, logs
     assert state["ExitCode"] == 0 and took < 10, (state, took, logs)
+
+
+def test_a_python_function_builds_as_func_build_hands_it_to_pack(tmp_path):
+    """func's Python path: its scaffolding in .func/build, its inline pre-buildpack (which
+    moves the function into fn/ and the scaffolding to the root) in the project
+    descriptor, its settings. The scaffolding's pyproject is Poetry's without a lock: it
+    is resolved at build time, its path dependency on the function installed from the
+    source; the Procfile's service serves the function."""
+    app = copy_sample("knative-python-http", tmp_path / "app")
+    shutil.copytree(FUNC_PYTHON_BUILD / "scaffolding", app / ".func" / "build")
+    (app / ".func" / "build" / "f").symlink_to("../..")
+    name = f"funcpacks-test/knative-python-func-{uuid.uuid4().hex[:6]}"
+    try:
+        proc = funcbuild.pack_build(app, name, FUNC_PYTHON_ENV, ["--descriptor", str(FUNC_PYTHON_BUILD / "project.toml")],
+                                    capture=True, builder_image=PYTHON_BUILDER)
+        assert proc.returncode == 0, proc.stdout[-6000:]
+        log = proc.stdout
+        assert "knative.dev/func/python-scaffolding" in log and "not a setting funcpacks knows" not in log
+        assert "Poetry resolves the dependencies now" in log
+        assert "names a path in the source, -e file:///workspace/fn: installed without a hash" in log
+        with funcbuild.running(name, env={"PORT": str(funcbuild.free_port())}) as (container, _):
+            # the scaffolding's service is an app (its Procfile): func-python's own default
+            # address, [::]:8080, whatever PORT says, as in func's images
+            assert funcbuild.wait_http("http://127.0.0.1:8080/") == (200, "OK")
+            assert funcbuild.wait_http("http://127.0.0.1:8080/health/liveness") == (200, "Alive")
+            state, took, logs = _stop(container)
+        assert "Function stopping" in logs and state["ExitCode"] == 0 and took < 10, (state, took, logs)
+    finally:
+        remove_image(name)

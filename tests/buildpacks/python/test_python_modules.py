@@ -233,3 +233,25 @@ def test_pkg_resources_needed_only_where_its_absence_is_an_error(tmp_path, sourc
     # an environment that has pkg_resources needs nothing more
     (site / "pkg_resources").mkdir()
     assert pkg_resources_use.needed(site) is False
+
+
+def test_a_path_dependency_of_an_export_is_installed_apart_without_a_hash():
+    from python_buildpack import uv
+    exported = ('anyio==4.1 ; python_version >= "3.10" \\\n    --hash=sha256:aa \\\n    --hash=sha256:bb\n'
+                '-e file:///workspace/fn ; python_full_version >= "3.10"\n'
+                'function @ file:///workspace/f ; python_version >= "3"\n'
+                'idna==3.2 --hash=sha256:cc\n')
+    hashed, local = uv.split_local(exported)
+    assert local == ["-e file:///workspace/fn", "function @ file:///workspace/f"]
+    assert "file:" not in hashed and uv.locked_names(hashed) == {"anyio", "idna"}
+    assert "--hash=sha256:bb" in hashed
+
+
+def test_paketos_default_process_is_the_web_command_a_procfile_web_overrides(tmp_path):
+    from funcpacks import launch_settings
+    env = {"BP_PROCFILE_DEFAULT_PROCESS": "python -m service.main"}
+    s = launch_settings.resolve(tmp_path, env, None)
+    assert (s.entrypoint.value, s.entrypoint.source) == ("python -m service.main", "BP_PROCFILE_DEFAULT_PROCESS")
+    (tmp_path / "Procfile").write_text("web: python -m other\n")
+    assert launch_settings.resolve(tmp_path, env, None).entrypoint is None
+    assert launch_settings.resolve(tmp_path, {**env, "GOOGLE_ENTRYPOINT": "x"}, None).entrypoint.value == "x"
