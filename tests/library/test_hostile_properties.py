@@ -4,6 +4,7 @@ the app directory. Bounded example counts keep them in the fast tier; a failure 
 example and the blob that reproduces it (@reproduce_failure)."""
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -176,6 +177,13 @@ LINKS = [("inner", "in", False), ("in/up", "..", False), ("in/same", "../in/x.py
 @given(chosen=st.lists(st.sampled_from(LINKS), unique=True, max_size=4), in_git=st.booleans())
 def test_a_link_out_of_the_source_is_found_wherever_it_is(chosen, in_git):
     root = Path(tempfile.mkdtemp(prefix="links-"))
+    try:
+        _check_links(root, chosen, in_git)
+    finally:  # each example's tree goes (hypothesis runs a hundred of them)
+        shutil.rmtree(root)
+
+
+def _check_links(root: Path, chosen, in_git: bool) -> None:
     app = root / "app"
     (app / "in").mkdir(parents=True)
     (app / "in" / "x.py").write_text("x = 1\n")
