@@ -36,7 +36,7 @@ _REGISTER = re.compile(r"\bfunctions\.(HTTP|CloudEvent|OpenFunction|Typed)\s*\(\
 _REGISTERED_KIND = {"HTTP": HTTP, "CloudEvent": CLOUDEVENT, "OpenFunction": OPENFUNCTION_KIND, "Typed": HTTP}
 _EXPORTED = re.compile(r"^func\s+([A-Z]\w*)\s*\(([^)]*)\)\s*([^{\n]*)\{?", re.MULTILINE)
 # An exported method: receiver type (without '*' or type parameters), name, parameters, results.
-_METHOD = re.compile(r"^func\s*\(\s*(?:\w+\s+)?\*?\s*(\w+)(?:\[[^\]]*\])?\s*\)\s*([A-Z]\w*)\s*\(([^)]*)\)\s*([^{\n]*)",
+_METHOD = re.compile(r"^func\s*\(\s*(?:\w+\s+)?(\*?)\s*(\w+)(?:\[[^\]]*\])?\s*\)\s*([A-Z]\w*)\s*\(([^)]*)\)\s*([^{\n]*)",
                      re.MULTILINE)
 _PACKAGE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
 _IMPORT_LINE = re.compile(r"^import\s+(?:([\w.]+)\s+)?\"([^\"]+)\"", re.MULTILINE)
@@ -120,7 +120,11 @@ class Package:
     # CloudEvents SDK's Event goes by in the package's files.
     signatures: dict[str, tuple[str, str]] = field(default_factory=dict)
     methods: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+    pointer_methods: set[tuple[str, str]] = field(default_factory=set)  # (type, method) with a *T receiver
     cloudevents_names: set[str] = field(default_factory=set)
+    # The names net/http and context go by in the package's files.
+    http_names: set[str] = field(default_factory=set)
+    context_names: set[str] = field(default_factory=set)
 
 
 def _types(text: str) -> dict[str, str]:
@@ -151,23 +155,31 @@ def _types(text: str) -> dict[str, str]:
     return found
 
 
+# Packages whose name is not their path's last element.
+_PACKAGE_NAMES = {"github.com/cloudevents/sdk-go/v2": "cloudevents"}
+
+
+def _default_name(path: str) -> str:
+    """The name an import is used by without an alias: its package's name, which is the
+    path's last element but for a major-version suffix (.../v2)."""
+    if path in _PACKAGE_NAMES:
+        return _PACKAGE_NAMES[path]
+    parts = path.split("/")
+    return parts[-2] if len(parts) > 1 and re.fullmatch(r"v\d+", parts[-1]) else parts[-1]
+
+
 def _imports(text: str) -> dict[str, str]:
-    """Import path -> the name it is used by (an alias, else the path's last element)."""
+    """Import path -> the name it is used by (an alias, else the package's name)."""
     specs = [(a, p) for a, p in _IMPORT_LINE.findall(text)]
     for block in _IMPORT_BLOCK.findall(text):
         specs += _IMPORT_SPEC.findall(block)
-    return {path: alias or path.rsplit("/", 1)[-1] for alias, path in specs}
+    return {path: alias or _default_name(path) for alias, path in specs}
 
 
 def _cloudevents_names(imports: dict[str, str]) -> set[str]:
-    """The names under which a file can refer to the CloudEvents SDK's Event type (the
-    SDK's package is `cloudevents` at .../sdk-go/v2, and `event` at .../v2/event)."""
-    names = set()
-    for path, name in imports.items():
-        if path in CLOUDEVENTS:
-            names.add(name)
-            names.add("cloudevents" if path.endswith("/v2") else "event")
-    return names
+    """The names under which a file refers to the CloudEvents SDK's Event type (the SDK's
+    package is `cloudevents` at .../sdk-go/v2, and `event` at .../v2/event)."""
+    return {name for path, name in imports.items() if path in CLOUDEVENTS}
 
 
 def scan(directory: Path) -> Package:
@@ -192,11 +204,15 @@ def scan(directory: Path) -> Package:
         for kind, name in _REGISTER.findall(text):
             pkg.registered[name] = _REGISTERED_KIND[kind]
         pkg.cloudevents_names |= ce_names
+        pkg.http_names |= {n for path, n in imports.items() if path == "net/http"}
+        pkg.context_names |= {n for path, n in imports.items() if path == "context"}
         for name, params, results in _EXPORTED.findall(text):
             pkg.exported[name] = _classify(params, results, types, ce_names)
             pkg.signatures[name] = (_params(params), " ".join(results.split()))
-        for recv, name, params, results in _METHOD.findall(text):
+        for star, recv, name, params, results in _METHOD.findall(text):
             pkg.methods.setdefault(recv, {})[name] = (_params(params), " ".join(results.split()))
+            if star:
+                pkg.pointer_methods.add((recv, name))
     return pkg
 
 

@@ -5,9 +5,9 @@ func's Go functions are library packages (its templates say `package function`) 
 two shapes: instanced, a package-level `New()` returning a value whose methods are Handle
 and optionally Start, Stop, Alive and Ready; or static, a package-level `Handle`. Whether
 Handle takes HTTP requests or CloudEvents is what func.yaml's `invoke` says (http unless
-it says cloudevent), and the signature has to agree: the CloudEvents SDK and func-go check
-a CloudEvents Handle only when the first event arrives, so a mismatch found here is an
-image that would otherwise have started and failed every request.
+it says cloudevent), and the signature has to agree: func-go takes a CloudEvents Handle
+through reflection and panics at start on one it cannot call, so a mismatch found here is
+an image that would otherwise have failed to start, with a Go panic for a message.
 """
 from __future__ import annotations
 
@@ -36,8 +36,19 @@ SHAPES = ("instanced: func New() *T, with func (t *T) Handle(w http.ResponseWrit
           "(HTTP) or a CloudEvents Handle such as func (t *T) Handle(ctx context.Context, e event.Event) "
           "(*event.Event, error); static: a package-level func Handle of either kind")
 
-_CTX = r"(?:\w+\s+)?context\.Context"
-_HTTP = r"(?:\w+\s+)?http\.ResponseWriter\s*,\s*(?:\w+\s+)?\*http\.Request"
+
+
+def _alternatives(names: set[str], default: str) -> str:
+    return "(?:" + "|".join(re.escape(n) for n in sorted(names or {default})) + ")"
+
+
+def _ctx(pkg: Package) -> str:
+    return rf"(?:\w+\s+)?{_alternatives(pkg.context_names, 'context')}\.Context"
+
+
+def _http(pkg: Package) -> str:
+    h = _alternatives(pkg.http_names, "http")
+    return rf"(?:\w+\s+)?{h}\.ResponseWriter\s*,\s*(?:\w+\s+)?\*{h}\.Request"
 
 
 @dataclass(frozen=True)
@@ -61,23 +72,24 @@ def _strip_names(params: str) -> str:
     return ", ".join(p.split()[-1] if len(p.split()) > 1 else p for p in (x.strip() for x in params.split(",")) if p)
 
 
-def _http_kind(params: str, results: str) -> str:
+def _http_kind(pkg: Package, params: str, results: str) -> str:
     """'plain' for (w, r), 'context' for (ctx, w, r), '' otherwise (results must be none)."""
     if results:
         return ""
-    if re.fullmatch(_HTTP, params):
+    if re.fullmatch(_http(pkg), params):
         return "plain"
-    if re.fullmatch(rf"{_CTX}\s*,\s*{_HTTP}", params):
+    if re.fullmatch(rf"{_ctx(pkg)}\s*,\s*{_http(pkg)}", params):
         return "context"
     return ""
 
 
-def _is_cloudevents(params: str, results: str, event_names: set[str]) -> bool:
+def _is_cloudevents(pkg: Package, params: str, results: str) -> bool:
     """One of the twelve signatures func-go's CloudEvents service takes: params (), (ctx),
     (event), (ctx, event); results none, error, *event, (*event, error)."""
-    events = "|".join(re.escape(n) for n in sorted(event_names)) or r"(?!)"
+    events = "|".join(re.escape(n) for n in sorted(pkg.cloudevents_names)) or r"(?!)"
     event = rf"(?:\w+\s+)?(?:{events})\.Event"
-    param_ok = re.fullmatch(rf"|{_CTX}|{event}|{_CTX}\s*,\s*{event}", params)
+    ctx = _ctx(pkg)
+    param_ok = re.fullmatch(rf"|{ctx}|{event}|{ctx}\s*,\s*{event}", params)
     flat = results.strip()
     if flat.startswith("(") and flat.endswith(")"):
         flat = flat[1:-1].strip()
@@ -87,19 +99,30 @@ def _is_cloudevents(params: str, results: str, event_names: set[str]) -> bool:
 
 
 def applies(pkg: Package, func: FuncYaml | None) -> bool:
-    """Whether the package is meant as a func function: func.yaml says runtime go, or the
-    package (not main) has the package-level New() or Handle func's shapes start from."""
+    """Whether the package is meant as a func function: func.yaml says runtime go (then
+    every shape error is the user's to hear), or the package (not main) has a
+    package-level Handle, or a New() without arguments whose type has a Handle method. A
+    library's constructor (New(opts) *Client) is no func function: such a root is told it
+    is not a main package."""
     if pkg.name == "main":
         return False
     if func is not None and func.runtime == "go":
         return True
-    return "New" in pkg.signatures or "Handle" in pkg.signatures
+    if "Handle" in pkg.signatures:
+        return True
+    new = pkg.signatures.get("New")
+    return new is not None and not new[0] and "Handle" in pkg.methods.get(_returned_type(new[1]), {})
 
 
-def _invoke_of(params: str, results: str, event_names: set[str]) -> str:
-    if _http_kind(params, results):
+def _returned_type(results: str) -> str:
+    m = re.fullmatch(r"\*?\s*(\w+)", results.strip().removeprefix("(").removesuffix(")").strip())
+    return m.group(1) if m else ""
+
+
+def _invoke_of(pkg: Package, params: str, results: str) -> str:
+    if _http_kind(pkg, params, results):
         return HTTP
-    if _is_cloudevents(params, results, event_names):
+    if _is_cloudevents(pkg, params, results):
         return CLOUDEVENT
     return ""
 
@@ -131,32 +154,40 @@ def shape(pkg: Package, func: FuncYaml | None, where_new: str = "", where_handle
                             "package main or point GOOGLE_BUILDABLE at it")
     if has_handle:
         params, results = pkg.signatures["Handle"]
-        invoke = _invoke_of(params, results, pkg.cloudevents_names)
+        invoke = _invoke_of(pkg, params, results)
         if not given and invoke:
             wanted = invoke
         if invoke != wanted:
             raise _signature_error(f"the package-level Handle of package {pkg.name}", params, results,
                                    where_handle or f"func Handle in package {pkg.name}", wanted, given)
-        return Shape(STATIC, wanted, with_context=_http_kind(params, results) == "context")
+        return Shape(STATIC, wanted, with_context=_http_kind(pkg, params, results) == "context")
     params, results = pkg.signatures["New"]
     if params:
         raise UserError(f"New({params}) takes arguments; func-go calls New() with none",
                         where=where_new or f"func New in package {pkg.name}",
                         fix="declare func New() *T; read configuration in Start(ctx, cfg map[string]string)")
-    m = re.fullmatch(r"\*?\s*(\w+)", results.strip().removeprefix("(").removesuffix(")").strip())
-    if not m:
+    type_name = _returned_type(results)
+    if not type_name:
         raise UserError(f"New() returns {results or 'nothing'}; func-go needs one value, a pointer to the function's "
                         "type", where=where_new or f"func New in package {pkg.name}",
                         fix="declare func New() *T, where T has the Handle method")
-    type_name = m.group(1)
+    by_value = not results.strip().removeprefix("(").strip().startswith("*")
     methods = pkg.methods.get(type_name, {})
     if "Handle" not in methods:
         raise UserError(f"New() returns *{type_name}, which has no Handle method", where=f"type {type_name} in package {pkg.name}",
                         fix=f"add func (f *{type_name}) Handle(w http.ResponseWriter, r *http.Request) for an HTTP "
                             "function, or a CloudEvents Handle (func.yaml invoke: cloudevent)")
+    if by_value:
+        on_pointer = sorted(m for m in ("Handle", *HOOKS) if m in methods and (type_name, m) in pkg.pointer_methods)
+        if on_pointer:
+            raise UserError(f"New() returns {type_name} by value, but {', '.join(on_pointer)} "
+                            f"{'is a method' if len(on_pointer) == 1 else 'are methods'} of *{type_name}: a {type_name} "
+                            "value does not have them, and func-go would fail at start (or never call the hook)",
+                            where=where_new or f"func New in package {pkg.name}",
+                            fix=f"return a pointer: func New() *{type_name} {{ return &{type_name}{{}} }}")
     params, results = methods["Handle"]
-    invoke = _invoke_of(params, results, pkg.cloudevents_names)
-    if invoke == HTTP and _http_kind(params, results) == "context":
+    invoke = _invoke_of(pkg, params, results)
+    if invoke == HTTP and _http_kind(pkg, params, results) == "context":
         invoke = ""  # func-go's HTTP instance is Handle(w, r): the ctx form is only the static one's
     if not given and invoke:
         wanted = invoke
@@ -168,6 +199,8 @@ def shape(pkg: Package, func: FuncYaml | None, where_new: str = "", where_handle
         if hook not in methods:
             continue
         h_params, h_results = methods[hook]
+        for alias in pkg.context_names - {"context"}:  # compared as written with the default name
+            h_params = re.sub(rf"\b{re.escape(alias)}\.Context\b", "context.Context", h_params)
         want_params, want_results = HOOK_SIGNATURES[hook]
         if _strip_names(h_params) != want_params or _strip_names(h_results.strip("()")) != want_results.strip("()"):
             raise UserError(f"{type_name}.{hook}({h_params}) {h_results} is not the signature func-go calls, so it "

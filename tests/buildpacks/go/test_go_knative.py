@@ -46,6 +46,12 @@ def test_func_templates_are_instanced_functions_of_their_kind():
      'req *http.Request) {}\n', None, "static", "http", True),
     (CONTEXT_EVENT + "func Handle(ctx context.Context, e ce.Event) (*ce.Event, error) { return &e, nil }\n",
      "runtime: go\ninvoke: cloudevent\n", "static", "cloudevent", False),
+    # imports under other names
+    ('import (\n\tgoctx "context"\n\tnethttp "net/http"\n)\n\ntype F struct{}\n\nfunc New() *F { return &F{} }\n\n'
+     'func (f *F) Handle(w nethttp.ResponseWriter, r *nethttp.Request) {}\n\n'
+     'func (f *F) Stop(ctx goctx.Context) error { return nil }\n', None, "instanced", "http", False),
+    ('import (\n\t"context"\n\n\tcloudevents "github.com/cloudevents/sdk-go/v2"\n)\n\n'
+     "func Handle(ctx context.Context, e cloudevents.Event) error { return nil }\n", None, "static", "cloudevent", False),
     # the signature says what it is when func.yaml does not
     (EVENT + "func Handle(e event.Event) error { return nil }\n", None, "static", "cloudevent", False),
     (EVENT + "type F struct{}\n\nfunc New() *F { return &F{} }\n\nfunc (f *F) Handle() {}\n",
@@ -77,6 +83,13 @@ def test_shapes(tmp_path, source, func, signature, invoke, with_context):
     (HTTP + "type F struct{}\n\nfunc New() *F { return &F{} }\n\nfunc (f *F) Handle(w http.ResponseWriter, r *http.Request) {}\n\n"
      "func (f *F) Stop() error { return nil }\n", None,
      ["F.Stop() error is not the signature func-go calls", "func (f *F) Stop(context.Context) error"]),
+    # New() returns a value; Handle is a method of the pointer (func-go would panic at start)
+    (EVENT + "type F struct{}\n\nfunc New() F { return F{} }\n\nfunc (f *F) Handle(e event.Event) error { return nil }\n",
+     None, ["New() returns F by value, but Handle is a method of *F", "func New() *F { return &F{} }"]),
+    # an Event of a package of the user's own named like the SDK's is not the SDK's
+    ('import ce "github.com/cloudevents/sdk-go/v2/event"\nimport "example.com/event"\n\n'
+     "func Handle(e event.Event) error { return nil }\n", "runtime: go\ninvoke: cloudevent\n",
+     ["which func-go cannot serve as func.yaml says invoke: cloudevent"]),
     (HTTP + "func Serve(w http.ResponseWriter, r *http.Request) {}\n", "runtime: go\n",
      ["neither a package-level New() nor a package-level Handle", "instanced: func New() *T", "GOOGLE_BUILDABLE"]),
 ])
@@ -93,6 +106,11 @@ def test_shapes_func_go_cannot_serve_are_refused(tmp_path, source, func, needles
 def test_a_package_without_func_yaml_or_func_shapes_is_not_a_func_function(tmp_path):
     from go_buildpack import functions, knative
     directory = _write(tmp_path, HTTP + "func Serve(w http.ResponseWriter, r *http.Request) {}\n")
+    assert not knative.applies(functions.scan(directory), None)
+    # a library's constructor: told it is not a main package, not that it lacks Handle
+    _write(tmp_path, "type Client struct{}\n\ntype Option func(*Client)\n\nfunc New(opts ...Option) *Client { return nil }\n")
+    assert not knative.applies(functions.scan(directory), None)
+    _write(tmp_path, "type Client struct{}\n\nfunc New() *Client { return nil }\n\nfunc (c *Client) Get() {}\n")
     assert not knative.applies(functions.scan(directory), None)
     (tmp_path / "function.go").write_text("package main\n\nfunc New() {}\n\nfunc main() {}\n")
     assert not knative.applies(functions.scan(directory), func_yaml.read(directory))
