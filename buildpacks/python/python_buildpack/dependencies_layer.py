@@ -275,12 +275,15 @@ def _install(interp: Interpreter, decl: Declaration, extra: list[str], layer: La
             locked.flush()
             with log.timed(f"uv pip install of the {len(uv.locked_names(exported))} packages {decl.kind} pins"):
                 installer.install(venv, ["--require-hashes", "--no-deps", "-r", locked.name], decl.kind)
-        for requirement in local:
-            log.info(f"{decl.kind} names a path in the source, {requirement}: installed without a hash")
-            editable = requirement.startswith(("-e ", "--editable"))
-            args = ["-e", requirement.split(None, 1)[1].lstrip("= ")] if editable else [requirement]
-            installer.install(venv, ["--no-deps", *args], decl.kind)
+        if local:
+            log.info(f"{decl.kind} names paths in the source, installed without a hash: {'; '.join(local)}")
+            with tempfile.NamedTemporaryFile("w", suffix=".txt") as paths:  # markers and -e as exported
+                paths.write("\n".join(local) + "\n")
+                paths.flush()
+                installer.install(venv, ["--no-deps", "-r", paths.name], decl.kind)
         if extra:  # only without a lock (framework_spec): on top of what was resolved
+            log.warn(f"{' '.join(extra)} is installed on top of what Poetry resolved, so the recorded poetry.lock "
+                     f"lacks it: run `poetry add {' '.join(extra)}` before `poetry lock`")
             installer.install(venv, extra, " ".join(extra))
     else:
         args = install_args(decl, extra)

@@ -53,8 +53,8 @@ def provide_knative(step: Step, cfg: Config, shape: knative.Shape, dependencies:
 def _check_instance(dependencies: Layer, app_dir: Path, shape: knative.Shape, log: Logger) -> None:
     python = dependencies.path / "bin" / "python"
     if not python.exists():
-        log.info(f"function.{shape.entry} not tried again: the environment is kept from the previous image "
-                 "(it was tried when the environment was built)")
+        log.info(f"function.{shape.entry} not tried this build: the dependencies are kept from the previous image, "
+                 "so they are not here to import the function with (changed dependencies install them and try it)")
         return
     env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "PYTHONDONTWRITEBYTECODE": "1"}
     try:
@@ -68,6 +68,7 @@ def _check_instance(dependencies: Layer, app_dir: Path, shape: knative.Shape, lo
         what = "calling new()" if shape.entry == "new" else "importing the function package"
         raise UserError(f"{what} failed at build time, so the image could not start", where=f"{knative.PACKAGE}/",
                         detail=(proc.stderr or proc.stdout)[-3000:],
-                        fix="fix the error above; set-up that needs the runtime environment belongs in start(cfg)")
+                        fix="fix the error above; the check runs without the run-time environment (no settings, "
+                            "no services), so set-up that needs them belongs in start(cfg)")
     log.info(f"checked: function.{shape.entry} " + ("returns an instance with handle" if shape.entry == "new"
                                                    else "imports"))

@@ -117,7 +117,7 @@ def split_local(exported: str) -> tuple[str, list[str]]:
     hashed, local = [], []
     for line in exported.replace("\\\n", " ").splitlines():
         (local if _LOCAL.match(line.strip()) else hashed).append(line.strip())
-    return "\n".join(hashed) + "\n", [line.split(" ;")[0].strip() for line in local if line]
+    return "\n".join(hashed) + "\n", [line for line in local if line]
 
 
 def locked_names(exported: str) -> set[str]:

@@ -242,7 +242,8 @@ def test_a_path_dependency_of_an_export_is_installed_apart_without_a_hash():
                 'function @ file:///workspace/f ; python_version >= "3"\n'
                 'idna==3.2 --hash=sha256:cc\n')
     hashed, local = uv.split_local(exported)
-    assert local == ["-e file:///workspace/fn", "function @ file:///workspace/f"]
+    assert local == ['-e file:///workspace/fn ; python_full_version >= "3.10"',
+                     'function @ file:///workspace/f ; python_version >= "3"']
     assert "file:" not in hashed and uv.locked_names(hashed) == {"anyio", "idna"}
     assert "--hash=sha256:bb" in hashed
 
