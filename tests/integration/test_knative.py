@@ -107,15 +107,31 @@ def test_the_cloudevents_template_answers_a_binary_event_with_its_event(built):
         assert "Received event" in funcbuild.container_logs(container)
 
 
+def _listening(port: int) -> set[str]:
+    """The local addresses sockets listen on at port, on this host (the containers share its
+    network): '::' / '0.0.0.0' for all interfaces, '127.0.0.1' for loopback only."""
+    found = set()
+    for table, width in (("/proc/net/tcp6", 32), ("/proc/net/tcp", 8)):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                found.add({"0" * width: "::" if width == 32 else "0.0.0.0", "0100007F": "127.0.0.1"}.get(address, address))
+    return found
+
+
 def test_listen_address_defaults_to_port_on_all_interfaces_and_wins_when_set(built):
     """Without LISTEN_ADDRESS the function listens on [::]:$PORT (funcbuild.running sets
-    PORT); LISTEN_ADDRESS, func-go's own setting, wins over PORT."""
+    PORT), where func-go alone would take PORT as 127.0.0.1:$PORT; LISTEN_ADDRESS, func-go's
+    own setting, wins over PORT."""
     name, _ = built["knative-go-http"]
     with funcbuild.running(name) as (_, port):
         assert funcbuild.wait_http(f"http://127.0.0.1:{port}/") == (200, "OK\n")
+        assert _listening(port) == {"::"}
     other = funcbuild.free_port()
     with funcbuild.running(name, env={"LISTEN_ADDRESS": f"127.0.0.1:{other}"}) as (_, port):
         assert funcbuild.wait_http(f"http://127.0.0.1:{other}/") == (200, "OK\n")
+        assert _listening(other) == {"127.0.0.1"} and not _listening(port)
 
 
 def test_hooks_start_gets_the_environment_and_stop_runs_on_sigterm(built):
@@ -168,6 +184,7 @@ def test_the_python_http_template_answers_ok_its_health_and_stops_on_sigterm(bui
     assert "checked: function.new returns an instance with handle" in log
     with funcbuild.running(name) as (container, port):
         assert funcbuild.wait_http(f"http://127.0.0.1:{port}/") == (200, "OK")
+        assert _listening(port) == {"::", "0.0.0.0"}  # at $PORT, which func-python alone ignores
         # the template's alive() and ready() answer (True, "Alive") and (True, "Ready")
         assert funcbuild.wait_http(f"http://127.0.0.1:{port}/health/liveness") == (200, "Alive")
         assert funcbuild.wait_http(f"http://127.0.0.1:{port}/health/readiness") == (200, "Ready")
@@ -210,7 +227,7 @@ def test_a_python_function_builds_as_func_build_hands_it_to_pack(tmp_path):
         log = proc.stdout
         assert "knative.dev/func/python-scaffolding" in log and "not a setting funcpacks knows" not in log
         assert "Poetry resolves the dependencies now" in log
-        assert "names a path in the source, -e file:///workspace/fn: installed without a hash" in log
+        assert "names paths in the source, installed without a hash: -e file:///workspace/fn" in log
         with funcbuild.running(name, env={"PORT": str(funcbuild.free_port())}) as (container, _):
             # the scaffolding's service is an app (its Procfile): func-python's own default
             # address, [::]:8080, whatever PORT says, as in func's images
