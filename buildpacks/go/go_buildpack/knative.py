@@ -37,7 +37,6 @@ SHAPES = ("instanced: func New() *T, with func (t *T) Handle(w http.ResponseWrit
           "(*event.Event, error); static: a package-level func Handle of either kind")
 
 
-
 def _alternatives(names: set[str], default: str) -> str:
     return "(?:" + "|".join(re.escape(n) for n in sorted(names or {default})) + ")"
 
@@ -137,7 +136,7 @@ def _signature_error(what: str, params: str, results: str, where: str, invoke: s
                      where=where, fix=f"give Handle the signature {wanted}, or set invoke in func.yaml to the kind it is")
 
 
-def shape(pkg: Package, func: FuncYaml | None, where_new: str = "", where_handle: str = "") -> Shape:
+def shape(pkg: Package, func: FuncYaml | None) -> Shape:
     """The package's func shape, checked the way func-go will call it."""
     given = func is not None and func.invoke_given
     wanted = func.invoke if func is not None else HTTP
@@ -159,17 +158,17 @@ def shape(pkg: Package, func: FuncYaml | None, where_new: str = "", where_handle
             wanted = invoke
         if invoke != wanted:
             raise _signature_error(f"the package-level Handle of package {pkg.name}", params, results,
-                                   where_handle or f"func Handle in package {pkg.name}", wanted, given)
+                                   f"func Handle in package {pkg.name}", wanted, given)
         return Shape(STATIC, wanted, with_context=_http_kind(pkg, params, results) == "context")
     params, results = pkg.signatures["New"]
     if params:
         raise UserError(f"New({params}) takes arguments; func-go calls New() with none",
-                        where=where_new or f"func New in package {pkg.name}",
+                        where=f"func New in package {pkg.name}",
                         fix="declare func New() *T; read configuration in Start(ctx, cfg map[string]string)")
     type_name = _returned_type(results)
     if not type_name:
         raise UserError(f"New() returns {results or 'nothing'}; func-go needs one value, a pointer to the function's "
-                        "type", where=where_new or f"func New in package {pkg.name}",
+                        "type", where=f"func New in package {pkg.name}",
                         fix="declare func New() *T, where T has the Handle method")
     by_value = not results.strip().removeprefix("(").strip().startswith("*")
     methods = pkg.methods.get(type_name, {})
@@ -183,7 +182,7 @@ def shape(pkg: Package, func: FuncYaml | None, where_new: str = "", where_handle
             raise UserError(f"New() returns {type_name} by value, but {', '.join(on_pointer)} "
                             f"{'is a method' if len(on_pointer) == 1 else 'are methods'} of *{type_name}: a {type_name} "
                             "value does not have them, and func-go would fail at start (or never call the hook)",
-                            where=where_new or f"func New in package {pkg.name}",
+                            where=f"func New in package {pkg.name}",
                             fix=f"return a pointer: func New() *{type_name} {{ return &{type_name}{{}} }}")
     params, results = methods["Handle"]
     invoke = _invoke_of(pkg, params, results)

@@ -108,12 +108,7 @@ def for_knative(src: Source, go: Path, env: dict[str, str], cfg: Config, pkg: fu
     pin = pins[FRAMEWORK_PINS[knative.MODULE]]
     version = src.requires.get(knative.MODULE, pin)  # what the image is served by
     if src.mode == VENDORED:
-        if need not in module_source.vendored_packages(src.work_dir):
-            raise UserError(f"vendor/ lacks {need}, which the generated main package imports",
-                            where="vendor/modules.txt",
-                            fix=f"add a file with the blank import  import _ \"{need}\"  to the package, then run "
-                                "'go mod tidy && go mod vendor' and commit go.mod, go.sum and vendor/")
-        log.info(f"{need} is vendored")
+        _check_vendored(src, need, log)
     elif src.mode == GOPATH:
         _gopath_framework(src, go, env, knative.MODULE, need, pin, "funcpacks' pin", log)
     elif knative.MODULE in src.requires:
@@ -145,8 +140,8 @@ def _framework_version(cfg: Config, fw: str, pins: dict, log: Logger) -> tuple[s
     return pins[FRAMEWORK_PINS[fw]], "funcpacks' pin"
 
 
-def _framework_fix(fw: str) -> str:
-    return (f"add a file with the blank import  import _ \"{functions.MAIN_PACKAGE[fw]}\"  to the package, "
+def _framework_fix(need: str) -> str:
+    return (f"add a file with the blank import  import _ \"{need}\"  to the package, "
             "then run 'go mod tidy && go mod vendor' and commit go.mod, go.sum and vendor/")
 
 
@@ -156,10 +151,15 @@ def _check_vendored_framework(src: Source, choice: functions.Choice, log: Logger
     need = functions.MAIN_PACKAGE[choice.framework]
     if not choice.in_go_mod:
         raise UserError(f"go.mod does not require {choice.framework}, and a vendored build downloads nothing",
-                        where="go.mod and vendor/modules.txt", fix=_framework_fix(choice.framework))
+                        where="go.mod and vendor/modules.txt", fix=_framework_fix(need))
+    _check_vendored(src, need, log)
+
+
+def _check_vendored(src: Source, need: str, log: Logger) -> None:
+    """vendor/ holds `need`, the framework package the generated main imports."""
     if need not in module_source.vendored_packages(src.work_dir):
         raise UserError(f"vendor/ lacks {need}, which the generated main package imports",
-                        where="vendor/modules.txt", fix=_framework_fix(choice.framework))
+                        where="vendor/modules.txt", fix=_framework_fix(need))
     log.info(f"{need} is vendored")
 
 
