@@ -32,7 +32,6 @@ class FuncYaml:
     runtime: str  # '' when the file names none
     invoke: str  # 'http' (func's default) or 'cloudevent'
     invoke_given: bool  # whether the file says it (else the signature decides)
-    path: str = NAME
 
 
 def _scalar(raw: str) -> str:

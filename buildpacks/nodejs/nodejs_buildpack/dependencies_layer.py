@@ -67,9 +67,10 @@ def vendored(step: Step, cfg: Config, tool: Installer) -> Layer:
     layer = step.layers.get(NAME).reset()
     log.info(f"the source's {MODULES}, as it is ({cfg.vendored}): nothing is installed")
     with layer.removed_on_failure():
-        tool.runner.run(["rebuild", "--offline"], ctx.app_dir, f"npm could not rebuild the native modules of the source's "
-                f"{MODULES}", where=MODULES, fix=f"vendor a {MODULES} whose native modules build offline (their "
-                "sources in it), or unset the setting to install from the registry")
+        tool.runner.run(["rebuild", "--offline"], ctx.app_dir,
+                        f"npm could not rebuild the native modules of the source's {MODULES}", where=MODULES,
+                        fix=f"vendor a {MODULES} whose native modules build offline (their sources in it), or unset "
+                            "the setting to install from the registry")
         _run_scripts(ctx.app_dir, cfg, tool)
         shutil.move(str(own), layer.path / MODULES)
     return _finish(step, layer, launch_only=True)

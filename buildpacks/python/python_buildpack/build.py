@@ -22,9 +22,8 @@ def build(ctx: BuildContext) -> None:
     log.header("Python")
     interp = runtime.choose(cfg.runtime_request, cfg.runtime_request_origin, log)
     log.header("Dependencies")
-    default_pin = defaults.value(ctx.buildpack_dir, "functions-framework")
-    if cfg.mode == "knative":
-        default_pin = defaults.value(ctx.buildpack_dir, "func-python")
+    # The framework added when the dependencies name none: func-python serves a func function.
+    default_pin = defaults.value(ctx.buildpack_dir, "func-python" if cfg.mode == "knative" else "functions-framework")
     dependencies = dependencies_layer.provide(step, cfg, interp, default_pin)
     log.header("Launch")
     if cfg.mode == "knative":
