@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from funcpacks_dev import docker_engine, funcbuild, versions
-from helpers import copy_sample, inspect, remove_image
+from helpers import build, copy_sample, inspect, must_build, remove_image
 
 DATA = versions.load()
 GO_BUILDER = DATA["images"]["builder-go"]
@@ -45,9 +45,7 @@ def _build(sample: str, tmp_path_factory, env: dict[str, str] | None = None, as_
         _scaffold_as_func_build_does(app)
     if builder == GO_BUILDER:
         env = dict(env or {}, GOPROXY="off")
-    proc = funcbuild.pack_build(app, name, dict(env or {}), capture=True, builder_image=builder)
-    assert proc.returncode == 0, proc.stdout[-6000:]
-    return name, proc.stdout
+    return name, must_build(app, name, dict(env or {}), builder=builder)
 
 
 @pytest.fixture(scope="module")
@@ -160,8 +158,7 @@ def test_hooks_start_gets_the_environment_and_stop_runs_on_sigterm(built):
 def test_a_func_yaml_naming_a_runtime_funcpacks_lacks_fails_the_build(tmp_path):
     app = copy_sample("knative-go-http", tmp_path / "app")
     (app / "func.yaml").write_text((app / "func.yaml").read_text().replace("runtime: go", "runtime: rust"))
-    proc = funcbuild.pack_build(app, f"funcpacks-test/knative-rust-{uuid.uuid4().hex[:6]}", {"GOPROXY": "off"},
-                                capture=True, builder_image=GO_BUILDER)
+    proc = build(app, f"funcpacks-test/knative-rust-{uuid.uuid4().hex[:6]}", {"GOPROXY": "off"}, builder=GO_BUILDER)
     assert proc.returncode != 0
     assert "func.yaml says runtime: rust, which funcpacks does not build" in proc.stdout, proc.stdout[-3000:]
     assert "where: func.yaml" in proc.stdout
@@ -221,10 +218,8 @@ def test_a_python_function_builds_as_func_build_hands_it_to_pack(tmp_path):
     (app / ".func" / "build" / "f").symlink_to("../..")
     name = f"funcpacks-test/knative-python-func-{uuid.uuid4().hex[:6]}"
     try:
-        proc = funcbuild.pack_build(app, name, FUNC_PYTHON_ENV, ["--descriptor", str(FUNC_PYTHON_BUILD / "project.toml")],
-                                    capture=True, builder_image=PYTHON_BUILDER)
-        assert proc.returncode == 0, proc.stdout[-6000:]
-        log = proc.stdout
+        log = must_build(app, name, FUNC_PYTHON_ENV, ["--descriptor", str(FUNC_PYTHON_BUILD / "project.toml")],
+                         builder=PYTHON_BUILDER)
         assert "knative.dev/func/python-scaffolding" in log and "not a setting funcpacks knows" not in log
         assert "Poetry resolves the dependencies now" in log
         assert "names paths in the source, installed without a hash: -e file:///workspace/fn" in log
